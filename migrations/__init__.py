@@ -1,0 +1,1 @@
+"""The plugin's Alembic environment, shipped inside the wheel as ``tpm_plugin.migrations``."""

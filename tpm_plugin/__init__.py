@@ -1,0 +1,37 @@
+"""tpm_plugin: the Therapeutic Partnership Model as a Flask extension.
+
+Public API: :class:`TPM`, :class:`Actor`, :func:`current_tpm`, :func:`include_object`,
+the signals in :mod:`tpm_plugin.signals`, and :data:`__version__`.
+"""
+
+from flask import current_app
+
+from ._extension import TPM, TPMState
+from ._version import __version__
+from .access import Actor, current_actor
+from .migrate import include_object
+
+
+def current_tpm() -> TPMState:
+    """The plugin's state for the current app.
+
+    Raises:
+        RuntimeError: outside an app context, or the plugin is not registered on the app.
+    """
+    try:
+        return current_app.extensions["tpm"]
+    except KeyError:
+        raise RuntimeError(
+            "tpm_plugin is not registered on this app; call tpm.init_app(app) first."
+        ) from None
+
+
+__all__ = [
+    "TPM",
+    "Actor",
+    "TPMState",
+    "__version__",
+    "current_actor",
+    "current_tpm",
+    "include_object",
+]

@@ -1,0 +1,136 @@
+"""The ``TPM`` Flask extension."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+
+from . import config
+from .access import ActorLoader, RolesLoader, flask_login_actor, roles_from_tpm_tables
+from .jobs.queue import QueueBackend, connect
+from .workflows.guards import GuardFunction, GuardRegistry
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy import SQLAlchemy
+
+
+@dataclass
+class TPMState:
+    """What the plugin keeps per app, at ``app.extensions["tpm"]``.
+
+    Attributes:
+        ext: the :class:`TPM` instance (loaders and guards live there).
+        db: the host's Flask-SQLAlchemy instance; the plugin uses its session.
+        queue: the Redis connection and rq queue.
+        machines: the per-app cache of built workflow machines, by (workflow key, version).
+    """
+
+    ext: TPM
+    db: SQLAlchemy
+    queue: QueueBackend
+    machines: dict[tuple[str, int], Any] = field(default_factory=dict)
+
+
+class TPM:
+    """Mounts the Therapeutic Partnership Model into a host Flask app.
+
+    Single-module host::
+
+        db = SQLAlchemy(app)
+        tpm = TPM(app, db)
+
+    App factory host::
+
+        tpm = TPM()
+
+        def create_app():
+            app = Flask(__name__)
+            db.init_app(app)
+            tpm.init_app(app)  # finds the host's db in app.extensions["sqlalchemy"]
+            return app
+
+    Configuration keys (all prefixed ``TPM_``, defaults in :data:`tpm_plugin.config.DEFAULTS`):
+    ``TPM_URL_PREFIX``, ``TPM_API_BLUEPRINT_NAME``, ``TPM_REDIS_URL``, ``TPM_QUEUE_NAME``,
+    ``TPM_DEFAULT_TIMEZONE``, ``TPM_DEFAULT_MEETINGS_PER_WEEK``,
+    ``TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT``, ``TPM_MAX_PAGE_SIZE``,
+    ``TPM_DEFAULT_PAGE_SIZE``, ``TPM_MAX_BODY_BYTES``, ``TPM_DEFAULT_WORKFLOW``.
+    An unknown ``TPM_`` key raises :class:`tpm_plugin.config.ConfigError` at ``init_app``.
+    """
+
+    def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:
+        self.db = db
+        self.guards = GuardRegistry()
+        self._actor_loader: ActorLoader = flask_login_actor
+        self._roles_loader: RolesLoader = roles_from_tpm_tables
+        if app is not None:
+            self.init_app(app, db)
+
+    def init_app(self, app: Flask, db: SQLAlchemy | None = None) -> None:
+        """Register the plugin on ``app``: config defaults, blueprints, CLI, queue.
+
+        Args:
+            app: the host app.
+            db: the host's Flask-SQLAlchemy instance; defaults to the one passed to the
+                constructor, then to the one already registered on ``app``.
+
+        Raises:
+            RuntimeError: the plugin is already registered on this app, or the app has no
+                Flask-SQLAlchemy.
+            tpm_plugin.config.ConfigError: an unknown or malformed ``TPM_`` setting.
+        """
+        if "tpm" in app.extensions:
+            raise RuntimeError(
+                "tpm_plugin is already registered on this app. Call TPM(app) or "
+                "tpm.init_app(app) once per app; to reach it later use "
+                "app.extensions['tpm'] or tpm_plugin.current_tpm()."
+            )
+        db = db or self.db or app.extensions.get("sqlalchemy")
+        if db is None:
+            raise RuntimeError(
+                "tpm_plugin uses the host's Flask-SQLAlchemy session, and this app has none. "
+                "Call db.init_app(app) before tpm.init_app(app), or pass db=your_db."
+            )
+        config.apply_defaults(app.config)
+        backend = connect(app.config["TPM_REDIS_URL"], app.config["TPM_QUEUE_NAME"])
+        app.extensions["tpm"] = TPMState(ext=self, db=db, queue=backend)
+
+        from .blueprints.api import create_api_blueprint
+        from .cli import tpm_cli
+
+        prefix = app.config["TPM_URL_PREFIX"]
+        app.register_blueprint(
+            create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"]),
+            url_prefix=f"{prefix}/api",
+        )
+        app.cli.add_command(tpm_cli)
+
+    def actor_loader(self, loader: ActorLoader) -> ActorLoader:
+        """Decorator: register how to find the acting host user's id (``None``: nobody)."""
+        self._actor_loader = loader
+        return loader
+
+    def roles_loader(self, loader: RolesLoader) -> RolesLoader:
+        """Decorator: register how to turn a host user id into an :class:`~tpm_plugin.Actor`."""
+        self._roles_loader = loader
+        return loader
+
+    def guard(
+        self, name: str, message: str | None = None
+    ) -> Callable[[GuardFunction], GuardFunction]:
+        """Decorator: register a guard a workflow definition may name.
+
+        Args:
+            name: the name definitions use.
+            message: the sentence shown when the guard blocks a transition; defaults to
+                the function's docstring.
+        """
+
+        def register(function: GuardFunction) -> GuardFunction:
+            sentence = message or (function.__doc__ or name).strip().splitlines()[0]
+            self.guards.register(name, function, sentence)
+            return function
+
+        return register

@@ -1,0 +1,112 @@
+"""Who is acting, and in which roles.
+
+The host tells the plugin who is logged in; the plugin works out that person's roles from
+its own tables (a host user id linked to a program manager, supervisor or partner row).
+Both steps can be replaced by the host::
+
+    @tpm.actor_loader
+    def current_host_user_id() -> str | None:
+        return session.get("uid")
+
+    @tpm.roles_loader
+    def roles_for(user_id: str) -> Actor:
+        ...
+
+By default the actor is Flask-Login's ``current_user``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app, g
+from sqlalchemy import select
+
+PROGRAM_MANAGER = "program_manager"
+SUPERVISOR = "supervisor"
+PARTNER = "partner"
+ROLES = (PROGRAM_MANAGER, SUPERVISOR, PARTNER)
+
+ActorLoader = Callable[[], "str | None"]
+RolesLoader = Callable[[str], "Actor"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting, resolved to the plugin's roles.
+
+    Attributes:
+        user_id: the host's user id, as a string.
+        managed_program_ids: programs this person manages (program manager role).
+        supervisor_id: their ``tpm_supervisors`` row, if they supervise.
+        partner_id: their ``tpm_partners`` row, if they are a partner.
+    """
+
+    user_id: str
+    managed_program_ids: frozenset[int] = field(default_factory=frozenset)
+    supervisor_id: int | None = None
+    partner_id: int | None = None
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role this actor holds."""
+        held = set()
+        if self.managed_program_ids:
+            held.add(PROGRAM_MANAGER)
+        if self.supervisor_id is not None:
+            held.add(SUPERVISOR)
+        if self.partner_id is not None:
+            held.add(PARTNER)
+        return frozenset(held)
+
+    @property
+    def primary_role(self) -> str | None:
+        """The most senior role held, recorded in audit rows."""
+        return next((role for role in ROLES if role in self.roles), None)
+
+    def has_role(self, role: str) -> bool:
+        """Whether the actor holds ``role``."""
+        return role in self.roles
+
+
+def flask_login_actor() -> str | None:
+    """The default actor loader: Flask-Login's ``current_user``, when logged in."""
+    try:
+        from flask_login import current_user
+    except ImportError:  # the host does not use Flask-Login; it must register a loader
+        return None
+    if current_user is None or not current_user.is_authenticated:
+        return None
+    return str(current_user.get_id())
+
+
+def roles_from_tpm_tables(user_id: str) -> Actor:
+    """The default roles loader: look the host user up in the plugin's people tables."""
+    from .models import Partner, ProgramManager, Supervisor
+
+    session = current_app.extensions["tpm"].db.session
+    managed = session.scalars(
+        select(ProgramManager.program_id).where(ProgramManager.host_user_id == user_id)
+    ).all()
+    supervisor_id = session.scalar(
+        select(Supervisor.id).where(Supervisor.host_user_id == user_id, Supervisor.active)
+    )
+    partner_id = session.scalar(
+        select(Partner.id).where(Partner.host_user_id == user_id, Partner.active)
+    )
+    return Actor(
+        user_id=user_id,
+        managed_program_ids=frozenset(managed),
+        supervisor_id=supervisor_id,
+        partner_id=partner_id,
+    )
+
+
+def current_actor() -> Actor | None:
+    """The actor of the current request (cached for the request), or ``None``."""
+    if "tpm_actor" not in g:
+        state = current_app.extensions["tpm"]
+        user_id = state.ext._actor_loader()
+        g.tpm_actor = None if user_id is None else state.ext._roles_loader(str(user_id))
+    return g.tpm_actor

@@ -1,0 +1,1 @@
+"""The plugin's blueprints: the JSON API (and, later, webhooks and pages)."""

@@ -1,0 +1,68 @@
+"""``flask tpm …``: the plugin's command-line interface. Commands stay thin: they call
+services and the migration runner, and print sentences, not tracebacks."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
+
+from . import migrate
+
+
+@click.group("tpm")
+def tpm_cli() -> None:
+    """The Therapeutic Partnership Model plugin."""
+
+
+@tpm_cli.group("db")
+def db_cli() -> None:
+    """The plugin's own tables and migrations (separate from the host's)."""
+
+
+def _engine():
+    return current_app.extensions["tpm"].db.engine
+
+
+def _unreachable(error: OperationalError) -> click.ClickException:
+    url = _engine().url.render_as_string(hide_password=True)
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else "no answer"
+    return click.ClickException(f"Cannot reach the database at {url} ({reason}).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the plugin's tables to REVISION (default: head)."""
+    try:
+        migrate.upgrade(_engine(), revision)
+    except OperationalError as error:
+        raise _unreachable(error) from None
+    click.echo(f"tpm_plugin tables at revision {migrate.current_revision(_engine())}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Downgrade the plugin's tables to REVISION ('base' removes them all)."""
+    try:
+        migrate.downgrade(_engine(), revision)
+    except OperationalError as error:
+        raise _unreachable(error) from None
+    click.echo(f"tpm_plugin tables at revision {migrate.current_revision(_engine()) or 'base'}.")
+
+
+@db_cli.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the plugin's revision in the database and the newest one installed."""
+    try:
+        current = migrate.current_revision(_engine())
+    except OperationalError as error:
+        raise _unreachable(error) from None
+    head = migrate.head_revision()
+    state = "up to date" if current == head else f"head is {head}; run `flask tpm db upgrade`"
+    click.echo(f"{current or 'base'} ({state})")

@@ -1,0 +1,1 @@
+"""Background work on rq: reminders and supervision scheduling, fed by the outbox."""

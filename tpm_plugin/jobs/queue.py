@@ -1,0 +1,51 @@
+"""The Redis connection and rq queue the plugin enqueues to.
+
+With ``TPM_REDIS_URL`` unset the plugin needs nothing installed: it uses an embedded
+in-memory Redis (fakeredis) and runs each job in-process as it is enqueued. With
+``TPM_REDIS_URL`` set, jobs go to real Redis for ``flask tpm worker`` (or ``rq worker``)
+to run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+log = logging.getLogger("tpm_plugin.jobs")
+
+
+@dataclass
+class QueueBackend:
+    """A Redis connection and the plugin's queue on it."""
+
+    connection: redis.Redis
+    queue: Queue
+    embedded: bool
+
+    def ping(self) -> bool:
+        """Whether Redis answers."""
+        try:
+            return bool(self.connection.ping())
+        except redis.RedisError:
+            return False
+
+
+def connect(redis_url: str | None, queue_name: str) -> QueueBackend:
+    """Build the queue backend for ``redis_url`` (``None``: the embedded in-memory one)."""
+    if redis_url is None:
+        import fakeredis
+
+        connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        log.info(
+            "TPM_REDIS_URL is not set: jobs run in-process on an embedded in-memory Redis. "
+            "Set TPM_REDIS_URL and run `flask tpm worker` for real background workers."
+        )
+        queue = Queue(queue_name, connection=connection, serializer=JSONSerializer, is_async=False)
+        return QueueBackend(connection, queue, embedded=True)
+    connection = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+    queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
+    return QueueBackend(connection, queue, embedded=False)

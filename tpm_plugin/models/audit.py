@@ -1,0 +1,74 @@
+"""Append-only audit trails: stage transitions, version migrations, access to care data.
+
+The service layer only ever inserts into these tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+from .people import HOST_USER_ID
+
+
+class TransitionAudit(Base):
+    """One stage change of a partnership: from, to, trigger, who, why, on which version."""
+
+    __tablename__ = "tpm_transition_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("tpm_partnerships.id"))
+    from_stage: Mapped[str | None] = mapped_column(String(64))
+    to_stage: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str | None] = mapped_column(HOST_USER_ID)
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    workflow_key: Mapped[str] = mapped_column(String(64))
+    workflow_version: Mapped[int]
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index(
+    "ix_tpm_transition_audit_partnership_occurred",
+    TransitionAudit.partnership_id,
+    TransitionAudit.occurred_at,
+)
+
+
+class PartnershipMigration(Base):
+    """A partnership moved from one workflow version to another, with its stage mapping."""
+
+    __tablename__ = "tpm_partnership_migrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("tpm_partnerships.id"), index=True)
+    workflow_key: Mapped[str] = mapped_column(String(64))
+    from_version: Mapped[int]
+    to_version: Mapped[int]
+    from_stage: Mapped[str] = mapped_column(String(64))
+    to_stage: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[str | None] = mapped_column(HOST_USER_ID)
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AccessAudit(Base):
+    """Every read and change of a care record, allowed or denied."""
+
+    __tablename__ = "tpm_access_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[str | None] = mapped_column(HOST_USER_ID)
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_tpm_access_audit_object", AccessAudit.object_type, AccessAudit.object_id)
+Index("ix_tpm_access_audit_actor_occurred", AccessAudit.actor_id, AccessAudit.occurred_at)

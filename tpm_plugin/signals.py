@@ -1,0 +1,25 @@
+"""Blinker signals the plugin sends, always *after* the transaction commits.
+
+Connect to them from the host app, for example::
+
+    from tpm_plugin.signals import partnership_transitioned
+
+    @partnership_transitioned.connect
+    def notify(sender, partnership_id, from_stage, to_stage, **extra): ...
+
+Receivers get ids and stage keys only, never names or notes.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A partnership changed stage (``partnership_id``, ``from_stage``, ``to_stage``, ``trigger``,
+#: ``actor_id``, ``workflow_key``, ``workflow_version``).
+partnership_transitioned = _signals.signal("partnership-transitioned")
+
+#: A partnership was opened (``partnership_id``, ``program_id``, ``stage``).
+partnership_created = _signals.signal("partnership-created")
+
+#: A workflow version was published (``workflow_key``, ``version``).
+workflow_published = _signals.signal("workflow-published")

@@ -1,0 +1,54 @@
+"""The allowlist of guard functions a workflow definition may name.
+
+A definition names guards as plain strings; only names registered here resolve, so a
+definition can never make the engine import arbitrary code (``transitions`` would import
+any dotted path it is given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+GuardFunction = Callable[..., bool]
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A registered guard: its function and the sentence shown when it blocks."""
+
+    name: str
+    function: GuardFunction
+    failure_message: str
+
+
+class GuardRegistry:
+    """Guards by name. ``TPM.guard`` registers into the extension's registry."""
+
+    def __init__(self) -> None:
+        self._guards: dict[str, Guard] = {}
+
+    def register(self, name: str, function: GuardFunction, failure_message: str) -> None:
+        """Register ``function`` as guard ``name``.
+
+        Raises:
+            ValueError: ``name`` is already registered (a second registration would
+                silently change how running partnerships are checked).
+        """
+        if name in self._guards:
+            raise ValueError(f"A guard named {name!r} is already registered; choose another name.")
+        self._guards[name] = Guard(name, function, failure_message)
+
+    def get(self, name: str) -> Guard:
+        """The guard registered as ``name``.
+
+        Raises:
+            KeyError: no guard has that name.
+        """
+        return self._guards[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._guards
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._guards))

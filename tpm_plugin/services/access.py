@@ -1,0 +1,86 @@
+"""Object-level access to care records, and the access audit trail.
+
+A program manager reaches everything in the programs they manage; a supervisor, the
+partnerships they supervise; a partner, their own partnerships. Anything outside an actor's
+scope answers 404, so its existence does not leak. Every read and change of a care record,
+allowed or denied, leaves a row in ``tpm_access_audit`` (ids only, never names or notes).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select
+
+from ..access import Actor
+from ..errors import NotFound, Unauthenticated
+from ..models import AccessAudit, Partnership
+from ._unit import session
+
+ALLOWED = "allowed"
+DENIED = "denied"
+
+
+def require_actor(actor: Actor | None) -> Actor:
+    """The actor, or 401 when nobody is logged in.
+
+    Raises:
+        Unauthenticated: no actor.
+    """
+    if actor is None:
+        raise Unauthenticated("Log in to use the partnership API.")
+    return actor
+
+
+def partnership_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause selecting the partnerships ``actor`` may see."""
+    clauses = []
+    if actor.managed_program_ids:
+        clauses.append(Partnership.program_id.in_(sorted(actor.managed_program_ids)))
+    if actor.supervisor_id is not None:
+        clauses.append(Partnership.supervisor_id == actor.supervisor_id)
+    if actor.partner_id is not None:
+        clauses.append(Partnership.partner_id == actor.partner_id)
+    return or_(*clauses) if clauses else false()
+
+
+def record_access(
+    actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
+) -> None:
+    """Add an access-audit row to the current transaction."""
+    session().add(
+        AccessAudit(
+            actor_id=actor.user_id if actor else None,
+            actor_role=actor.primary_role if actor else None,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            action=action,
+            outcome=outcome,
+        )
+    )
+
+
+def record_denied(actor: Actor | None, object_type: str, object_id: object, action: str) -> None:
+    """Record a denied attempt in a transaction of its own, so it survives the rollback of
+    the request that was refused."""
+    current = session()
+    current.rollback()
+    record_access(actor, object_type, object_id, action, DENIED)
+    current.commit()
+
+
+def partnership_for(
+    actor: Actor, partnership_id: int, action: str, *, lock: bool = False
+) -> Partnership:
+    """Load a partnership the actor may reach, optionally locking its row.
+
+    Raises:
+        NotFound: no such partnership, or it is outside the actor's scope (the attempt is
+            audited as denied).
+    """
+    query = select(Partnership).where(Partnership.id == partnership_id, partnership_scope(actor))
+    if lock:
+        query = query.with_for_update()
+    partnership = session().scalars(query).first()
+    if partnership is None:
+        record_denied(actor, "partnership", partnership_id, action)
+        raise NotFound(f"No partnership {partnership_id} that you can reach.")
+    return partnership

@@ -1,0 +1,82 @@
+"""A small community-center web app that mounts tpm_plugin: the demo host.
+
+It has its own users (Flask-Login), its own tables and its own Flask-Migrate history. The
+plugin is mounted by the lines marked ``# tpm``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_migrate import Migrate
+
+from tpm_plugin import TPM, include_object  # tpm
+
+from .models import User, db
+
+HERE = os.path.dirname(__file__)
+login_manager = LoginManager()
+migrate = Migrate()
+tpm = TPM()  # tpm
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the center app; ``config`` overrides the defaults (and ``CENTER_*`` env)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=os.environ.get("CENTER_SECRET_KEY", "demo-only-not-secret"),
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "CENTER_DATABASE_URL", f"sqlite:///{os.path.join(app.instance_path, 'center.db')}"
+        ),
+    )
+    if os.environ.get("TPM_REDIS_URL"):
+        app.config["TPM_REDIS_URL"] = os.environ["TPM_REDIS_URL"]
+    app.config.update(config or {})
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(HERE, "migrations"),
+        include_object=include_object,  # tpm
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "login"
+    tpm.init_app(app)  # tpm
+    _register_views(app)
+    return app
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _register_views(app: Flask) -> None:
+    @app.get("/")
+    @login_required
+    def home():
+        state = app.extensions["tpm"]
+        actor = state.ext._roles_loader(str(current_user.id))
+        return render_template("home.html", roles=sorted(actor.roles))
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login():
+        if request.method == "POST":
+            user = db.session.scalar(
+                db.select(User).where(User.email == request.form.get("email", "").strip())
+            )
+            if user and user.check_password(request.form.get("password", "")):
+                login_user(user)
+                return redirect(request.args.get("next") or url_for("home"))
+            flash("Wrong email or password.")
+        return render_template("login.html")
+
+    @app.post("/logout")
+    def logout():
+        logout_user()
+        return redirect(url_for("login"))

@@ -1,0 +1,1 @@
+"""marshmallow schemas for every body the API reads and writes."""

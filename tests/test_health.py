@@ -55,3 +55,16 @@ def test_unknown_api_path_is_404_in_the_error_shape(client) -> None:
     response = client.get("/tpm/api/no-such-thing")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_start_up_log_says_jobs_run_in_process_without_redis(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="tpm_plugin.jobs"):
+        create_host_app(database_url)
+    assert "embedded in-memory Redis" in caplog.text
+
+
+def test_start_up_does_not_connect_to_redis(database_url: str) -> None:
+    app = create_host_app(database_url, TPM_REDIS_URL="redis://127.0.0.1:1/0")
+    assert app.extensions["tpm"]._queue is None

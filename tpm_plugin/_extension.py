@@ -10,7 +10,11 @@ from flask import Flask
 
 from . import config
 from .access import ActorLoader, RolesLoader, flask_login_actor, roles_from_tpm_tables
-from .jobs.queue import QueueBackend, connect
+from .blueprints._routes import RouteTable
+from .blueprints.api import create_api_blueprint
+from .cli import tpm_cli
+from .jobs.queue import QueueBackend, announce, connect
+from .workflows.default_guards import register_default_guards
 from .workflows.guards import GuardFunction, GuardRegistry
 
 if TYPE_CHECKING:
@@ -24,14 +28,24 @@ class TPMState:
     Attributes:
         ext: the :class:`TPM` instance (loaders and guards live there).
         db: the host's Flask-SQLAlchemy instance; the plugin uses its session.
-        queue: the Redis connection and rq queue.
+        redis_url, queue_name: where jobs go (``None``: the embedded in-memory Redis).
         machines: the per-app cache of built workflow machines, by (workflow key, version).
     """
 
     ext: TPM
     db: SQLAlchemy
-    queue: QueueBackend
+    redis_url: str | None
+    queue_name: str
     machines: dict[tuple[str, int], Any] = field(default_factory=dict)
+    api_routes: RouteTable | None = None
+    _queue: QueueBackend | None = None
+
+    @property
+    def queue(self) -> QueueBackend:
+        """The Redis connection and rq queue, connected on first use (not at start-up)."""
+        if self._queue is None:
+            self._queue = connect(self.redis_url, self.queue_name)
+        return self._queue
 
 
 class TPM:
@@ -63,6 +77,7 @@ class TPM:
     def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:
         self.db = db
         self.guards = GuardRegistry()
+        register_default_guards(self.guards)
         self._actor_loader: ActorLoader = flask_login_actor
         self._roles_loader: RolesLoader = roles_from_tpm_tables
         if app is not None:
@@ -94,18 +109,18 @@ class TPM:
                 "Call db.init_app(app) before tpm.init_app(app), or pass db=your_db."
             )
         config.apply_defaults(app.config)
-        backend = connect(app.config["TPM_REDIS_URL"], app.config["TPM_QUEUE_NAME"])
-        app.extensions["tpm"] = TPMState(ext=self, db=db, queue=backend)
-
-        from .blueprints.api import create_api_blueprint
-        from .cli import tpm_cli
-
-        prefix = app.config["TPM_URL_PREFIX"]
-        app.register_blueprint(
-            create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"]),
-            url_prefix=f"{prefix}/api",
+        state = TPMState(
+            ext=self,
+            db=db,
+            redis_url=app.config["TPM_REDIS_URL"],
+            queue_name=app.config["TPM_QUEUE_NAME"],
         )
+        app.extensions["tpm"] = state
+
+        api, state.api_routes = create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"])
+        app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
         app.cli.add_command(tpm_cli)
+        announce(state.redis_url)
 
     def actor_loader(self, loader: ActorLoader) -> ActorLoader:
         """Decorator: register how to find the acting host user's id (``None``: nobody)."""

@@ -106,4 +106,9 @@ def http_error_response(error: HTTPException) -> Response:
     code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
     status = error.code or 500
     message = error.description or error.name
-    return error_response(TPMError(message, status=status, code=code))
+    response = error_response(TPMError(message, status=status, code=code))
+    # Keep what the error says beyond its body, such as Allow on a 405.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

@@ -5,48 +5,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException
 
 from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
+from . import api_people
+from ._idempotency import install_idempotency
+from ._routes import RouteTable
 
-#: Modules with a ``register(bp)`` function that adds their routes to the API blueprint.
-ROUTE_MODULES: list[Callable[[Blueprint], None]] = []
+#: ``register(routes)`` functions of the route modules. ``routes`` is a
+#: :class:`~tpm_plugin.blueprints._routes.RouteTable`: ``routes.get(...)``, ``routes.post(...)``,
+#: ``routes.add_url_rule(...)`` as on a blueprint; hooks go to the real blueprint.
+ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
+    api_people.register,
+]
 
 
-def create_api_blueprint(name: str) -> Blueprint:
-    """Build the API blueprint called ``name`` with every route module registered."""
+def create_api_blueprint(name: str) -> tuple[Blueprint, RouteTable]:
+    """Build the API blueprint called ``name`` and its route table, every route module
+    registered on the table (see :mod:`tpm_plugin.blueprints._routes` for why)."""
     bp = Blueprint(name, __name__)
-    bp.add_url_rule("/health", "health", health, methods=["GET"])
+    routes = RouteTable(bp)
+    routes.add_url_rule("/health", "health", health, methods=["GET"])
     for register in ROUTE_MODULES:
-        register(bp)
-    # Routing errors happen before a blueprint is chosen, so its error handlers never see
-    # them; a catch-all keeps 404 and 405 under the API prefix in the one error shape
-    # without taking over the host's own handlers.
-    bp.add_url_rule("/<path:unmatched>", "unmatched", _unmatched, methods=_ALL_METHODS)
+        register(routes)
     bp.register_error_handler(TPMError, error_response)
     bp.register_error_handler(HTTPException, http_error_response)
-    return bp
-
-
-_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-def _unmatched(unmatched: str) -> Response:
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    allowed = []
-    for method in _ALL_METHODS:
-        try:
-            endpoint, _ = adapter.match(request.path, method=method)
-        except HTTPException:
-            continue
-        if not endpoint.endswith(".unmatched"):
-            allowed.append(method)
-    if allowed:
-        raise MethodNotAllowed(valid_methods=allowed)
-    raise NotFound("No API endpoint has this path.")
+    install_idempotency(bp)
+    return bp, routes
 
 
 def health() -> Response:

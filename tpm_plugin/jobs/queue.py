@@ -34,16 +34,23 @@ class QueueBackend:
             return False
 
 
+def announce(redis_url: str | None) -> None:
+    """Log, once per app, where jobs will run (said at start-up; connecting waits)."""
+    if redis_url is None:
+        log.info(
+            "TPM_REDIS_URL is not set: jobs run in-process on an embedded in-memory Redis. "
+            "Set TPM_REDIS_URL and run rq workers for real background work."
+        )
+    else:
+        log.info("Jobs go to Redis for rq workers (TPM_REDIS_URL is set).")
+
+
 def connect(redis_url: str | None, queue_name: str) -> QueueBackend:
     """Build the queue backend for ``redis_url`` (``None``: the embedded in-memory one)."""
     if redis_url is None:
         import fakeredis
 
         connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
-        log.info(
-            "TPM_REDIS_URL is not set: jobs run in-process on an embedded in-memory Redis. "
-            "Set TPM_REDIS_URL and run `flask tpm worker` for real background workers."
-        )
         queue = Queue(queue_name, connection=connection, serializer=JSONSerializer, is_async=False)
         return QueueBackend(connection, queue, embedded=True)
     connection = redis.Redis.from_url(redis_url, socket_connect_timeout=2)

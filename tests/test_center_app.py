@@ -1,0 +1,56 @@
+"""The demo host: its own users, login and history, with the plugin mounted in five lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from examples.center_app import create_app
+from examples.center_app.models import User, db
+from tpm_plugin import migrate
+
+CENTER_APP = Path(__file__).resolve().parent.parent / "examples" / "center_app" / "__init__.py"
+
+
+@pytest.fixture
+def center(tmp_path: Path) -> Flask:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'center.db'}"})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        migrate.upgrade(db.engine)
+        user = User(email="pm@example.org", name="Pat Manager")
+        user.set_password("demo-password")
+        db.session.add(user)
+        db.session.commit()
+    return app
+
+
+def test_the_plugin_is_mounted_in_at_most_five_lines() -> None:
+    marked = [line for line in CENTER_APP.read_text().splitlines() if line.endswith("# tpm")]
+    assert 1 <= len(marked) <= 5
+
+
+def test_host_and_plugin_tables_live_side_by_side(center: Flask) -> None:
+    with center.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+    assert {"users", "rooms", "alembic_version", "tpm_alembic_version"} <= tables
+    assert "tpm_partnerships" in tables
+
+
+def test_login_page_and_plugin_health_are_served(center: Flask) -> None:
+    client = center.test_client()
+    assert b"Log in" in client.get("/login").data
+    assert client.get("/tpm/api/health").json["status"] == "ok"
+
+
+def test_wrong_password_is_refused_and_right_one_logs_in(center: Flask) -> None:
+    client = center.test_client()
+    refused = client.post("/login", data={"email": "pm@example.org", "password": "nope"})
+    assert b"Wrong email or password" in refused.data
+    accepted = client.post("/login", data={"email": "pm@example.org", "password": "demo-password"})
+    assert accepted.status_code == 302
+    assert b"Hello, Pat Manager" in client.get("/").data

@@ -1,0 +1,24 @@
+"""The API route table: compiled on first request, dispatching with 404/405 in the error shape."""
+
+from flask import Flask
+
+from tpm_plugin import api_url
+
+
+def test_api_routes_are_not_compiled_until_the_first_request(app: Flask) -> None:
+    routes = app.extensions["tpm"].api_routes
+    assert routes._adapter is None
+    app.test_client().get("/tpm/api/health")
+    assert routes._adapter is not None
+
+
+def test_api_url_builds_plugin_urls_under_the_configured_prefix(app: Flask) -> None:
+    with app.test_request_context():
+        assert api_url("health") == "/tpm/api/health"
+
+
+def test_wrong_method_on_an_api_route_is_405_with_allowed_methods(client) -> None:
+    response = client.delete("/tpm/api/health")
+    assert response.status_code == 405
+    assert response.json["error"]["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]

@@ -1,0 +1,127 @@
+"""The API's route table, compiled on the first request instead of at ``init_app``.
+
+Werkzeug compiles every URL rule as it is added, about half a millisecond each; with the
+API's dozens of endpoints that would make ``init_app`` several times slower than building
+the host app itself (hosts build an app per test). So route modules register on a
+:class:`RouteTable`, which quacks like a :class:`flask.Blueprint` for routing and forwards
+everything else (hooks, error handlers) to the real blueprint. The blueprint has one rule
+that dispatches through the table, compiled once, on the first API request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, request, url_for
+from werkzeug.routing import Map, MapAdapter, Rule
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One registered API route: its URL rule, methods, endpoint and view."""
+
+    rule: str
+    methods: frozenset[str]
+    endpoint: str
+    view: Callable[..., Any]
+
+
+class RouteTable:
+    """Collects API routes like a blueprint; :meth:`dispatch` serves them."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.blueprint = blueprint
+        self._routes: list[Route] = []
+        self._views: dict[str, Callable[..., Any]] = {}
+        self._adapter: MapAdapter | None = None
+        self._lock = threading.Lock()
+        blueprint.add_url_rule("/<path:path>", "dispatch", self.dispatch, methods=_METHODS)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.blueprint, name)
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        methods: list[str] | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``view_func`` at ``rule`` (relative to the API prefix), like Flask does."""
+        if view_func is None:
+            raise ValueError(f"The API route {rule} needs a view function.")
+        if options:
+            raise TypeError(f"Unsupported route options for {rule}: {sorted(options)}.")
+        if self._adapter is not None:
+            raise RuntimeError("API routes must be registered before the first request.")
+        route = Route(
+            rule=rule,
+            methods=frozenset(m.upper() for m in (methods or ["GET"])),
+            endpoint=endpoint or view_func.__name__,
+            view=view_func,
+        )
+        if route.endpoint in self._views:
+            raise ValueError(f"Two API views share the endpoint name {route.endpoint!r}.")
+        self._routes.append(route)
+        self._views[route.endpoint] = view_func
+
+    def route(
+        self, rule: str, **options: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorator form of :meth:`add_url_rule`."""
+
+        def register(view: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_url_rule(rule, options.pop("endpoint", None), view, **options)
+            return view
+
+        return register
+
+    def get(self, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(rule, methods=["GET"], **options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(rule, methods=["POST"], **options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(rule, methods=["PUT"], **options)
+
+    def patch(
+        self, rule: str, **options: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(rule, methods=["PATCH"], **options)
+
+    def delete(
+        self, rule: str, **options: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(rule, methods=["DELETE"], **options)
+
+    def __iter__(self) -> Iterator[Route]:
+        """Every registered route (the OpenAPI document is built from these)."""
+        return iter(self._routes)
+
+    def _compiled(self) -> MapAdapter:
+        if self._adapter is None:
+            with self._lock:
+                if self._adapter is None:
+                    rules = [
+                        Rule(route.rule, endpoint=route.endpoint, methods=sorted(route.methods))
+                        for route in self._routes
+                    ]
+                    self._adapter = Map(rules, strict_slashes=False).bind("localhost")
+        return self._adapter
+
+    def dispatch(self, path: str) -> Any:
+        """Serve an API request: match ``path`` and call its view (404/405 otherwise)."""
+        endpoint, arguments = self._compiled().match("/" + path, method=request.method)
+        return self._views[endpoint](**arguments)
+
+    def url_for(self, endpoint: str, **values: Any) -> str:
+        """The URL of an API endpoint (by its name within the API), like ``flask.url_for``."""
+        path = self._compiled().build(endpoint, values)
+        return url_for(f"{self.blueprint.name}.dispatch", path=path.lstrip("/"))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from . import config
 from .access import ActorLoader, RolesLoader, flask_login_actor, roles_from_tpm_tables
@@ -44,7 +44,11 @@ class TPMState:
     def queue(self) -> QueueBackend:
         """The Redis connection and rq queue, connected on first use (not at start-up)."""
         if self._queue is None:
-            self._queue = connect(self.redis_url, self.queue_name)
+            from .jobs.worker import app_job_class
+
+            self._queue = connect(
+                self.redis_url, self.queue_name, app_job_class(current_app._get_current_object())
+            )
         return self._queue
 
 

@@ -66,3 +66,18 @@ def db_current() -> None:
     head = migrate.head_revision()
     state = "up to date" if current == head else f"head is {head}; run `flask tpm db upgrade`"
     click.echo(f"{current or 'base'} ({state})")
+
+
+@tpm_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@click.option("--with-scheduler", is_flag=True, help="Also move scheduled jobs when due.")
+@with_appcontext
+def worker(burst: bool, with_scheduler: bool) -> None:
+    """Run an rq worker on the plugin's queue, each job in the app's context."""
+    from .jobs.worker import make_worker
+
+    try:
+        rq_worker = make_worker(current_app._get_current_object())
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    rq_worker.work(burst=burst, with_scheduler=with_scheduler)

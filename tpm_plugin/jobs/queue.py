@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import redis
 from rq import Queue
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 log = logging.getLogger("tpm_plugin.jobs")
@@ -45,14 +46,20 @@ def announce(redis_url: str | None) -> None:
         log.info("Jobs go to Redis for rq workers (TPM_REDIS_URL is set).")
 
 
-def connect(redis_url: str | None, queue_name: str) -> QueueBackend:
+def connect(redis_url: str | None, queue_name: str, job_class: type[Job] = Job) -> QueueBackend:
     """Build the queue backend for ``redis_url`` (``None``: the embedded in-memory one)."""
     if redis_url is None:
         import fakeredis
 
         connection = fakeredis.FakeRedis(server=fakeredis.FakeServer())
-        queue = Queue(queue_name, connection=connection, serializer=JSONSerializer, is_async=False)
+        queue = Queue(
+            queue_name,
+            connection=connection,
+            serializer=JSONSerializer,
+            job_class=job_class,
+            is_async=False,
+        )
         return QueueBackend(connection, queue, embedded=True)
     connection = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
-    queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
+    queue = Queue(queue_name, connection=connection, serializer=JSONSerializer, job_class=job_class)
     return QueueBackend(connection, queue, embedded=False)

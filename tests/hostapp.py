@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import LoginManager, UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String
@@ -48,6 +48,12 @@ def create_host_app(database_url: str, **config: Any) -> Flask:
     def user_from_header(req: Any) -> User | None:
         user_id = request.headers.get("X-Test-User")
         return User(id=int(user_id), email=f"{user_id}@example.org") if user_id else None
+
+    @app.before_request
+    def forget_the_previous_requests_user() -> None:
+        # The fixtures keep an app context pushed and requests reuse it, so ``g`` outlives a
+        # request; Flask-Login caches the user there and would act as the previous caller.
+        g.pop("_login_user", None)
 
     TPM(app, db)
     return app

@@ -1,5 +1,7 @@
 """GET /tpm/api/health: version, database and queue reachability."""
 
+import logging
+
 import pytest
 from flask import Flask
 
@@ -60,6 +62,8 @@ def test_unknown_api_path_is_404_in_the_error_shape(client) -> None:
 def test_start_up_log_says_jobs_run_in_process_without_redis(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # A host's Alembic env (fileConfig) may have disabled existing loggers earlier in the run.
+    logging.getLogger("tpm_plugin.jobs").disabled = False
     with caplog.at_level("INFO", logger="tpm_plugin.jobs"):
         create_host_app(database_url)
     assert "embedded in-memory Redis" in caplog.text

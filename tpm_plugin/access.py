@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, g
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 PROGRAM_MANAGER = "program_manager"
@@ -105,8 +105,15 @@ def roles_from_tpm_tables(user_id: str) -> Actor:
 
 def current_actor() -> Actor | None:
     """The actor of the current request (cached for the request), or ``None``."""
-    if "tpm_actor" not in g:
+    # Cached on the request, not on ``g``: ``g`` lives on the app context, and a request
+    # reuses an app context its caller already pushed (tests, scripts), so ``g`` would
+    # carry one request's actor into the next.
+    cache = request.environ if has_request_context() else {}
+    if _ACTOR_KEY not in cache:
         state = current_app.extensions["tpm"]
         user_id = state.ext._actor_loader()
-        g.tpm_actor = None if user_id is None else state.ext._roles_loader(str(user_id))
-    return g.tpm_actor
+        cache[_ACTOR_KEY] = None if user_id is None else state.ext._roles_loader(str(user_id))
+    return cache[_ACTOR_KEY]
+
+
+_ACTOR_KEY = "tpm_plugin.actor"

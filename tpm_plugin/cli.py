@@ -9,11 +9,15 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from . import migrate
+from .workflows.cli import workflow_cli
 
 
 @click.group("tpm")
 def tpm_cli() -> None:
     """The Therapeutic Partnership Model plugin."""
+
+
+tpm_cli.add_command(workflow_cli)
 
 
 @tpm_cli.group("db")

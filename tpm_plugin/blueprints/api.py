@@ -11,8 +11,18 @@ from werkzeug.exceptions import HTTPException
 
 from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
-from . import api_people
+from . import (
+    api_client_rights,
+    api_diagrams,
+    api_fidelity,
+    api_partnerships,
+    api_people,
+    api_records,
+    api_workflows,
+    openapi,
+)
 from ._idempotency import install_idempotency
+from ._openapi import operation
 from ._routes import RouteTable
 
 #: ``register(routes)`` functions of the route modules. ``routes`` is a
@@ -20,6 +30,13 @@ from ._routes import RouteTable
 #: ``routes.add_url_rule(...)`` as on a blueprint; hooks go to the real blueprint.
 ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_people.register,
+    api_partnerships.register,
+    api_records.register,
+    api_fidelity.register,
+    api_client_rights.register,
+    api_workflows.register,
+    api_diagrams.register,
+    openapi.register,
 ]
 
 
@@ -37,6 +54,7 @@ def create_api_blueprint(name: str) -> tuple[Blueprint, RouteTable]:
     return bp, routes
 
 
+@operation(tags=["service"], errors=(503,))
 def health() -> Response:
     """``GET /health``: the plugin's version and whether the database and queue answer."""
     state = current_app.extensions["tpm"]

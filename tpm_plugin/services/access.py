@@ -8,11 +8,13 @@ allowed or denied, leaves a row in ``tpm_access_audit`` (ids only, never names o
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select
+from typing import NoReturn
+
+from sqlalchemy import ColumnElement, false, insert, or_, select
 
 from ..access import Actor
-from ..errors import NotFound, Unauthenticated
-from ..models import AccessAudit, Partnership
+from ..errors import Forbidden, NotFound, Unauthenticated
+from ..models import AccessAudit, Partnership, utcnow
 from ._unit import session
 
 ALLOWED = "allowed"
@@ -84,3 +86,54 @@ def partnership_for(
         record_denied(actor, "partnership", partnership_id, action)
         raise NotFound(f"No partnership {partnership_id} that you can reach.")
     return partnership
+
+
+def record_reads(actor: Actor, object_type: str, object_ids: list[int], action: str) -> None:
+    """Audit that ``actor`` read each of ``object_ids``: one row per object, written by a
+    single multi-row INSERT so a list costs one statement whatever its length."""
+    if not object_ids:
+        return
+    rows = [
+        {
+            "actor_id": actor.user_id,
+            "actor_role": actor.primary_role,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "action": action,
+            "outcome": ALLOWED,
+            "occurred_at": utcnow(),
+        }
+        for object_id in object_ids
+    ]
+    session().execute(insert(AccessAudit), rows)
+
+
+def forbid(
+    actor: Actor | None, object_type: str, object_id: object, action: str, message: str
+) -> NoReturn:
+    """Audit a refused attempt, then refuse it with 403.
+
+    Raises:
+        Forbidden: always, with ``message``.
+    """
+    record_denied(actor, object_type, object_id, action)
+    raise Forbidden(message)
+
+
+def require_some_role(actor: Actor | None, object_type: str, action: str) -> Actor:
+    """The actor, when they hold at least one plugin role.
+
+    Raises:
+        Unauthenticated: nobody is logged in.
+        Forbidden: the actor holds no role (audited as denied).
+    """
+    actor = require_actor(actor)
+    if not actor.roles:
+        forbid(
+            actor,
+            object_type,
+            None,
+            action,
+            "Your account has no role in any partnership program; ask a program manager.",
+        )
+    return actor

@@ -9,8 +9,42 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-GuardFunction = Callable[..., bool]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ..access import Actor
+    from ..models import Partnership
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    """What a guard sees: the locked partnership row and the transition being taken.
+
+    A guard answers with SQL aggregates (``EXISTS``, ``COUNT``) on ``session``, never by
+    loading the partnership's history, so a transition costs the same however long the
+    history is.
+
+    Attributes:
+        partnership: the partnership row (locked when a transition fires).
+        session: the service's session, inside its transaction.
+        actor: who asks (``None`` for the command line).
+        trigger: the transition's trigger.
+        source: the stage being left.
+        dest: the stage being entered.
+    """
+
+    partnership: Partnership
+    session: Session
+    actor: Actor | None
+    trigger: str
+    source: str
+    dest: str
+
+
+#: A guard takes the context and says whether the transition may happen.
+GuardFunction = Callable[[GuardContext], bool]
 
 
 @dataclass(frozen=True)
@@ -52,3 +86,7 @@ class GuardRegistry:
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._guards))
+
+    def names(self) -> frozenset[str]:
+        """Every registered guard name."""
+        return frozenset(self._guards)

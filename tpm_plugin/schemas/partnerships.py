@@ -1,0 +1,68 @@
+"""Schemas of partnerships: opening, reassigning, reading and listing them."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from ..services.partnerships import PARTNERSHIP_SORTS
+from .common import (
+    AwareDateTime,
+    PageQuerySchema,
+    StrictSchema,
+    bounded_string,
+    object_id,
+    sort_field,
+)
+
+
+class PartnershipSchema(StrictSchema):
+    """A partnership as the API shows it (ids and stage only; names live on the people)."""
+
+    id = fields.Integer(required=True)
+    program_id = fields.Integer(required=True)
+    client_id = fields.Integer(required=True)
+    partner_id = fields.Integer(allow_none=True)
+    supervisor_id = fields.Integer(allow_none=True)
+    stage = fields.String(required=True)
+    held_from_stage = fields.String(allow_none=True)
+    workflow_key = fields.String(required=True)
+    workflow_version = fields.Integer(required=True)
+    stage_entered_at = AwareDateTime(required=True)
+    started_at = AwareDateTime(required=True)
+    ended_at = AwareDateTime(allow_none=True)
+    version_id = fields.Integer(
+        required=True, metadata={"description": "Bumped by every change of the partnership."}
+    )
+
+
+class PartnershipUpdateSchema(StrictSchema):
+    """``PATCH /partnerships/<id>``: assign or reassign the partner or the supervisor."""
+
+    partner_id = object_id(allow_none=True)
+    supervisor_id = object_id(allow_none=True)
+
+
+class PartnershipCreateSchema(PartnershipUpdateSchema):
+    """``POST /partnerships``: a client (and, when known, a partner and a supervisor) in a
+    program the caller manages. The partnership starts at the workflow's start stage."""
+
+    program_id = object_id(required=True)
+    client_id = object_id(required=True)
+
+
+class PartnershipListQuerySchema(PageQuerySchema):
+    """``GET /partnerships`` parameters: filters, ``sort`` and the page."""
+
+    program_id = fields.Integer(validate=validate.Range(1))
+    stage = bounded_string(64)
+    partner_id = fields.Integer(validate=validate.Range(1))
+    supervisor_id = fields.Integer(validate=validate.Range(1))
+    overdue = fields.Boolean(
+        metadata={
+            "description": (
+                "true: only overdue partnerships (too few meetings held in the last complete "
+                "week, or in a stage longer than its review cadence); false: only the others."
+            )
+        }
+    )
+    sort = sort_field(PARTNERSHIP_SORTS, "id")

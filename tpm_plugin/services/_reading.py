@@ -1,0 +1,61 @@
+"""Helpers the record services share: pages of rows, stable sorting, and rows that outlive
+their transaction.
+
+A read is a transaction too (it writes access-audit rows), and committing expires every row
+the session holds; reading an expired row again costs one SELECT per row. Services therefore
+hand their results back detached (:func:`detach`), with everything the API shows already
+loaded, so a list answers in a constant number of statements whatever its length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    """One page of a list: its items, where it sits, and how many items match in all."""
+
+    items: list[Row]
+    page: int
+    page_size: int
+    total: int
+
+
+def detach(session: Session, rows: Sequence[Any]) -> None:
+    """Flush, then take ``rows`` out of the session so the commit does not expire them."""
+    session.flush()
+    for row in rows:
+        if row in session:
+            session.expunge(row)
+
+
+def order_by(query: Select, sort: str, columns: dict[str, InstrumentedAttribute], id_column):
+    """Order ``query`` by the ``sort`` key (``-`` prefix: descending), ties broken by id."""
+    key = sort.removeprefix("-")
+    column = columns[key]
+    ordered = column.desc() if sort.startswith("-") else column.asc()
+    tie = id_column.desc() if sort.startswith("-") else id_column.asc()
+    return query.order_by(ordered, tie) if column is not id_column else query.order_by(ordered)
+
+
+def paginate(session: Session, query: Select, page: int, page_size: int) -> tuple[list, int]:
+    """The rows of one page of ``query`` (already filtered and ordered) and the total count.
+
+    Two statements, whatever the page size.
+    """
+    rows = list(session.scalars(query.limit(page_size).offset((page - 1) * page_size)))
+    return rows, count_rows(session, query)
+
+
+def count_rows(session: Session, query: Select) -> int:
+    """How many rows ``query`` selects, in one statement."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return int(total or 0)

@@ -1,0 +1,296 @@
+"""Partnerships: opening one, reading and listing them, reassigning partner or supervisor.
+
+Stage changes are not made here: they go through the workflow's transitions. A partnership
+is only ever *given* a stage when it opens, at its workflow's start stage on the newest
+published version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..access import Actor
+from ..errors import ValidationFailed
+from ..models import (
+    Client,
+    Meeting,
+    Partner,
+    Partnership,
+    Program,
+    Supervisor,
+    Workflow,
+    WorkflowVersion,
+    utcnow,
+)
+from ..signals import partnership_created
+from ._reading import Page, detach, order_by, paginate
+from ._unit import unit_of_work
+from .access import (
+    ALLOWED,
+    forbid,
+    partnership_for,
+    partnership_scope,
+    record_access,
+    record_reads,
+    require_actor,
+    require_some_role,
+)
+
+#: Sort keys of ``GET /partnerships``.
+PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
+
+
+def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership:
+    """Open a partnership between a client and (optionally, yet) a partner and a supervisor,
+    in a program the actor manages, at the start stage of the program's workflow (newest
+    published version).
+
+    Args:
+        data: ``program_id``, ``client_id`` and optional ``partner_id``, ``supervisor_id``.
+
+    Raises:
+        Unauthenticated: nobody is logged in.
+        Forbidden: the actor manages no program (audited).
+        ValidationFailed: a named program, client, partner or supervisor is not one the actor
+            manages, belongs to another program, is erased or inactive.
+    """
+    from .workflow_versions import starting_point
+
+    actor = require_some_role(actor, "partnership", "create")
+    if not actor.managed_program_ids:
+        forbid(actor, "partnership", None, "create", "Only program managers open partnerships.")
+    with unit_of_work() as unit:
+        program = _managed_program(unit.session, actor, data["program_id"])
+        _check_people(unit.session, program.id, data)
+        workflow_version, stage = starting_point(program.workflow_key)
+        now = utcnow()
+        partnership = Partnership(
+            program_id=program.id,
+            client_id=data["client_id"],
+            partner_id=data.get("partner_id"),
+            supervisor_id=data.get("supervisor_id"),
+            stage=stage,
+            workflow_key=program.workflow_key,
+            workflow_version=workflow_version,
+            stage_entered_at=now,
+            started_at=now,
+        )
+        unit.session.add(partnership)
+        unit.session.flush()
+        record_access(actor, "partnership", partnership.id, "create", ALLOWED)
+        payload = {"partnership_id": partnership.id, "program_id": program.id, "stage": stage}
+        unit.after_commit(lambda: partnership_created.send(None, **payload))
+        detach(unit.session, [partnership])
+    return partnership
+
+
+def get_partnership(actor: Actor | None, partnership_id: int) -> Partnership:
+    """One partnership the actor may see (the read is audited).
+
+    Raises:
+        NotFound: no such partnership, or outside the actor's scope (audited as denied).
+    """
+    actor = require_actor(actor)
+    with unit_of_work() as unit:
+        partnership = partnership_for(actor, partnership_id, "read")
+        record_access(actor, "partnership", partnership.id, "read", ALLOWED)
+        detach(unit.session, [partnership])
+    return partnership
+
+
+def update_partnership(
+    actor: Actor | None, partnership_id: int, changes: dict[str, Any]
+) -> Partnership:
+    """Reassign a partnership's partner or supervisor (its program's managers only).
+
+    Raises:
+        NotFound: outside the actor's scope.
+        Forbidden: visible, but the actor does not manage its program (audited).
+        ValidationFailed: the partnership is closed, or the new partner or supervisor is
+            not an active one of the partnership's program.
+    """
+    actor = require_actor(actor)
+    with unit_of_work() as unit:
+        partnership = partnership_for(actor, partnership_id, "update", lock=True)
+        if partnership.program_id not in actor.managed_program_ids:
+            forbid(
+                actor,
+                "partnership",
+                partnership.id,
+                "update",
+                "Only the program's managers can reassign a partnership.",
+            )
+        ensure_open(partnership, next(iter(changes), "partnership_id"))
+        _check_people(unit.session, partnership.program_id, changes)
+        for name, value in changes.items():
+            setattr(partnership, name, value)
+        record_access(actor, "partnership", partnership.id, "update", ALLOWED)
+        detach(unit.session, [partnership])
+    return partnership
+
+
+def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[Partnership]:
+    """One page of the partnerships the actor may see, filtered and stably sorted.
+
+    Filters (all optional): ``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
+    ``overdue`` (see :func:`overdue_clause`). Each returned partnership's read is audited.
+    Four statements whatever the page size: definitions, count, page, audit insert.
+
+    Raises:
+        Unauthenticated, Forbidden: nobody logged in, or no role at all (audited).
+    """
+    actor = require_some_role(actor, "partnership", "list")
+    with unit_of_work() as unit:
+        statement = select(Partnership).where(partnership_scope(actor))
+        for name in ("program_id", "stage", "partner_id", "supervisor_id"):
+            if query.get(name) is not None:
+                statement = statement.where(getattr(Partnership, name) == query[name])
+        if query.get("overdue") is not None:
+            overdue = overdue_clause(unit.session, utcnow())
+            statement = statement.where(overdue if query["overdue"] else ~overdue)
+        statement = order_by(
+            statement,
+            query["sort"],
+            {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS},
+            Partnership.id,
+        )
+        rows, total = paginate(unit.session, statement, query["page"], query["page_size"])
+        record_reads(actor, "partnership", [row.id for row in rows], "list")
+        detach(unit.session, rows)
+    return Page(rows, query["page"], query["page_size"], total)
+
+
+def last_complete_week(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The last complete ISO week (Monday 00:00 to Monday 00:00, UTC) before ``now``."""
+    today = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    this_monday = today - dt.timedelta(days=today.weekday())
+    return this_monday - dt.timedelta(weeks=1), this_monday
+
+
+def overdue_clause(session: Session, now: dt.datetime) -> ColumnElement[bool]:
+    """A WHERE clause selecting the partnerships that are overdue at ``now``.
+
+    A partnership is **overdue** when either:
+
+    * its stage expects meetings (the stage's cadence in the partnership's workflow version
+      names ``meetings_per_week``), it was already in that stage when the last complete
+      week (Monday to Monday, UTC) began, and fewer meetings than that target were *held*
+      during that week (corrected meetings count once, by their current entry); or
+    * its stage has a review cadence (``review_every_weeks``) and the partnership has been
+      in that stage for longer than that many weeks.
+
+    Partnerships in stages with neither cadence, and closed ones (``ended_at`` set), are
+    never overdue. The clause is pure SQL (one correlated count per partnership row, in the
+    database); the only Python work is reading the published workflow versions (one
+    statement) to learn which stages carry which cadence.
+    """
+    week_start, week_end = last_complete_week(now)
+    current_meeting = aliased(Meeting)
+    correction = aliased(Meeting)
+    held_last_week = (
+        select(func.count(current_meeting.id))
+        .where(
+            current_meeting.partnership_id == Partnership.id,
+            current_meeting.status == "held",
+            current_meeting.scheduled_at >= week_start,
+            current_meeting.scheduled_at < week_end,
+            ~exists().where(correction.supersedes_id == current_meeting.id),
+        )
+        .scalar_subquery()
+    )
+    clauses: list[ColumnElement[bool]] = []
+    for workflow_key, version, stage in _cadenced_stages(session):
+        in_stage = and_(
+            Partnership.workflow_key == workflow_key,
+            Partnership.workflow_version == version,
+            Partnership.stage == stage["key"],
+        )
+        cadence = stage.get("cadence") or {}
+        if "meetings_per_week" in cadence:
+            clauses.append(
+                and_(
+                    in_stage,
+                    Partnership.stage_entered_at <= week_start,
+                    held_last_week < cadence["meetings_per_week"],
+                )
+            )
+        if "review_every_weeks" in cadence:
+            due = now - dt.timedelta(weeks=cadence["review_every_weeks"])
+            clauses.append(and_(in_stage, Partnership.stage_entered_at < due))
+    if not clauses:
+        return false()
+    return and_(Partnership.ended_at.is_(None), or_(*clauses))
+
+
+def _cadenced_stages(session: Session):
+    rows = session.execute(
+        select(Workflow.key, WorkflowVersion.version, WorkflowVersion.definition).join(
+            Workflow, Workflow.id == WorkflowVersion.workflow_id
+        )
+    )
+    for workflow_key, version, definition in rows:
+        for stage in definition.get("stages", []):
+            if stage.get("cadence"):
+                yield workflow_key, version, stage
+
+
+def is_closed(partnership: Partnership) -> bool:
+    """Whether a partnership has ended: ``ended_at`` set, or its stage is a terminal stage
+    of the workflow version it is pinned to."""
+    from .workflow_versions import compiled_workflow
+
+    if partnership.ended_at is not None:
+        return True
+    workflow = compiled_workflow(partnership.workflow_key, partnership.workflow_version)
+    return workflow.is_terminal(partnership.stage)
+
+
+def ensure_open(partnership: Partnership, field: str) -> None:
+    """Refuse a change to a closed partnership, naming ``field`` in the 422.
+
+    Raises:
+        ValidationFailed: the partnership is closed.
+    """
+    if is_closed(partnership):
+        raise ValidationFailed(
+            f"Partnership {partnership.id} is closed; its records can no longer change.",
+            fields={field: [f"Partnership {partnership.id} is closed."]},
+        )
+
+
+def _managed_program(session: Session, actor: Actor, program_id: int) -> Program:
+    program = session.get(Program, program_id) if program_id in actor.managed_program_ids else None
+    if program is None:
+        raise ValidationFailed(
+            "You can only open partnerships in programs you manage.",
+            fields={"program_id": [f"No program {program_id} that you manage."]},
+        )
+    return program
+
+
+def _check_people(session: Session, program_id: int, data: dict[str, Any]) -> None:
+    """Every person named in ``data`` exists in ``program_id`` and can take part; all
+    failures reported together, by field."""
+    problems: dict[str, list[str]] = {}
+    checks = (
+        ("client_id", Client, Client.erased_at.is_(None), "erased"),
+        ("partner_id", Partner, Partner.active, "inactive"),
+        ("supervisor_id", Supervisor, Supervisor.active, "inactive"),
+    )
+    for field, model, usable, unusable in checks:
+        wanted = data.get(field)
+        if wanted is None:
+            continue
+        row = session.execute(
+            select(model.id, usable).where(model.id == wanted, model.program_id == program_id)
+        ).first()
+        if row is None:
+            problems[field] = [f"No {field[:-3]} {wanted} in program {program_id}."]
+        elif not row[1]:
+            problems[field] = [f"{field[:-3].capitalize()} {wanted} is {unusable}."]
+    if problems:
+        raise ValidationFailed("The partnership names people it cannot have.", fields=problems)

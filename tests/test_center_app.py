@@ -54,3 +54,42 @@ def test_wrong_password_is_refused_and_right_one_logs_in(center: Flask) -> None:
     accepted = client.post("/login", data={"email": "pm@example.org", "password": "demo-password"})
     assert accepted.status_code == 302
     assert b"Hello, Pat Manager" in client.get("/").data
+
+
+def test_demo_seed_puts_partnerships_at_every_working_stage(center: Flask) -> None:
+    from sqlalchemy import func, select
+
+    from examples.center_app.seed import seed
+    from tpm_plugin.models import Meeting, Partnership, SupervisionSession
+
+    with center.app_context():
+        db.session.execute(db.delete(User))
+        db.session.commit()
+        assert seed() is True
+        assert seed() is False
+        stages = db.session.scalars(select(Partnership.stage).order_by(Partnership.id)).all()
+        assert stages == ["referred", "identification", "planning", "active", "review"]
+        assert db.session.scalar(select(func.count()).select_from(Meeting)) == 7
+        assert db.session.scalar(select(func.count()).select_from(SupervisionSession)) == 2
+
+
+def test_each_demo_login_sees_only_its_own_partnerships(center: Flask) -> None:
+    from examples.center_app.seed import DEMO_PASSWORD, LOGINS, seed
+
+    with center.app_context():
+        db.session.execute(db.delete(User))
+        db.session.commit()
+        seed()
+    seen = {}
+    for login in LOGINS:
+        client = center.test_client()
+        client.post("/login", data={"email": login.email, "password": DEMO_PASSWORD})
+        response = client.get("/tpm/api/partnerships")
+        assert response.status_code == 200, response.json
+        seen[login.email] = response.json["total"]
+    assert seen == {
+        "manager@center.example": 5,
+        "supervisor@center.example": 5,
+        "partner@center.example": 3,
+        "omar@center.example": 2,
+    }

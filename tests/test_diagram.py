@@ -335,6 +335,16 @@ def test_unknown_version_is_404(app, client) -> None:
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_version_beyond_any_stored_number_is_404(app, client) -> None:
+    world = factories.world()
+    response = client.get(
+        URL.replace("/versions/1/", "/versions/99999999999/"),
+        headers=factories.as_user(world.manager_user),
+    )
+    assert response.status_code == 404
+
+
 def test_anonymous_request_is_401(app, client) -> None:
     factories.world()
     response = client.get(URL)

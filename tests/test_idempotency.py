@@ -19,10 +19,11 @@ from tpm_plugin.access import current_actor
 from tpm_plugin.blueprints import api
 from tpm_plugin.blueprints._idempotency import ABANDONED_AFTER, _fingerprint
 from tpm_plugin.errors import Conflict
-from tpm_plugin.models import IdempotencyRecord, Program, utcnow
+from tpm_plugin.models import IdempotencyRecord, Meeting, Program, utcnow
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.access import require_actor
 
+from . import factories
 from .conftest import BACKENDS
 from .hostapp import create_host_app
 
@@ -273,3 +274,23 @@ def _insert_in_progress(app: Flask, created_at: dt.datetime) -> None:
                 created_at=created_at,
             )
         )
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_partner_retrying_a_meeting_log_on_a_flaky_connection_logs_it_once(app: Flask) -> None:
+    with app.app_context():
+        world = factories.world()
+        partnership_id, partner_user = world.partnership.id, world.partner_user
+    client = app.test_client()
+    headers = {"X-Test-User": partner_user, "Idempotency-Key": "meeting-2024-03-05"}
+    body = {"scheduled_at": "2024-03-05T16:00:00+01:00"}
+    path = f"/tpm/api/partnerships/{partnership_id}/meetings"
+
+    first = client.post(path, json=body, headers=headers)
+    retry = client.post(path, json=body, headers=headers)
+
+    assert first.status_code == 201, first.json
+    assert retry.status_code == 201
+    assert retry.json == first.json
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert _count(app, Meeting) == 1

@@ -22,3 +22,9 @@ def test_wrong_method_on_an_api_route_is_405_with_allowed_methods(client) -> Non
     assert response.status_code == 405
     assert response.json["error"]["code"] == "method_not_allowed"
     assert "GET" in response.headers["Allow"]
+
+
+def test_an_id_too_large_for_the_database_is_404_not_a_server_error(client) -> None:
+    response = client.get("/tpm/api/partnerships/99999999999", headers={"X-Test-User": "1"})
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 PROGRAM_MANAGER = "program_manager"
 SUPERVISOR = "supervisor"
@@ -82,24 +82,35 @@ def flask_login_actor() -> str | None:
 
 
 def roles_from_tpm_tables(user_id: str) -> Actor:
-    """The default roles loader: look the host user up in the plugin's people tables."""
+    """The default roles loader: look the host user up in the plugin's people tables.
+
+    One round trip (it runs on every API request): the managed programs, the supervisor
+    row and the partner row come back as the rows of one UNION.
+    """
     from .models import Partner, ProgramManager, Supervisor
 
     session = current_app.extensions["tpm"].db.session
-    managed = session.scalars(
-        select(ProgramManager.program_id).where(ProgramManager.host_user_id == user_id)
+    rows = session.execute(
+        union_all(
+            select(literal(PROGRAM_MANAGER), ProgramManager.program_id).where(
+                ProgramManager.host_user_id == user_id
+            ),
+            select(literal(SUPERVISOR), Supervisor.id).where(
+                Supervisor.host_user_id == user_id, Supervisor.active
+            ),
+            select(literal(PARTNER), Partner.id).where(
+                Partner.host_user_id == user_id, Partner.active
+            ),
+        )
     ).all()
-    supervisor_id = session.scalar(
-        select(Supervisor.id).where(Supervisor.host_user_id == user_id, Supervisor.active)
-    )
-    partner_id = session.scalar(
-        select(Partner.id).where(Partner.host_user_id == user_id, Partner.active)
-    )
+    ids: dict[str, list[int]] = {role: [] for role in ROLES}
+    for role, object_id in rows:
+        ids[role].append(object_id)
     return Actor(
         user_id=user_id,
-        managed_program_ids=frozenset(managed),
-        supervisor_id=supervisor_id,
-        partner_id=partner_id,
+        managed_program_ids=frozenset(ids[PROGRAM_MANAGER]),
+        supervisor_id=next(iter(ids[SUPERVISOR]), None),
+        partner_id=next(iter(ids[PARTNER]), None),
     )
 
 

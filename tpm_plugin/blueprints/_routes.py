@@ -16,9 +16,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, request, url_for
-from werkzeug.routing import Map, MapAdapter, Rule
+from werkzeug.routing import IntegerConverter, Map, MapAdapter, Rule
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+#: The largest id a 32-bit INTEGER primary key holds.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in API routes: ids from 1 to :data:`MAX_ID`; anything else does not match
+    (404), rather than reaching the database as an out-of-range value."""
+
+    def __init__(self, map: Map, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,9 @@ class RouteTable:
                         Rule(route.rule, endpoint=route.endpoint, methods=sorted(route.methods))
                         for route in self._routes
                     ]
-                    self._adapter = Map(rules, strict_slashes=False).bind("localhost")
+                    self._adapter = Map(
+                        rules, strict_slashes=False, converters={"int": IdConverter}
+                    ).bind("localhost")
         return self._adapter
 
     def dispatch(self, path: str) -> Any:

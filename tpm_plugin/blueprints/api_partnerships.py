@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Response
 
 from ..access import current_actor
-from ..schemas.common import page_of
+from ..schemas.common import MAX_INT, page_of
 from ..schemas.partnerships import (
     PartnershipCreateSchema,
     PartnershipListQuerySchema,
@@ -72,10 +72,13 @@ def register(routes: RouteTable) -> None:
     routes.add_url_rule("/partnerships", "list_partnerships", list_partnerships, methods=["GET"])
     routes.add_url_rule("/partnerships", "create_partnership", create_partnership, methods=["POST"])
     routes.add_url_rule(
-        "/partnerships/<int:partnership_id>", "get_partnership", get_partnership, methods=["GET"]
+        f"/partnerships/<int(max={MAX_INT}):partnership_id>",
+        "get_partnership",
+        get_partnership,
+        methods=["GET"],
     )
     routes.add_url_rule(
-        "/partnerships/<int:partnership_id>",
+        f"/partnerships/<int(max={MAX_INT}):partnership_id>",
         "update_partnership",
         update_partnership,
         methods=["PATCH"],

@@ -12,7 +12,7 @@ from flask import Response, jsonify, request
 from marshmallow import Schema
 
 from ..access import current_actor
-from ..schemas.common import page_of
+from ..schemas.common import MAX_INT, page_of
 from ..schemas.people import (
     ClientCreateSchema,
     ClientSchema,
@@ -170,18 +170,23 @@ def register(bp: RouteTable) -> None:
     """Add the program and people routes to the API blueprint."""
     bp.add_url_rule("/programs", "list_programs", list_programs, methods=["GET"])
     bp.add_url_rule("/programs", "create_program", create_program, methods=["POST"])
-    bp.add_url_rule("/programs/<int:program_id>", "get_program", get_program, methods=["GET"])
     bp.add_url_rule(
-        "/programs/<int:program_id>", "update_program", update_program, methods=["PATCH"]
+        f"/programs/<int(max={MAX_INT}):program_id>", "get_program", get_program, methods=["GET"]
     )
     bp.add_url_rule(
-        "/programs/<int:program_id>/managers",
+        f"/programs/<int(max={MAX_INT}):program_id>",
+        "update_program",
+        update_program,
+        methods=["PATCH"],
+    )
+    bp.add_url_rule(
+        f"/programs/<int(max={MAX_INT}):program_id>/managers",
         "list_program_managers",
         list_program_managers,
         methods=["GET"],
     )
     bp.add_url_rule(
-        "/programs/<int:program_id>/managers",
+        f"/programs/<int(max={MAX_INT}):program_id>/managers",
         "add_program_manager",
         add_program_manager,
         methods=["POST"],
@@ -202,7 +207,12 @@ def register(bp: RouteTable) -> None:
         singular = kind.object_type
         bp.add_url_rule(f"/{path}", f"list_{path}", list_view, methods=["GET"])
         bp.add_url_rule(f"/{path}", f"create_{singular}", create_view, methods=["POST"])
-        bp.add_url_rule(f"/{path}/<int:person_id>", f"get_{singular}", get_view, methods=["GET"])
         bp.add_url_rule(
-            f"/{path}/<int:person_id>", f"update_{singular}", update_view, methods=["PATCH"]
+            f"/{path}/<int(max={MAX_INT}):person_id>", f"get_{singular}", get_view, methods=["GET"]
+        )
+        bp.add_url_rule(
+            f"/{path}/<int(max={MAX_INT}):person_id>",
+            f"update_{singular}",
+            update_view,
+            methods=["PATCH"],
         )

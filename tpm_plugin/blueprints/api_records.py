@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Response
 
 from ..access import current_actor
-from ..schemas.common import page_of
+from ..schemas.common import MAX_INT, page_of
 from ..schemas.records import (
     IdentificationEntryCreateSchema,
     IdentificationEntrySchema,
@@ -230,26 +230,34 @@ def get_review(review_id: int) -> Response:
 
 _ROUTES = (
     (
-        "/partnerships/<int:partnership_id>/identification-entries",
+        f"/partnerships/<int(max={MAX_INT}):partnership_id>/identification-entries",
         "GET",
         list_identification_entries,
     ),
-    ("/partnerships/<int:partnership_id>/identification-entries", "POST", add_identification_entry),
-    ("/identification-entries/<int:entry_id>", "GET", get_identification_entry),
-    ("/partnerships/<int:partnership_id>/plans", "GET", list_plans),
-    ("/partnerships/<int:partnership_id>/plans", "POST", add_plan),
-    ("/plans/<int:plan_id>", "GET", get_plan),
-    ("/partnerships/<int:partnership_id>/meetings", "GET", list_meetings),
-    ("/partnerships/<int:partnership_id>/meetings", "POST", add_meeting),
-    ("/meetings/<int:meeting_id>", "GET", get_meeting),
-    ("/meetings/<int:meeting_id>/outcome", "POST", log_meeting_outcome),
+    (
+        f"/partnerships/<int(max={MAX_INT}):partnership_id>/identification-entries",
+        "POST",
+        add_identification_entry,
+    ),
+    (f"/identification-entries/<int(max={MAX_INT}):entry_id>", "GET", get_identification_entry),
+    (f"/partnerships/<int(max={MAX_INT}):partnership_id>/plans", "GET", list_plans),
+    (f"/partnerships/<int(max={MAX_INT}):partnership_id>/plans", "POST", add_plan),
+    (f"/plans/<int(max={MAX_INT}):plan_id>", "GET", get_plan),
+    (f"/partnerships/<int(max={MAX_INT}):partnership_id>/meetings", "GET", list_meetings),
+    (f"/partnerships/<int(max={MAX_INT}):partnership_id>/meetings", "POST", add_meeting),
+    (f"/meetings/<int(max={MAX_INT}):meeting_id>", "GET", get_meeting),
+    (f"/meetings/<int(max={MAX_INT}):meeting_id>/outcome", "POST", log_meeting_outcome),
     ("/supervision-sessions", "GET", list_supervision_sessions),
     ("/supervision-sessions", "POST", add_supervision_session),
-    ("/supervision-sessions/<int:session_id>", "GET", get_supervision_session),
-    ("/supervision-sessions/<int:session_id>/outcome", "POST", log_supervision_outcome),
-    ("/partnerships/<int:partnership_id>/reviews", "GET", list_reviews),
-    ("/partnerships/<int:partnership_id>/reviews", "POST", add_review),
-    ("/reviews/<int:review_id>", "GET", get_review),
+    (f"/supervision-sessions/<int(max={MAX_INT}):session_id>", "GET", get_supervision_session),
+    (
+        f"/supervision-sessions/<int(max={MAX_INT}):session_id>/outcome",
+        "POST",
+        log_supervision_outcome,
+    ),
+    (f"/partnerships/<int(max={MAX_INT}):partnership_id>/reviews", "GET", list_reviews),
+    (f"/partnerships/<int(max={MAX_INT}):partnership_id>/reviews", "POST", add_review),
+    (f"/reviews/<int(max={MAX_INT}):review_id>", "GET", get_review),
 )
 
 

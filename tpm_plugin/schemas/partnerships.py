@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from ..services.partnerships import PARTNERSHIP_SORTS
 from .common import (
+    MAX_INT,
     AwareDateTime,
     PageQuerySchema,
     StrictSchema,
@@ -53,10 +54,10 @@ class PartnershipCreateSchema(PartnershipUpdateSchema):
 class PartnershipListQuerySchema(PageQuerySchema):
     """``GET /partnerships`` parameters: filters, ``sort`` and the page."""
 
-    program_id = fields.Integer(validate=validate.Range(1))
+    program_id = fields.Integer(validate=validate.Range(1, MAX_INT))
     stage = bounded_string(64)
-    partner_id = fields.Integer(validate=validate.Range(1))
-    supervisor_id = fields.Integer(validate=validate.Range(1))
+    partner_id = fields.Integer(validate=validate.Range(1, MAX_INT))
+    supervisor_id = fields.Integer(validate=validate.Range(1, MAX_INT))
     overdue = fields.Boolean(
         metadata={
             "description": (

@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from ..services.people import PERSON_SORTS, PROGRAM_SORTS
 from .common import (
+    MAX_INT,
     NAME_LENGTH,
     AwareDateTime,
     BoundedDate,
@@ -173,7 +174,7 @@ class ClientCreateSchema(ClientUpdateSchema):
 class PeopleListQuerySchema(PageQuerySchema):
     """``GET /clients``, ``/partners``, ``/supervisors`` parameters."""
 
-    program_id = fields.Integer(validate=validate.Range(1))
+    program_id = fields.Integer(validate=validate.Range(1, MAX_INT))
     sort = sort_field(PERSON_SORTS, "id")
 
 

@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from ..models import CANCELLED_BY, DOMAINS, IDENTIFICATION_KINDS, REVIEW_OUTCOMES
 from .common import (
     LINE_LENGTH,
+    MAX_INT,
     NAME_LENGTH,
     NOTE_LENGTH,
     AwareDateTime,
@@ -294,8 +295,8 @@ class SupervisionSessionSchema(StrictSchema):
 class SupervisionListQuerySchema(PageQuerySchema):
     """``GET /supervision-sessions`` parameters."""
 
-    supervisor_id = fields.Integer(validate=validate.Range(1))
-    partner_id = fields.Integer(validate=validate.Range(1))
+    supervisor_id = fields.Integer(validate=validate.Range(1, MAX_INT))
+    partner_id = fields.Integer(validate=validate.Range(1, MAX_INT))
     status = one_of(SUPERVISION_STATUSES)
     sort = sort_field(("id", "scheduled_at"), "scheduled_at")
 

@@ -8,7 +8,8 @@ stage reads that partnership, so it needs object-level access to it and is audit
 from __future__ import annotations
 
 from ..access import Actor
-from ..errors import ValidationFailed
+from ..errors import NotFound, ValidationFailed
+from ..schemas.common import MAX_INT
 from ..workflows.diagram import to_mermaid, to_svg
 from . import workflow_versions
 from ._unit import unit_of_work
@@ -49,6 +50,10 @@ def workflow_diagram(
             fields={"format": [f"Must be one of: {', '.join(sorted(_RENDERERS))}."]},
         )
     actor = require_some_role(actor, "workflow", "read_diagram")
+    if not 1 <= version <= MAX_INT:
+        # Beyond the column's range no version can exist (and the database would refuse
+        # the comparison).
+        raise NotFound(f"Workflow '{workflow_key}' has no published version {version}.")
     definition = workflow_versions.get_version(actor, workflow_key, version).definition
     highlight = None
     if partnership_id is not None:

@@ -78,7 +78,7 @@ def test_path_parameters_are_typed_and_bounded(document: dict) -> None:
     item = document["paths"]["/tpm/api/partnerships/{partnership_id}/fidelity"]
     (parameter,) = item["parameters"]
     assert parameter["in"] == "path" and parameter["required"] is True
-    assert parameter["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+    assert parameter["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
 def test_query_schemas_become_query_parameters(document: dict) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 from flask import Response
 
 from ..access import Actor, current_actor
-from ..schemas.common import MAX_INT
 from ..schemas.fidelity import FidelityQuerySchema, FidelitySchema
 from ..services import fidelity
 from ._openapi import operation
@@ -71,7 +70,7 @@ def register(routes: RouteTable) -> None:
     for segment, parameter, measure, who in _SCOPES:
         view = _fidelity_view(parameter, measure, who)
         routes.add_url_rule(
-            f"/{segment}/<int(max={MAX_INT}):{parameter}>/fidelity",
+            f"/{segment}/<int:{parameter}>/fidelity",
             view.__name__,
             view,
             methods=["GET"],

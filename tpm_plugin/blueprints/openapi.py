@@ -20,10 +20,9 @@ from flask import Flask, Response, current_app, jsonify
 from marshmallow import Schema, fields
 
 from .._version import __version__
-from ..schemas.common import MAX_INT
 from ._idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 from ._openapi import Operation, operation
-from ._routes import Route, RouteTable
+from ._routes import MAX_ID, Route, RouteTable
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -126,7 +125,8 @@ def _path_parameters(route: Route) -> list[dict[str, Any]]:
     parameters = []
     for match in _RULE_VARIABLE.finditer(route.rule):
         if match["converter"] == "int":
-            schema: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+            # The API's int converter matches ids 1 … MAX_ID only; others are 404.
+            schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         else:
             schema = {"type": "string", "minLength": 1, "maxLength": 200}
         parameters.append({"in": "path", "name": match["name"], "required": True, "schema": schema})

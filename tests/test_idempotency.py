@@ -12,12 +12,13 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from flask import Blueprint, Flask, jsonify, request
+from flask import Flask, jsonify, request
 from sqlalchemy import func, select
 
 from tpm_plugin.access import current_actor
 from tpm_plugin.blueprints import api
 from tpm_plugin.blueprints._idempotency import ABANDONED_AFTER, _fingerprint
+from tpm_plugin.blueprints._routes import RouteTable
 from tpm_plugin.errors import Conflict
 from tpm_plugin.models import IdempotencyRecord, Meeting, Program, utcnow
 from tpm_plugin.services._unit import unit_of_work
@@ -40,7 +41,7 @@ class _Gate:
 
 
 def _register_probe(gate: _Gate):
-    def register(bp: Blueprint) -> None:
+    def register(bp: RouteTable) -> None:
         def create_program():
             require_actor(current_actor())
             body = request.get_json()
@@ -78,8 +79,12 @@ def app(
     # No app context stays pushed: each request gets its own, as in production, so the
     # actor cached on ``g`` never leaks from one request into the next.
     monkeypatch.setattr(api, "ROUTE_MODULES", [*api.ROUTE_MODULES, _register_probe(gate)])
+    # The route table is built once per process; rebuild it with the probe for this test,
+    # and without it afterwards.
+    api.api_routes.cache_clear()
     app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
     yield app
+    api.api_routes.cache_clear()
     with app.app_context():
         for engine in app.extensions["sqlalchemy"].engines.values():
             engine.dispose()

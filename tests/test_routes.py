@@ -3,13 +3,22 @@
 from flask import Flask
 
 from tpm_plugin import api_url
+from tpm_plugin.blueprints._routes import RouteTable
 
 
-def test_api_routes_are_not_compiled_until_the_first_request(app: Flask) -> None:
-    routes = app.extensions["tpm"].api_routes
+def test_a_route_table_is_compiled_on_first_dispatch_not_at_registration() -> None:
+    routes = RouteTable()
+    routes.add_url_rule("/things/<int:thing_id>", "thing", lambda thing_id: thing_id)
     assert routes._adapter is None
-    app.test_client().get("/tpm/api/health")
+    assert routes.path_for("thing", thing_id=7) == "things/7"
     assert routes._adapter is not None
+
+
+def test_every_app_shares_the_one_route_table(app: Flask, database_url: str) -> None:
+    from .hostapp import create_host_app
+
+    other = create_host_app(database_url)
+    assert other.extensions["tpm"].api_routes is app.extensions["tpm"].api_routes
 
 
 def test_api_url_builds_plugin_urls_under_the_configured_prefix(app: Flask) -> None:

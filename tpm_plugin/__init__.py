@@ -30,9 +30,10 @@ def api_url(endpoint: str, **values: object) -> str:
     """The URL of a plugin API endpoint by its name, e.g. ``api_url("get_partnership",
     partnership_id=7)``; the API's routes are not in ``app.url_map`` (see
     :mod:`tpm_plugin.blueprints._routes`), so ``url_for`` cannot build them."""
-    routes = current_tpm().api_routes
-    assert routes is not None  # set by init_app
-    return routes.url_for(endpoint, **values)
+    from .blueprints._routes import url_for_api
+
+    name = current_app.config["TPM_API_BLUEPRINT_NAME"]
+    return url_for_api(name, current_tpm().api_routes, endpoint, **values)
 
 
 __all__ = [

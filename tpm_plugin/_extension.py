@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from . import config
 from .access import ActorLoader, RolesLoader, flask_login_actor, roles_from_tpm_tables
 from .blueprints._routes import RouteTable
-from .blueprints.api import create_api_blueprint
+from .blueprints.api import api_routes, create_api_blueprint
 from .cli import tpm_cli
 from .jobs.queue import QueueBackend, announce, connect
 from .workflows.default_guards import register_default_guards
@@ -37,7 +37,7 @@ class TPMState:
     redis_url: str | None
     queue_name: str
     machines: dict[tuple[str, int], Any] = field(default_factory=dict)
-    api_routes: RouteTable | None = None
+    api_routes: RouteTable = field(default_factory=api_routes)
     _queue: QueueBackend | None = None
 
     @property
@@ -121,8 +121,10 @@ class TPM:
         )
         app.extensions["tpm"] = state
 
-        api, state.api_routes = create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"])
-        app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
+        app.register_blueprint(
+            create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"]),
+            url_prefix=f"{app.config['TPM_URL_PREFIX']}/api",
+        )
         app.cli.add_command(tpm_cli)
         announce(state.redis_url)
 

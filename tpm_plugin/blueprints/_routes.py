@@ -1,11 +1,11 @@
-"""The API's route table, compiled on the first request instead of at ``init_app``.
+"""The API's route table: built once per process, compiled on the first request.
 
 Werkzeug compiles every URL rule as it is added, about half a millisecond each; with the
 API's dozens of endpoints that would make ``init_app`` several times slower than building
-the host app itself (hosts build an app per test). So route modules register on a
-:class:`RouteTable`, which quacks like a :class:`flask.Blueprint` for routing and forwards
-everything else (hooks, error handlers) to the real blueprint. The blueprint has one rule
-that dispatches through the table, compiled once, on the first API request.
+the host app itself (hosts build an app per test). So route modules register on one
+process-wide :class:`RouteTable` (with ``add_url_rule``/``get``/``post``… as on a blueprint),
+and each app's API blueprint gets a single rule, :func:`mount`, that dispatches through it.
+Hooks and error handlers stay on the blueprint, so they apply as usual.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, request, url_for
+from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter, Map, MapAdapter, Rule
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -47,16 +48,11 @@ class Route:
 class RouteTable:
     """Collects API routes like a blueprint; :meth:`dispatch` serves them."""
 
-    def __init__(self, blueprint: Blueprint) -> None:
-        self.blueprint = blueprint
+    def __init__(self) -> None:
         self._routes: list[Route] = []
         self._views: dict[str, Callable[..., Any]] = {}
         self._adapter: MapAdapter | None = None
         self._lock = threading.Lock()
-        blueprint.add_url_rule("/<path:path>", "dispatch", self.dispatch, methods=_METHODS)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.blueprint, name)
 
     def add_url_rule(
         self,
@@ -136,7 +132,46 @@ class RouteTable:
         endpoint, arguments = self._compiled().match("/" + path, method=request.method)
         return self._views[endpoint](**arguments)
 
-    def url_for(self, endpoint: str, **values: Any) -> str:
-        """The URL of an API endpoint (by its name within the API), like ``flask.url_for``."""
-        path = self._compiled().build(endpoint, values)
-        return url_for(f"{self.blueprint.name}.dispatch", path=path.lstrip("/"))
+    def path_for(self, endpoint: str, **values: Any) -> str:
+        """The path of an API endpoint below the API prefix, without the leading slash."""
+        return self._compiled().build(endpoint, values).lstrip("/")
+
+
+class _DispatchRule(Rule):
+    """The blueprint's one rule, whose URL builders are compiled when first used.
+
+    Werkzeug compiles two URL-builder functions for every rule it adds, which is most of
+    what mounting the plugin would cost a host's start-up; the dispatch rule is built only
+    by :func:`tpm_plugin.api_url`, so its builders wait until then.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        compiled: Callable[..., tuple[str, str]] | None = None
+
+        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+            nonlocal compiled
+            if compiled is None:
+                compiled = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
+            return compiled(*args, **kwargs)
+
+        return build
+
+
+def mount(blueprint: Blueprint, table: RouteTable) -> None:
+    """Give ``blueprint`` the one rule (``<prefix>/<path:path>``, endpoint ``dispatch``)
+    that serves every route of ``table``, added as Flask's own blueprint setup would."""
+
+    def add_dispatch_rule(state: BlueprintSetupState) -> None:
+        endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
+        rule = "/".join(((state.url_prefix or "").rstrip("/"), "<path:path>"))
+        state.app.url_map.add(
+            _DispatchRule(rule, endpoint=endpoint, methods=_METHODS, subdomain=state.subdomain)
+        )
+        state.app.view_functions[endpoint] = table.dispatch
+
+    blueprint.record(add_dispatch_rule)
+
+
+def url_for_api(blueprint_name: str, table: RouteTable, endpoint: str, **values: Any) -> str:
+    """The URL of an API endpoint (by its name within the API), like ``flask.url_for``."""
+    return url_for(f"{blueprint_name}.dispatch", path=table.path_for(endpoint, **values))

@@ -4,6 +4,7 @@ config. Route modules register themselves on it; every error leaves in the one s
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
@@ -23,11 +24,11 @@ from . import (
 )
 from ._idempotency import install_idempotency
 from ._openapi import operation
-from ._routes import RouteTable
+from ._routes import RouteTable, mount
 
 #: ``register(routes)`` functions of the route modules. ``routes`` is a
 #: :class:`~tpm_plugin.blueprints._routes.RouteTable`: ``routes.get(...)``, ``routes.post(...)``,
-#: ``routes.add_url_rule(...)`` as on a blueprint; hooks go to the real blueprint.
+#: ``routes.add_url_rule(...)`` as on a blueprint.
 ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_people.register,
     api_partnerships.register,
@@ -40,18 +41,25 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
 ]
 
 
-def create_api_blueprint(name: str) -> tuple[Blueprint, RouteTable]:
-    """Build the API blueprint called ``name`` and its route table, every route module
-    registered on the table (see :mod:`tpm_plugin.blueprints._routes` for why)."""
-    bp = Blueprint(name, __name__)
-    routes = RouteTable(bp)
+@cache
+def api_routes() -> RouteTable:
+    """The API's routes, every route module registered (once per process; routes do not
+    depend on the app, see :mod:`tpm_plugin.blueprints._routes`)."""
+    routes = RouteTable()
     routes.add_url_rule("/health", "health", health, methods=["GET"])
     for register in ROUTE_MODULES:
         register(routes)
+    return routes
+
+
+def create_api_blueprint(name: str) -> Blueprint:
+    """Build the API blueprint called ``name``, serving :func:`api_routes`."""
+    bp = Blueprint(name, __name__)
+    mount(bp, api_routes())
     bp.register_error_handler(TPMError, error_response)
     bp.register_error_handler(HTTPException, http_error_response)
     install_idempotency(bp)
-    return bp, routes
+    return bp
 
 
 @operation(tags=["service"], errors=(503,))

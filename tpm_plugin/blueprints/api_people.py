@@ -6,6 +6,7 @@ of the small helpers the other record route modules use to do the same.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -45,9 +46,16 @@ def query(schema: type[Schema]) -> dict[str, Any]:
     return load(schema(), request.args.to_dict())
 
 
+@cache
+def _dumper(schema: type[Schema]) -> Schema:
+    # Building a schema copies its fields (and nested schemas); dumping with one is
+    # stateless, so each response schema is built once per process.
+    return schema()
+
+
 def answer(schema: type[Schema], result: Any, status: int = 200) -> Response:
     """``result`` dumped with ``schema`` as the JSON response."""
-    response = jsonify(schema().dump(result))
+    response = jsonify(_dumper(schema).dump(result))
     response.status_code = status
     return response
 

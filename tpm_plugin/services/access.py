@@ -8,9 +8,22 @@ allowed or denied, leaves a row in ``tpm_access_audit`` (ids only, never names o
 
 from __future__ import annotations
 
+import json
 from typing import NoReturn
 
-from sqlalchemy import ColumnElement, false, insert, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    String,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 
 from ..access import Actor
 from ..errors import Forbidden, NotFound, Unauthenticated
@@ -90,22 +103,30 @@ def partnership_for(
 
 def record_reads(actor: Actor, object_type: str, object_ids: list[int], action: str) -> None:
     """Audit that ``actor`` read each of ``object_ids``: one row per object, written by a
-    single multi-row INSERT so a list costs one statement whatever its length."""
+    single ``INSERT … SELECT`` over the id list, so a list costs one statement whatever its
+    length (an executemany of one row per object costs ~4x as much on PostgreSQL)."""
     if not object_ids:
         return
-    rows = [
-        {
-            "actor_id": actor.user_id,
-            "actor_role": actor.primary_role,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "action": action,
-            "outcome": ALLOWED,
-            "occurred_at": utcnow(),
-        }
-        for object_id in object_ids
-    ]
-    session().execute(insert(AccessAudit), rows)
+    ids = _id_table(object_ids)
+    rows = select(
+        literal(actor.user_id, String),
+        literal(actor.primary_role, String),
+        literal(object_type, String),
+        cast(ids.c.value, String),
+        literal(action, String),
+        literal(ALLOWED, String),
+        literal(utcnow(), AccessAudit.occurred_at.type),
+    )
+    columns = ["actor_id", "actor_role", "object_type", "object_id", "action", "outcome"]
+    session().execute(insert(AccessAudit).from_select([*columns, "occurred_at"], rows))
+
+
+def _id_table(object_ids: list[int]):
+    """A one-column table (``value``) of ``object_ids``, bound as one parameter."""
+    if session().get_bind().dialect.name == "postgresql":
+        ids = func.unnest(literal(object_ids, ARRAY(Integer))).table_valued("value")
+        return ids.render_derived(name="ids")
+    return func.json_each(literal(json.dumps(object_ids))).table_valued("value")
 
 
 def forbid(

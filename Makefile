@@ -27,8 +27,12 @@ test: lint
 demo: install
 	$(BIN)/python -m examples.center_app.demo --port $(PORT)
 
+# Every benchmark script in turn (the HTTP and memory ones need PostgreSQL on 127.0.0.1:5432).
 benchmarks: install
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/transitions.py
+	$(BIN)/python benchmarks/api.py
+	$(BIN)/python benchmarks/transitions_memory.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info instance

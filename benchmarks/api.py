@@ -3,10 +3,10 @@ cost of a program's fidelity.
 
 Creates a PostgreSQL database of its own (127.0.0.1:5432, user postgres), migrates it, and
 bulk-inserts 10,000 partnerships (9,000 in one program, 1,000 in a second one that also gets
-12 weeks of meetings and supervision sessions). Serves a benchmark host app, defined in this
-file, under gunicorn on a free loopback port. The host mounts the plugin and adds one route
-of its own, ``GET /baseline/partnerships``, that answers the same page of rows as JSON from
-one hand-written SQL query plus a count (no roles, no audit, no schemas).
+12 weeks of meetings and supervision sessions). Serves ``benchmarks/api_host.py`` under
+gunicorn on a free loopback port. The host mounts the plugin and adds one route of its own,
+``GET /baseline/partnerships``, that answers the same page of rows as JSON from one
+hand-written SQL query plus a count (no roles, no audit, no schemas).
 
 A pool of keep-alive ``http.client`` threads drives both endpoints in alternating rounds
 (so machine noise hits both alike), a fixed number of requests per round with a time cap.
@@ -22,36 +22,24 @@ Stops the server and drops the database, whatever happens.
 
 from __future__ import annotations
 
-import datetime as dt
-import http.client
-import json
-import os
-import socket
-import statistics
-import subprocess
 import sys
-import threading
-import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, this folder comes first on sys.path, and benchmarks/transitions.py would
-# shadow the transitions library the plugin imports.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
-sys.path.insert(0, str(ROOT))
+# Run as a script, Python puts benchmarks/ first on sys.path, where benchmarks/transitions.py
+# would shadow the transitions library the plugin imports: the repository root goes there.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from flask import Flask, Response, jsonify, request  # noqa: E402
-from flask_sqlalchemy import SQLAlchemy  # noqa: E402
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.orm import DeclarativeBase  # noqa: E402
+import datetime as dt  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from typing import Any  # noqa: E402
 
-from tpm_plugin import TPM, migrate  # noqa: E402
+from sqlalchemy import create_engine, event, insert  # noqa: E402
+
+from benchmarks import _harness as harness  # noqa: E402
+from benchmarks.api_host import create_app, db  # noqa: E402
 from tpm_plugin.access import roles_from_tpm_tables  # noqa: E402
 from tpm_plugin.models import (  # noqa: E402
     Client,
@@ -64,9 +52,6 @@ from tpm_plugin.models import (  # noqa: E402
     Supervisor,
 )
 
-SERVER_URL = os.environ.get(
-    "TPM_BENCH_SERVER_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 PARTNERSHIPS = 10_000
 FIDELITY_PARTNERSHIPS = 1_000
 WEEKS = 12
@@ -74,82 +59,13 @@ MANAGER = "1"
 PAGE_SIZE = 50
 WORKERS, THREADS = 2, 4
 CLIENTS = 8
+WARMUP_REQUESTS = 100
 REQUESTS_PER_ROUND = 600
 ROUNDS = 3
 ROUND_CAP_SECONDS = 12.0
 TARGET = 0.50
-USER_HEADER = "X-Bench-User"
-
-
-# --- the benchmark host (imported by gunicorn) ------------------------------------------------
-
-
-class _HostBase(DeclarativeBase):
-    pass
-
-
-_db = SQLAlchemy(model_class=_HostBase)
-
-_BASELINE_PAGE = text(
-    "SELECT id, program_id, client_id, partner_id, supervisor_id, stage, held_from_stage, "
-    "workflow_key, workflow_version, stage_entered_at, started_at, ended_at, version_id "
-    "FROM tpm_partnerships ORDER BY id LIMIT :limit OFFSET :offset"
-)
-_BASELINE_COUNT = text("SELECT count(*) FROM tpm_partnerships")
-
-
-def bench_app() -> Flask:
-    """The benchmark host: the plugin, plus the raw baseline route (not part of the plugin)."""
-    app = Flask("tpm_api_benchmark_host")
-    app.config.update(SQLALCHEMY_DATABASE_URI=os.environ["TPM_BENCH_DATABASE_URL"])
-    _db.init_app(app)
-    tpm = TPM(app, _db)
-
-    @tpm.actor_loader
-    def user_from_header() -> str | None:
-        return request.headers.get(USER_HEADER)
-
-    @app.get("/baseline/partnerships")
-    def baseline_partnerships() -> Response:
-        page_size = min(int(request.args.get("page_size", 25)), 100)
-        page = max(int(request.args.get("page", 1)), 1)
-        with _db.engine.connect() as connection:
-            total = connection.execute(_BASELINE_COUNT).scalar_one()
-            rows = connection.execute(
-                _BASELINE_PAGE, {"limit": page_size, "offset": (page - 1) * page_size}
-            ).mappings()
-            items = [
-                {
-                    key: value.isoformat() if isinstance(value, dt.datetime) else value
-                    for key, value in row.items()
-                }
-                for row in rows
-            ]
-        return jsonify({"items": items, "page": page, "page_size": page_size, "total": total})
-
-    return app
-
-
-# --- database -----------------------------------------------------------------------------
-
-
-@contextmanager
-def own_database() -> Iterator[str]:
-    """A migrated PostgreSQL database of this run's own, dropped afterwards."""
-    name = f"tpm_bench_api_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = create_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+PLUGIN_PATH = f"/tpm/api/partnerships?page_size={PAGE_SIZE}"
+BASELINE_PATH = f"/baseline/partnerships?page_size={PAGE_SIZE}"
 
 
 def seed(url: str) -> int:
@@ -258,138 +174,39 @@ def seed(url: str) -> int:
     return fidelity_id
 
 
-# --- server and load ----------------------------------------------------------------------
+def page_of(path: str) -> harness.Send:
+    """A request that GETs ``path`` as the manager and expects a full page of items."""
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(url: str) -> Iterator[int]:
-    """The benchmark host under gunicorn on a free loopback port; stopped afterwards."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(WORKERS),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(THREADS),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--pythonpath",
-        str(ROOT),
-        "--log-level",
-        "warning",
-        "benchmarks.api:bench_app()",
-    ]
-    environment = {**os.environ, "TPM_BENCH_DATABASE_URL": url}
-    process = subprocess.Popen(command, env=environment, cwd=ROOT)
-    try:
-        _wait_until_up(process, port)
-        yield port
-    finally:
-        process.terminate()
+    def send(connection: http.client.HTTPConnection, client: int) -> str | None:
+        connection.request("GET", path, headers={harness.USER_HEADER: MANAGER})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            return f"{response.status}: {body[:200]!r}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            items = json.loads(body)["items"]
+        except (ValueError, KeyError):
+            return f"not a page: {body[:200]!r}"
+        return None if len(items) == PAGE_SIZE else f"{len(items)} items, not {PAGE_SIZE}"
+
+    return send
 
 
-def _wait_until_up(process: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {process.returncode}.")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/tpm/api/health")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /tpm/api/health within 30 seconds.")
-
-
-@dataclass
-class Result:
-    """One endpoint's requests: latencies in seconds, wall time, and failures."""
-
-    latencies: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-    failures: int = 0
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    @property
-    def p99_ms(self) -> float:
-        ordered = sorted(self.latencies)
-        return 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else 0.0
-
-
-def drive(port: int, path: str, requests: int, result: Result) -> None:
-    """Send ``requests`` GETs to ``path`` from a pool of keep-alive clients (time-capped)."""
-    remaining = iter(range(requests))
-    lock = threading.Lock()
-    deadline = time.monotonic() + ROUND_CAP_SECONDS
-    headers = {USER_HEADER: MANAGER}
-
-    def client() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < deadline:
-            with lock:
-                if next(remaining, None) is None:
-                    break
-            began = time.perf_counter()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                body = response.read()
-                ok = response.status == 200 and len(json.loads(body)["items"]) == PAGE_SIZE
-            except (OSError, http.client.HTTPException, ValueError):
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                ok = False
-            elapsed = time.perf_counter() - began
-            with lock:
-                if ok:
-                    result.latencies.append(elapsed)
-                else:
-                    result.failures += 1
-        connection.close()
-
-    began = time.perf_counter()
-    pool = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    result.seconds += time.perf_counter() - began
-
-
-# --- fidelity -------------------------------------------------------------------------------
+def run(port: int, path: str, requests: int) -> harness.Result:
+    """One round of ``requests`` GETs to ``path``."""
+    return harness.drive(
+        port, page_of(path), clients=CLIENTS, requests=requests, time_cap=ROUND_CAP_SECONDS
+    )
 
 
 def time_fidelity(url: str, program_id: int) -> tuple[float, int, dict[str, Any]]:
     """Median seconds and SQL statements of the program's 12-week fidelity, in-process."""
     from tpm_plugin.services.fidelity import program_fidelity
 
-    os.environ["TPM_BENCH_DATABASE_URL"] = url
-    app = bench_app()
+    app = create_app(url)
     timings: list[float] = []
     with app.app_context():
-        engine = _db.engine
+        engine = db.engine
         statements: list[str] = []
 
         def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -403,7 +220,7 @@ def time_fidelity(url: str, program_id: int) -> tuple[float, int, dict[str, Any]
             fidelity = program_fidelity(actor, program_id, weeks=WEEKS)
             timings.append(time.perf_counter() - began)
             event.remove(engine, "before_cursor_execute", count)
-        _db.session.remove()
+        db.session.remove()
         engine.dispose()
     last = fidelity.weeks[-2]
     sample = {
@@ -416,34 +233,36 @@ def time_fidelity(url: str, program_id: int) -> tuple[float, int, dict[str, Any]
 
 
 def main() -> None:
-    with own_database() as url:
+    with harness.own_database("tpm_bench_api") as url:
         began = time.perf_counter()
         fidelity_program = seed(url)
         print(f"seeded {PARTNERSHIPS} partnerships in {time.perf_counter() - began:.1f}s")
-        plugin, baseline = Result(), Result()
-        plugin_path = f"/tpm/api/partnerships?page_size={PAGE_SIZE}"
-        baseline_path = f"/baseline/partnerships?page_size={PAGE_SIZE}"
-        with gunicorn(url) as port:
-            drive(port, plugin_path, 100, Result())
-            drive(port, baseline_path, 100, Result())
-            for _ in range(ROUNDS):
-                drive(port, baseline_path, REQUESTS_PER_ROUND, baseline)
-                drive(port, plugin_path, REQUESTS_PER_ROUND, plugin)
-        for name, result in (("baseline (raw SQL)", baseline), ("plugin list", plugin)):
-            print(
-                f"{name:>20}: {len(result.latencies)} requests, {result.failures} failed, "
-                f"{result.throughput:.0f} req/s, p99 {result.p99_ms:.1f} ms"
+        with harness.gunicorn(
+            "benchmarks.api_host:create_app()", url, workers=WORKERS, threads=THREADS
+        ) as port:
+            run(port, PLUGIN_PATH, WARMUP_REQUESTS)
+            run(port, BASELINE_PATH, WARMUP_REQUESTS)
+            totals = harness.alternate(
+                ROUNDS,
+                {
+                    "baseline": lambda: run(port, BASELINE_PATH, REQUESTS_PER_ROUND),
+                    "plugin": lambda: run(port, PLUGIN_PATH, REQUESTS_PER_ROUND),
+                },
             )
+        for failure in (totals["plugin"].failures + totals["baseline"].failures)[:5]:
+            print(f"failed request: {failure}")
+        harness.report("baseline (raw SQL)", totals["baseline"])
+        harness.report(f"plugin (GET {PLUGIN_PATH})", totals["plugin"])
         seconds, statements, sample = time_fidelity(url, fidelity_program)
         print(
             f"program fidelity, {FIDELITY_PARTNERSHIPS} partnerships x {WEEKS} weeks: "
             f"{1000 * seconds:.0f} ms median, {statements} SQL statements "
             f"(last full week: {sample})"
         )
-        if plugin.failures or baseline.failures:
+        if totals["plugin"].failures or totals["baseline"].failures:
             raise SystemExit("Some requests failed; the figures above are not comparable.")
-    ratio = plugin.throughput / baseline.throughput if baseline.throughput else 0.0
-    print(f"api: ratio {ratio:.2f} (target {TARGET:.2f})")
+    ratio = totals["plugin"].throughput / totals["baseline"].throughput
+    harness.report_ratio("api", ratio, TARGET)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import select, update
 from sqlalchemy.orm import DeclarativeBase
 
+from benchmarks._harness import USER_HEADER
 from tpm_plugin import TPM
 from tpm_plugin.models import Partnership, TransitionAudit, utcnow
 
@@ -57,7 +58,7 @@ def create_app(database_url: str | None = None) -> Flask:
 
     @login.request_loader
     def user_from_header(req: Any) -> BenchUser | None:
-        user_id = req.headers.get("X-Bench-User")
+        user_id = req.headers.get(USER_HEADER)
         return BenchUser(user_id) if user_id else None
 
     TPM(app, db)
@@ -76,7 +77,7 @@ _audit = TransitionAudit.__table__
 
 def baseline_transition(partnership_id: int) -> Response | tuple[Response, int]:
     """The same state change as the plugin's endpoint, by hand: lock, update, audit, commit."""
-    user_id = request.headers.get("X-Bench-User")
+    user_id = request.headers.get(USER_HEADER)
     if not user_id:
         return jsonify({"error": "unauthenticated"}), 401
     body = request.get_json()

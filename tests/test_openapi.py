@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+import schemathesis
 from flask import Flask
 from openapi_spec_validator import validate
 
 from tpm_plugin.blueprints import openapi
 
+from . import factories
 from .hostapp import create_host_app
+from .workflow_helpers import walk_to
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -124,3 +127,53 @@ def test_paths_follow_a_configured_url_prefix(database_url: str) -> None:
     app = create_host_app(database_url, TPM_URL_PREFIX="/care")
     document = app.test_client().get("/care/api/openapi.json").json
     assert all(path.startswith("/care/api/") for path in document["paths"])
+
+
+def _conforms(app: Flask, path: str, method: str, response) -> None:
+    """Raise unless ``response`` matches what the document says ``method path`` answers."""
+    schema = schemathesis.openapi.from_wsgi("/tpm/api/openapi.json", app)
+    schema["/tpm/api" + path][method].validate_response(response)
+
+
+def test_an_unknown_trigger_conflict_with_its_stage_and_triggers_matches_the_document(
+    app: Flask, client
+) -> None:
+    made = factories.world()
+    response = client.post(
+        f"/tpm/api/partnerships/{made.partnership.id}/transitions",
+        json={"trigger": "activate"},
+        headers=factories.as_user(made.manager_user),
+    )
+    assert response.status_code == 409
+    assert {"stage", "available"} <= set(response.json["error"])
+    _conforms(app, "/partnerships/{partnership_id}/transitions", "POST", response)
+
+
+def test_a_guard_conflict_with_its_reasons_matches_the_document(app: Flask, client) -> None:
+    made = factories.world()
+    walk_to(made, "identification")
+    response = client.post(
+        f"/tpm/api/partnerships/{made.partnership.id}/transitions",
+        json={"trigger": "begin_planning"},
+        headers=factories.as_user(made.manager_user),
+    )
+    assert response.json["error"]["code"] == "guard_failed"
+    _conforms(app, "/partnerships/{partnership_id}/transitions", "POST", response)
+
+
+def test_a_meeting_logged_twice_conflict_with_its_status_matches_the_document(
+    app: Flask, client
+) -> None:
+    made = factories.world()
+    headers = factories.as_user(made.partner_user)
+    meeting = client.post(
+        f"/tpm/api/partnerships/{made.partnership.id}/meetings",
+        json={"scheduled_at": "2024-05-06T15:00:00+02:00"},
+        headers=headers,
+    ).json
+    url = f"/tpm/api/meetings/{meeting['id']}/outcome"
+    client.post(url, json={"status": "no_show"}, headers=headers)
+    response = client.post(url, json={"status": "held", "minutes": 30}, headers=headers)
+    assert response.status_code == 409
+    assert response.json["error"]["superseded_by_id"] is None
+    _conforms(app, "/meetings/{meeting_id}/outcome", "POST", response)

@@ -48,14 +48,40 @@ _STATUS_TEXT = {
 }
 
 
+class GuardReasonSchema(Schema):
+    """A guard that blocked a transition, and why."""
+
+    guard = fields.String(required=True)
+    message = fields.String(required=True)
+
+
 class ErrorDetailSchema(Schema):
-    """The body of every error: status, a stable code, a sentence, and per-field messages."""
+    """The body of every error: status, a stable code, a sentence, and per-field messages.
+
+    Some conflicts add detail a client can act on (``TPMError.extra``); each key is declared
+    here so the document stays closed (``additionalProperties: false``) and a new key has to
+    be described before a response may carry it.
+    """
 
     status = fields.Integer(required=True)
     code = fields.String(required=True)
     message = fields.String(required=True)
     fields_ = fields.Dict(
         data_key="fields", keys=fields.String(), values=fields.List(fields.String())
+    )
+    stage = fields.String(allow_none=True, metadata={"description": "The partnership's stage now."})
+    available = fields.List(
+        fields.String(), metadata={"description": "Triggers the actor may fire from `stage`."}
+    )
+    reasons = fields.List(
+        fields.Nested(GuardReasonSchema), metadata={"description": "The guards that blocked."}
+    )
+    status_now = fields.String(metadata={"description": "The record's status now."})
+    superseded_by_id = fields.Integer(
+        allow_none=True, metadata={"description": "The entry that corrected this one."}
+    )
+    newest_version = fields.Integer(
+        allow_none=True, metadata={"description": "The workflow's newest published version."}
     )
 
 

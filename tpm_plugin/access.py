@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, literal, select, union_all
 
 PROGRAM_MANAGER = "program_manager"
 SUPERVISOR = "supervisor"
@@ -81,30 +82,33 @@ def flask_login_actor() -> str | None:
     return str(current_user.get_id())
 
 
+@cache
+def _roles_query() -> CompoundSelect:
+    # Built once: this runs on every API request, and building the statement costs more
+    # than running it.
+    from .models import Partner, ProgramManager, Supervisor
+
+    user_id = bindparam("user_id")
+    return union_all(
+        select(literal(PROGRAM_MANAGER), ProgramManager.program_id).where(
+            ProgramManager.host_user_id == user_id
+        ),
+        select(literal(SUPERVISOR), Supervisor.id).where(
+            Supervisor.host_user_id == user_id, Supervisor.active
+        ),
+        select(literal(PARTNER), Partner.id).where(Partner.host_user_id == user_id, Partner.active),
+    )
+
+
 def roles_from_tpm_tables(user_id: str) -> Actor:
     """The default roles loader: look the host user up in the plugin's people tables.
 
     One round trip (it runs on every API request): the managed programs, the supervisor
     row and the partner row come back as the rows of one UNION.
     """
-    from .models import Partner, ProgramManager, Supervisor
-
     session = current_app.extensions["tpm"].db.session
-    rows = session.execute(
-        union_all(
-            select(literal(PROGRAM_MANAGER), ProgramManager.program_id).where(
-                ProgramManager.host_user_id == user_id
-            ),
-            select(literal(SUPERVISOR), Supervisor.id).where(
-                Supervisor.host_user_id == user_id, Supervisor.active
-            ),
-            select(literal(PARTNER), Partner.id).where(
-                Partner.host_user_id == user_id, Partner.active
-            ),
-        )
-    ).all()
     ids: dict[str, list[int]] = {role: [] for role in ROLES}
-    for role, object_id in rows:
+    for role, object_id in session.execute(_roles_query(), {"user_id": user_id}):
         ids[role].append(object_id)
     return Actor(
         user_id=user_id,

@@ -46,17 +46,19 @@ def order_by(query: Select, sort: str, columns: dict[str, InstrumentedAttribute]
     return query.order_by(ordered, tie) if column is not id_column else query.order_by(ordered)
 
 
-def paginate(session: Session, query: Select, page: int, page_size: int) -> tuple[list, int]:
-    """The rows of one page of ``query`` (already filtered and ordered) and the total count.
+def paginate(
+    session: Session, query: Select, page: int, page_size: int, *, plain_rows: bool = False
+) -> tuple[list, int]:
+    """The rows of one page of ``query`` (already filtered and ordered) and the total count:
+    ORM objects of the entity it selects, or with ``plain_rows`` its result rows as they are.
 
-    One statement, whatever the page size: the total rides along as a window count. Only a
-    page past the end, which has no row to carry it, costs a second statement.
+    Two statements, whatever the page size. (A ``count(*) OVER ()`` column would save one,
+    but makes PostgreSQL read every matching row instead of one page: twice as slow at
+    10,000 partnerships.)
     """
-    counted = query.add_columns(func.count().over()).limit(page_size)
-    results = session.execute(counted.offset((page - 1) * page_size)).all()
-    if results:
-        return [result[0] for result in results], int(results[0][-1])
-    return [], 0 if page == 1 else count_rows(session, query)
+    result = session.execute(query.limit(page_size).offset((page - 1) * page_size))
+    rows = list(result if plain_rows else result.scalars())
+    return rows, count_rows(session, query)
 
 
 def count_rows(session: Session, query: Select) -> int:

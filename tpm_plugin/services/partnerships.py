@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Row, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..access import Actor
@@ -133,19 +133,21 @@ def update_partnership(
     return partnership
 
 
-def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[Partnership]:
+def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[Row]:
     """One page of the partnerships the actor may see, filtered and stably sorted.
 
     Filters (all optional): ``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
     ``overdue`` (see :func:`overdue_clause`). Each returned partnership's read is audited.
-    Four statements whatever the page size: definitions, count, page, audit insert.
+    Four statements whatever the page size: definitions, count, page, audit insert. Items
+    are plain rows with the partnership's columns as attributes: a list only shows them,
+    and skipping the ORM's identity bookkeeping halves the cost of a page.
 
     Raises:
         Unauthenticated, Forbidden: nobody logged in, or no role at all (audited).
     """
     actor = require_some_role(actor, "partnership", "list")
     with unit_of_work() as unit:
-        statement = select(Partnership).where(partnership_scope(actor))
+        statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
         for name in ("program_id", "stage", "partner_id", "supervisor_id"):
             if query.get(name) is not None:
                 statement = statement.where(getattr(Partnership, name) == query[name])
@@ -158,9 +160,10 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[Partne
             {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS},
             Partnership.id,
         )
-        rows, total = paginate(unit.session, statement, query["page"], query["page_size"])
+        rows, total = paginate(
+            unit.session, statement, query["page"], query["page_size"], plain_rows=True
+        )
         record_reads(actor, "partnership", [row.id for row in rows], "list")
-        detach(unit.session, rows)
     return Page(rows, query["page"], query["page_size"], total)
 
 

@@ -73,6 +73,15 @@ def own_database(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+def analyze(database_url: str) -> None:
+    """Refresh the planner's statistics after a bulk seed, as autovacuum would have done on
+    a live database (without them PostgreSQL plans for empty tables)."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
 def free_port() -> int:
     """A loopback TCP port nothing listens on right now."""
     with socket.socket() as sock:

@@ -236,6 +236,7 @@ def main() -> None:
     with harness.own_database("tpm_bench_api") as url:
         began = time.perf_counter()
         fidelity_program = seed(url)
+        harness.analyze(url)
         print(f"seeded {PARTNERSHIPS} partnerships in {time.perf_counter() - began:.1f}s")
         with harness.gunicorn(
             "benchmarks.api_host:create_app()", url, workers=WORKERS, threads=THREADS

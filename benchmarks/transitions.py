@@ -159,6 +159,7 @@ class Load:
 def main() -> None:
     with harness.own_database("tpm_bench_transitions") as database_url:
         data = seed(database_url)
+        harness.analyze(database_url)
         host = "benchmarks.transitions_host:create_app()"
         with harness.gunicorn(host, database_url, workers=WORKERS, threads=THREADS) as port:
             print(

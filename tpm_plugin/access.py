@@ -108,7 +108,9 @@ def roles_from_tpm_tables(user_id: str) -> Actor:
     """
     session = current_app.extensions["tpm"].db.session
     ids: dict[str, list[int]] = {role: [] for role in ROLES}
-    for role, object_id in session.execute(_roles_query(), {"user_id": user_id}):
+    # Core on the session's connection: the ORM's execution pipeline adds nothing here.
+    rows = session.connection().execute(_roles_query(), {"user_id": user_id})
+    for role, object_id in rows:
         ids[role].append(object_id)
     return Actor(
         user_id=user_id,

@@ -36,26 +36,26 @@ from ._request import load
 from ._routes import RouteTable
 
 
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    # Building a schema copies its fields (and nested schemas); loading and dumping with
+    # one keep no state, so each schema is built once per process.
+    return schema()
+
+
 def body(schema: type[Schema]) -> dict[str, Any]:
     """The JSON body validated by ``schema`` (415/413/400/422 otherwise)."""
-    return load(schema())
+    return load(_instance(schema))
 
 
 def query(schema: type[Schema]) -> dict[str, Any]:
     """The query string validated by ``schema`` (422 naming the parameter otherwise)."""
-    return load(schema(), request.args.to_dict())
-
-
-@cache
-def _dumper(schema: type[Schema]) -> Schema:
-    # Building a schema copies its fields (and nested schemas); dumping with one is
-    # stateless, so each response schema is built once per process.
-    return schema()
+    return load(_instance(schema), request.args.to_dict())
 
 
 def answer(schema: type[Schema], result: Any, status: int = 200) -> Response:
     """``result`` dumped with ``schema`` as the JSON response."""
-    response = jsonify(_dumper(schema).dump(result))
+    response = jsonify(_instance(schema).dump(result))
     response.status_code = status
     return response
 

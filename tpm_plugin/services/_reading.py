@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 Row = TypeVar("Row")
@@ -50,18 +50,36 @@ def paginate(
     session: Session, query: Select, page: int, page_size: int, *, plain_rows: bool = False
 ) -> tuple[list, int]:
     """The rows of one page of ``query`` (already filtered and ordered) and the total count:
-    ORM objects of the entity it selects, or with ``plain_rows`` its result rows as they are.
+    ORM objects of the entity it selects, or with ``plain_rows`` its rows as mappings.
 
-    Two statements, whatever the page size. (A ``count(*) OVER ()`` column would save one,
-    but makes PostgreSQL read every matching row instead of one page: twice as slow at
-    10,000 partnerships.)
+    One statement, whatever the page size: the total comes along as an uncorrelated scalar
+    subquery, which the database evaluates once (a ``count(*) OVER ()`` column would make
+    PostgreSQL read every matching row, not one page). Only a page past the end, which has
+    no row to carry the total, costs a second statement.
     """
-    result = session.execute(query.limit(page_size).offset((page - 1) * page_size))
-    rows = list(result if plain_rows else result.scalars())
-    return rows, count_rows(session, query)
+    total = _count_of(query).scalar_subquery().label("page_total")
+    counted = (
+        query.add_columns(total).limit(_inline(page_size)).offset(_inline((page - 1) * page_size))
+    )
+    # Plain rows need no ORM: run them on the session's connection, skipping its pipeline.
+    results = (session.connection() if plain_rows else session).execute(counted).all()
+    if not results:
+        return [], 0 if page == 1 else count_rows(session, query)
+    rows = [result._mapping if plain_rows else result[0] for result in results]
+    return rows, int(results[0].page_total)
+
+
+def _inline(number: int) -> BindParameter[int]:
+    # Rendered into the SQL text: as a parameter of a prepared statement, PostgreSQL's
+    # generic plan cannot know the page is small, and reads every matching row.
+    return bindparam(None, number, literal_execute=True)
+
+
+def _count_of(query: Select) -> Select:
+    return select(func.count()).select_from(query.order_by(None).subquery())
 
 
 def count_rows(session: Session, query: Select) -> int:
     """How many rows ``query`` selects, in one statement."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = session.scalar(_count_of(query))
     return int(total or 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..access import Actor
@@ -133,14 +133,14 @@ def update_partnership(
     return partnership
 
 
-def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[Row]:
+def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMapping]:
     """One page of the partnerships the actor may see, filtered and stably sorted.
 
     Filters (all optional): ``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
     ``overdue`` (see :func:`overdue_clause`). Each returned partnership's read is audited.
-    Four statements whatever the page size: definitions, count, page, audit insert. Items
-    are plain rows with the partnership's columns as attributes: a list only shows them,
-    and skipping the ORM's identity bookkeeping halves the cost of a page.
+    Two statements whatever the page size: the page with its count, and the audit insert.
+    Items are mappings of the partnership's columns: a list only shows them, and skipping
+    the ORM's identity bookkeeping halves the cost of a page.
 
     Raises:
         Unauthenticated, Forbidden: nobody logged in, or no role at all (audited).
@@ -163,7 +163,7 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[Row]:
         rows, total = paginate(
             unit.session, statement, query["page"], query["page_size"], plain_rows=True
         )
-        record_reads(actor, "partnership", [row.id for row in rows], "list")
+        record_reads(actor, "partnership", [row["id"] for row in rows], "list")
     return Page(rows, query["page"], query["page_size"], total)
 
 

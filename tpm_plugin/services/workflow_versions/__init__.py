@@ -1,0 +1,73 @@
+"""Workflows, their drafts and immutable published versions, and moving partnerships between
+versions.
+
+A program manager makes a draft from the newest version, edits and validates it, and
+publishes it as version N+1. New partnerships start on the newest published version;
+running ones stay on theirs until :func:`migrate_partnerships` moves them with an explicit
+stage mapping, each move audited in ``tpm_partnership_migrations``.
+
+Every function taking an ``actor`` accepts either the API's :class:`~tpm_plugin.Actor`
+(program managers change workflows; anyone with a role reads them) or :data:`COMMAND_LINE`,
+the operator at the ``flask tpm workflow`` command, who is trusted.
+
+Modules: :mod:`._access` (who may read and change workflows), :mod:`.definitions`
+(checking a definition against the app's guards), :mod:`.catalog` (the workflows),
+:mod:`.published` (published versions and their compiled machines), :mod:`.drafts`
+(making and publishing the next version), :mod:`.migration` (moving partnerships between
+versions), :mod:`.stage_work` (the outbox row for a stage with scheduled work).
+"""
+
+from ._access import COMMAND_LINE, AnyActor, CommandLine
+from .catalog import SHIPPED_WORKFLOW, create_workflow, get_workflow, list_workflows
+from .definitions import check_definition, definition_problems, guard_names
+from .drafts import (
+    DraftInfo,
+    create_draft,
+    get_draft,
+    import_definition,
+    publish_draft,
+    update_draft,
+    validate_draft,
+)
+from .migration import MigrationResult, migrate_partnerships
+from .published import (
+    VersionInfo,
+    compiled_workflow,
+    export_definition,
+    get_version,
+    list_versions,
+    published_definition,
+    starting_point,
+)
+from .stage_work import STAGE_WORK_JOB, add_stage_work
+
+__all__ = [
+    "COMMAND_LINE",
+    "SHIPPED_WORKFLOW",
+    "STAGE_WORK_JOB",
+    "AnyActor",
+    "CommandLine",
+    "DraftInfo",
+    "MigrationResult",
+    "VersionInfo",
+    "add_stage_work",
+    "check_definition",
+    "compiled_workflow",
+    "create_draft",
+    "create_workflow",
+    "definition_problems",
+    "export_definition",
+    "get_draft",
+    "get_version",
+    "get_workflow",
+    "guard_names",
+    "import_definition",
+    "list_versions",
+    "list_workflows",
+    "migrate_partnerships",
+    "publish_draft",
+    "published_definition",
+    "starting_point",
+    "update_draft",
+    "validate_draft",
+]

@@ -136,3 +136,44 @@ def test_migrate_refuses_a_malformed_mapping(run) -> None:
     result = run("migrate", KEY, "--to", "2", "--partnership", "1", "--map", "referred")
     assert result.exit_code == 2
     assert "OLD=NEW" in result.output
+
+
+def test_migrate_from_version_moves_every_running_partnership_with_a_progress_bar(
+    run, tmp_path
+) -> None:
+    world = factories.world()
+    others = [factories.partnership(world.program) for _ in range(2)]
+    ended = factories.withdraw(world)
+    run("import", _write(tmp_path, _intake_call(default_definition())))
+    run("publish", KEY, str(session().scalar(select(WorkflowDraft.id))))
+    result = run(
+        "migrate", KEY, "--to", "2", "--from-version", "1", "--map", "referred=intake_call"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Migrating partnerships" in result.output
+    assert "Moved 2 partnerships from version 1 to 2." in result.output
+    session().expire_all()
+    assert {session().get(Partnership, p.id).workflow_version for p in others} == {2}
+    assert session().get(Partnership, ended.id).workflow_version == 1
+
+
+def test_migrate_from_version_moves_nothing_when_one_stage_lacks_a_mapping(run, tmp_path) -> None:
+    world = factories.world()
+    run("import", _write(tmp_path, _intake_call(default_definition())))
+    run("publish", KEY, str(session().scalar(select(WorkflowDraft.id))))
+    result = run("migrate", KEY, "--to", "2", "--from-version", "1", "--map", "referred=nowhere")
+    assert result.exit_code == 1
+    assert "stage_mapping.referred" in result.output
+    session().expire_all()
+    assert session().get(Partnership, world.partnership.id).workflow_version == 1
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [[], ["--partnership", "1", "--from-version", "1"]],
+    ids=["neither", "both"],
+)
+def test_migrate_needs_either_partnerships_or_a_version(run, selection) -> None:
+    result = run("migrate", KEY, "--to", "2", *selection)
+    assert result.exit_code == 2
+    assert "--from-version" in result.output

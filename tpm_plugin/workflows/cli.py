@@ -134,22 +134,44 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     "partnership_ids",
     type=click.IntRange(min=1),
     multiple=True,
-    required=True,
     help="A partnership to move; repeat for each.",
+)
+@click.option(
+    "--from-version",
+    type=click.IntRange(min=1),
+    help="Move every running partnership on this version instead.",
 )
 @click.option("--map", "pairs", multiple=True, help="OLD=NEW stage mapping; repeat for each.")
 @with_appcontext
 def migrate_command(
-    key: str, to_version: int, partnership_ids: tuple[int, ...], pairs: tuple[str, ...]
+    key: str,
+    to_version: int,
+    partnership_ids: tuple[int, ...],
+    from_version: int | None,
+    pairs: tuple[str, ...],
 ) -> None:
-    """Move partnerships of workflow KEY to version --to."""
+    """Move partnerships of workflow KEY to version --to: those named with --partnership,
+    or every running one on --from-version (all or none move, with a progress bar)."""
     mapping = _mapping(pairs)
-    with _refusals():
+    if bool(partnership_ids) == (from_version is not None):
+        raise click.UsageError("Name partnerships with --partnership, or give --from-version.")
+    if from_version is None:
+        with _refusals():
+            moved = versions.migrate_partnerships(
+                COMMAND_LINE, key, to_version, list(partnership_ids), mapping
+            )
+        for result in moved:
+            click.echo(
+                f"Partnership {result.partnership_id}: version {result.from_version} "
+                f"'{result.from_stage}' -> version {result.to_version} '{result.to_stage}'."
+            )
+        return
+    ids = versions.running_partnership_ids(key, from_version)
+    if not ids:
+        click.echo(f"No running partnership is on version {from_version} of '{key}'.")
+        return
+    with _refusals(), click.progressbar(length=len(ids), label="Migrating partnerships") as bar:
         moved = versions.migrate_partnerships(
-            COMMAND_LINE, key, to_version, list(partnership_ids), mapping
+            COMMAND_LINE, key, to_version, ids, mapping, on_progress=bar.update
         )
-    for result in moved:
-        click.echo(
-            f"Partnership {result.partnership_id}: version {result.from_version} "
-            f"'{result.from_stage}' -> version {result.to_version} '{result.to_stage}'."
-        )
+    click.echo(f"Moved {len(moved)} partnerships from version {from_version} to {to_version}.")

@@ -29,7 +29,7 @@ from .drafts import (
     update_draft,
     validate_draft,
 )
-from .migration import MigrationResult, migrate_partnerships
+from .migration import MigrationResult, migrate_partnerships, running_partnership_ids
 from .published import (
     VersionInfo,
     compiled_workflow,
@@ -67,6 +67,7 @@ __all__ = [
     "migrate_partnerships",
     "publish_draft",
     "published_definition",
+    "running_partnership_ids",
     "starting_point",
     "update_draft",
     "validate_draft",

@@ -7,7 +7,7 @@ migration with a stage mapping, all or nothing, each move audited in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -41,6 +41,7 @@ def migrate_partnerships(
     to_version: int,
     partnership_ids: Sequence[int],
     stage_mapping: Mapping[str, str] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> list[MigrationResult]:
     """Move partnerships to a newer published version of their workflow.
 
@@ -54,6 +55,7 @@ def migrate_partnerships(
         to_version: the published version to move them to.
         partnership_ids: the partnerships to move.
         stage_mapping: old stage key -> stage key in ``to_version``.
+        on_progress: called with 1 as each partnership moves (a progress bar's ``update``).
 
     Raises:
         Forbidden: not a program manager.
@@ -105,7 +107,27 @@ def migrate_partnerships(
                 "The partnerships cannot move to that version; nothing was migrated.",
                 fields={path: list(dict.fromkeys(texts)) for path, texts in problems.items()},
             )
-        return [_migrate_one(actor, rows[pid], target, mapping) for pid in ids]
+        results = []
+        for pid in ids:
+            results.append(_migrate_one(actor, rows[pid], target, mapping))
+            if on_progress is not None:
+                on_progress(1)
+        return results
+
+
+def running_partnership_ids(key: str, version: int) -> list[int]:
+    """The partnerships still running (not ended) on version ``version`` of workflow ``key``,
+    by id: what ``flask tpm workflow migrate --from-version`` moves."""
+    query = (
+        select(Partnership.id)
+        .where(
+            Partnership.workflow_key == key,
+            Partnership.workflow_version == version,
+            Partnership.ended_at.is_(None),
+        )
+        .order_by(Partnership.id)
+    )
+    return list(session().scalars(query))
 
 
 def _mapping_problems(

@@ -5,9 +5,9 @@ Connect to them from the host app, for example::
     from tpm_plugin.signals import partnership_transitioned
 
     @partnership_transitioned.connect
-    def notify(sender, partnership_id, from_stage, to_stage, **extra): ...
+    def notify(app, partnership_id, from_stage, to_stage, **extra): ...
 
-Receivers get ids and stage keys only, never names or notes.
+The sender is the app. Receivers get ids and stage keys only, never names or notes.
 """
 
 from blinker import Namespace

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, RowMapping, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -83,7 +84,8 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
         unit.session.flush()
         record_access(actor, "partnership", partnership.id, "create", ALLOWED)
         payload = {"partnership_id": partnership.id, "program_id": program.id, "stage": stage}
-        unit.after_commit(lambda: partnership_created.send(None, **payload))
+        app = current_app._get_current_object()
+        unit.after_commit(lambda: partnership_created.send(app, **payload))
         detach(unit.session, [partnership])
     return partnership
 

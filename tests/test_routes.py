@@ -37,3 +37,15 @@ def test_an_id_too_large_for_the_database_is_404_not_a_server_error(client) -> N
     response = client.get("/tpm/api/partnerships/99999999999", headers={"X-Test-User": "1"})
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_options_lists_the_methods_of_an_api_path(client) -> None:
+    response = client.options("/tpm/api/partnerships")
+    assert response.status_code == 200
+    assert {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
+
+
+def test_options_on_an_unknown_api_path_is_404_in_the_error_shape(client) -> None:
+    response = client.options("/tpm/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, Map, MapAdapter, Rule
 
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 #: The largest id a 32-bit INTEGER primary key holds.
 MAX_ID = 2**31 - 1
@@ -128,8 +129,18 @@ class RouteTable:
         return self._adapter
 
     def dispatch(self, path: str) -> Any:
-        """Serve an API request: match ``path`` and call its view (404/405 otherwise)."""
-        endpoint, arguments = self._compiled().match("/" + path, method=request.method)
+        """Serve an API request: match ``path`` and call its view (404/405 otherwise).
+
+        ``OPTIONS`` answers with the path's methods in ``Allow``, as Flask does for its own
+        routes (CORS extensions of the host build on that).
+        """
+        adapter = self._compiled()
+        if request.method == "OPTIONS":
+            allowed = adapter.allowed_methods("/" + path)
+            if not allowed:
+                raise NotFound()
+            return Response(status=200, headers={"Allow": ", ".join(sorted(allowed))})
+        endpoint, arguments = adapter.match("/" + path, method=request.method)
         return self._views[endpoint](**arguments)
 
     def path_for(self, endpoint: str, **values: Any) -> str:

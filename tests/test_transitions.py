@@ -225,6 +225,33 @@ def test_a_body_with_an_unknown_field_is_422(client, world) -> None:
     assert "stage" in response.json["error"]["fields"]
 
 
+def test_a_stale_expected_stage_is_409_with_the_current_stage_and_nothing_changes(
+    client, world
+) -> None:
+    pid = world.partnership.id
+    walk_to(world, "identification")
+    response = client.post(
+        _url(pid),
+        json={"trigger": "withdraw", "reason": "Moved away.", "expected_stage": "referred"},
+        headers=factories.as_user(world.manager_user),
+    )
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "stage_changed"
+    assert response.json["error"]["stage"] == "identification"
+    assert _stage(pid) == "identification"
+    assert _audit_count(pid) == 1
+
+
+def test_a_matching_expected_stage_lets_the_transition_through(client, world) -> None:
+    response = client.post(
+        _url(world.partnership.id),
+        json={"trigger": "begin_identification", "expected_stage": "referred"},
+        headers=factories.as_user(world.manager_user),
+    )
+    assert response.status_code == 200
+    assert response.json["stage"] == "identification"
+
+
 def test_a_closed_partnership_takes_no_transition(client, world) -> None:
     manager = factories.actor(world.manager_user)
     transitions.fire(manager, world.partnership.id, "withdraw", "Moved away.")
@@ -463,4 +490,40 @@ def test_of_two_concurrent_transitions_exactly_one_wins(app: Flask) -> None:
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == [("ok", "identification"), ("unknown_trigger", "identification")]
+    assert _audit_count(pid) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_of_two_concurrent_withdrawals_expecting_one_stage_the_loser_hears_it_changed(
+    app: Flask,
+) -> None:
+    world = factories.world()
+    pid = world.partnership.id
+    manager = factories.actor(world.manager_user)
+    barrier = threading.Barrier(2)
+    outcomes: list[tuple[str, str]] = []
+
+    def attempt(trigger: str, reason: str | None) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                done = transitions.transition(
+                    manager, pid, trigger, reason, expected_stage="referred"
+                )
+                outcomes.append(("ok", done.stage))
+            except Conflict as refused:
+                outcomes.append((refused.code, refused.extra["stage"]))
+            finally:
+                app.extensions["sqlalchemy"].session.remove()
+
+    threads = [
+        threading.Thread(target=attempt, args=("begin_identification", None)),
+        threading.Thread(target=attempt, args=("withdraw", "Moved away.")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winner = next(stage for code, stage in outcomes if code == "ok")
+    assert sorted(outcomes) == sorted([("ok", winner), ("stage_changed", winner)])
     assert _audit_count(pid) == 1

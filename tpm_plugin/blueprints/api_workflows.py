@@ -161,7 +161,11 @@ def fire_transition(partnership_id: int) -> Response:
     """Move a partnership to another stage by firing a trigger."""
     data = body(TransitionRequestSchema)
     outcome = transitions.transition(
-        current_actor(), partnership_id, data["trigger"], data.get("reason")
+        current_actor(),
+        partnership_id,
+        data["trigger"],
+        data.get("reason"),
+        expected_stage=data.get("expected_stage"),
     )
     return answer(TransitionResultSchema, outcome)
 

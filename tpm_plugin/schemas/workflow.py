@@ -125,10 +125,15 @@ class MigrationListSchema(StrictSchema):
 
 
 class TransitionRequestSchema(StrictSchema):
-    """``POST /partnerships/<id>/transitions``: the trigger and, when required, a reason."""
+    """``POST /partnerships/<id>/transitions``: the trigger and, when required, a reason.
+
+    ``expected_stage`` is the stage the caller saw; when the partnership has moved on since,
+    the request is refused with 409 ``stage_changed`` instead of acting on a stale view.
+    """
 
     trigger = bounded_string(KEY_MAX, required=True)
     reason = bounded_string(REASON_LENGTH, allow_none=True)
+    expected_stage = bounded_string(KEY_MAX, allow_none=True)
 
 
 class TransitionResultSchema(StrictSchema):

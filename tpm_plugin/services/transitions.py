@@ -159,7 +159,12 @@ def fire(
 
 
 def transition(
-    actor: Actor | None, partnership_id: int, trigger: str, reason: str | None = None
+    actor: Actor | None,
+    partnership_id: int,
+    trigger: str,
+    reason: str | None = None,
+    *,
+    expected_stage: str | None = None,
 ) -> TransitionOutcome:
     """Fire ``trigger`` on a partnership, with its row locked, and audit it.
 
@@ -168,6 +173,8 @@ def transition(
         partnership_id: the partnership.
         trigger: a trigger of the partnership's workflow version.
         reason: why; required by some transitions (at most 2000 characters).
+        expected_stage: the stage the caller last saw, if it wants the transition only from
+            there (checked on the locked row).
 
     Raises:
         Unauthenticated: nobody is logged in.
@@ -190,24 +197,37 @@ def transition(
         )
     try:
         with unit_of_work() as unit:
-            outcome = _transition_locked(unit, actor, partnership_id, trigger, reason or None)
+            outcome = _transition_locked(
+                unit, actor, partnership_id, trigger, reason or None, expected_stage
+            )
     except StaleDataError:
         stage = session().scalar(select(Partnership.stage).where(Partnership.id == partnership_id))
-        raise Conflict(
-            f"Partnership {partnership_id} changed stage while this request ran; it is now in "
-            f"'{stage}'. Reload it and choose again.",
-            code="stage_changed",
-            extra={"stage": stage},
-        ) from None
+        raise _stage_changed(partnership_id, stage) from None
     return outcome
 
 
+def _stage_changed(partnership_id: int, stage: str | None) -> Conflict:
+    return Conflict(
+        f"Partnership {partnership_id} changed stage while this request ran; it is now in "
+        f"'{stage}'. Reload it and choose again.",
+        code="stage_changed",
+        extra={"stage": stage},
+    )
+
+
 def _transition_locked(
-    unit: UnitOfWork, actor: Actor, partnership_id: int, trigger: str, reason: str | None
+    unit: UnitOfWork,
+    actor: Actor,
+    partnership_id: int,
+    trigger: str,
+    reason: str | None,
+    expected_stage: str | None,
 ) -> TransitionOutcome:
     partnership = partnership_for(actor, partnership_id, "transition", lock=True)
     workflow = compiled_workflow(partnership.workflow_key, partnership.workflow_version)
     source = partnership.stage
+    if expected_stage is not None and expected_stage != source:
+        raise _stage_changed(partnership_id, source)
     if workflow.is_terminal(source):
         raise Conflict(
             f"Partnership {partnership_id} has ended ('{source}'); it takes no transitions.",

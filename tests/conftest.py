@@ -90,15 +90,30 @@ def queue_name() -> Iterator[str]:
     return f"tpm-test-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture
-def app(database_url: str, queue_name: str) -> Iterator[Flask]:
-    """A host app with the plugin mounted, on the embedded queue."""
-    app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
+def _dispose(app: Flask) -> None:
     with app.app_context():
-        yield app
         app.extensions["sqlalchemy"].session.remove()
         for engine in app.extensions["sqlalchemy"].engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, queue_name: str) -> Iterator[Flask]:
+    """A host app with the plugin mounted, on the embedded queue, its app context pushed
+    (so a test may call services directly)."""
+    app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
+    with app.app_context():
+        yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def app_without_context(database_url: str, queue_name: str) -> Iterator[Flask]:
+    """A host app with no app context pushed: each request gets its own, as in production
+    (for tests of what one request leaves behind for the next)."""
+    app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
+    yield app
+    _dispose(app)
 
 
 @pytest.fixture
@@ -107,9 +122,7 @@ def redis_app(database_url: str, redis_url: str, queue_name: str) -> Iterator[Fl
     app = create_host_app(database_url, TPM_REDIS_URL=redis_url, TPM_QUEUE_NAME=queue_name)
     with app.app_context():
         yield app
-        app.extensions["sqlalchemy"].session.remove()
-        for engine in app.extensions["sqlalchemy"].engines.values():
-            engine.dispose()
+    _dispose(app)
     connection = redis.Redis.from_url(redis_url)
     for key in connection.scan_iter(f"*{queue_name}*"):
         connection.delete(key)

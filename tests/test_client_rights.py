@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -29,7 +28,6 @@ from tpm_plugin.services._unit import unit_of_work
 
 from . import factories
 from .conftest import BACKENDS
-from .hostapp import create_host_app
 
 WHEN = dt.datetime(2024, 3, 5, 16, tzinfo=dt.UTC)
 #: Note text that must not survive an erasure.
@@ -50,13 +48,9 @@ SECRETS = (
 
 
 @pytest.fixture
-def app(database_url: str, queue_name: str) -> Iterator[Flask]:
+def app(app_without_context: Flask) -> Flask:
     # No app context stays pushed, so each request resolves its own actor.
-    app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
-    yield app
-    with app.app_context():
-        for engine in app.extensions["sqlalchemy"].engines.values():
-            engine.dispose()
+    return app_without_context
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ figures are read through the API as each role would.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +32,6 @@ from tpm_plugin.models import (
 from tpm_plugin.services._unit import unit_of_work
 
 from .conftest import BACKENDS
-from .hostapp import create_host_app
 
 NEW_YORK = ZoneInfo("America/New_York")
 MANAGER, SUPERVISOR, PARTNER, OTHER_PARTNER, STRANGER = "10", "20", "30", "31", "99"
@@ -43,13 +41,9 @@ STARTED = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def app(database_url: str, queue_name: str) -> Iterator[Flask]:
+def app(app_without_context: Flask) -> Flask:
     # No app context stays pushed, so each request resolves its own actor.
-    app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
-    yield app
-    with app.app_context():
-        for engine in app.extensions["sqlalchemy"].engines.values():
-            engine.dispose()
+    return app_without_context
 
 
 @pytest.fixture

@@ -87,7 +87,8 @@ def test_path_parameters_are_typed_and_bounded(document: dict) -> None:
 def test_query_schemas_become_query_parameters(document: dict) -> None:
     operation = document["paths"]["/tpm/api/programs/{program_id}/fidelity"]["get"]
     parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
-    assert set(parameters) == {"weeks", "from", "to"}
+    assert set(parameters) == {"weeks", "from", "to", "format"}
+    assert parameters["format"]["schema"]["enum"] == ["json", "svg"]
     assert parameters["weeks"]["schema"]["minimum"] == 1
     assert parameters["weeks"]["schema"]["maximum"] == 52
 

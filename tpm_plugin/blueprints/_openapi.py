@@ -32,6 +32,7 @@ class Operation:
     many: bool = False
     status: int = 200
     errors: tuple[int, ...] = (400, 401, 404, 422)
+    alternatives: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -44,8 +45,13 @@ def operation(
     many: bool = False,
     status: int = 200,
     errors: tuple[int, ...] = (400, 401, 404, 422),
+    alternatives: tuple[str, ...] = (),
 ) -> Callable[[View], View]:
-    """Record the OpenAPI description of a view (the summary is its docstring's first line)."""
+    """Record the OpenAPI description of a view (the summary is its docstring's first line).
+
+    ``alternatives`` are other media types (text, such as ``image/svg+xml``) the success
+    response may take instead of ``response``'s JSON, as the query chooses.
+    """
 
     def describe(view: View) -> View:
         summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else None
@@ -58,6 +64,7 @@ def operation(
             many=many,
             status=status,
             errors=errors,
+            alternatives=alternatives,
         )
         return view
 

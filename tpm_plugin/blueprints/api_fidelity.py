@@ -2,7 +2,8 @@
 
 Each answers the weeks asked for (``?weeks=N`` or ``?from=…&to=…``) with meetings held
 against the target and supervision minutes delivered against the minutes owed; see
-:mod:`tpm_plugin.services.fidelity`.
+:mod:`tpm_plugin.services.fidelity`. ``?format=svg`` draws the same answer as a chart
+(:mod:`.fidelity_chart`); the access checks and the audit row are the same either way.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 from flask import Response
 
 from ..access import Actor, current_actor
-from ..schemas.fidelity import FidelityQuerySchema, FidelitySchema
+from ..schemas.fidelity import FIDELITY_FORMATS, FidelityQuerySchema, FidelitySchema
 from ..services import fidelity
 from ._openapi import operation
 from ._routes import RouteTable
 from .api_people import answer, query
+from .fidelity_chart import fidelity_svg
 
 _Measure = Callable[..., fidelity.Fidelity]
 
@@ -48,19 +50,28 @@ _SCOPES: tuple[tuple[str, str, _Measure, str], ...] = (
 def _fidelity_view(parameter: str, measure: _Measure, who: str) -> Callable[..., Response]:
     def view(**arguments: Any) -> Response:
         window = query(FidelityQuerySchema)
+        answer_format = window.pop("format")
         actor: Actor | None = current_actor()
-        return answer(FidelitySchema, measure(actor, arguments[parameter], **window))
+        result = measure(actor, arguments[parameter], **window)
+        if answer_format == "json":
+            return answer(FidelitySchema, result)
+        response = Response(fidelity_svg(result), content_type=FIDELITY_FORMATS[answer_format])
+        # A picture of care records: keep it out of shared caches.
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     singular = parameter.removesuffix("_id")
     view.__name__ = f"{singular}_fidelity"
     view.__doc__ = (
         f"Weekly fidelity of a {singular}: meetings against the target, supervision "
-        f"minutes against the minutes owed.\n\nFor {who}."
+        f"minutes against the minutes owed.\n\nFor {who}. `format=svg` answers the same "
+        "weeks drawn as a chart (`image/svg+xml`)."
     )
     return operation(
         tags=["fidelity"],
         query=FidelityQuerySchema,
         response=FidelitySchema,
+        alternatives=tuple(t for f, t in FIDELITY_FORMATS.items() if f != "json"),
         errors=(401, 403, 404, 422),
     )(view)
 

@@ -198,6 +198,8 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
         if described.many:
             schema = {"type": "array", "items": described.response}
         success["content"] = {"application/json": {"schema": schema}}
+    for media_type in described.alternatives if described else ():
+        success.setdefault("content", {})[media_type] = {"schema": {"type": "string"}}
     if method == "POST":
         success["headers"] = {
             REPLAYED_HEADER: {

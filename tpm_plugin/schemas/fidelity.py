@@ -7,16 +7,21 @@ from typing import Any
 from marshmallow import ValidationError, fields, pre_dump, validate, validates_schema
 
 from ..services.fidelity import MAX_WEEKS, Fidelity, WeekFigures
-from .common import BoundedDate, StrictSchema
+from .common import BoundedDate, StrictSchema, one_of
+
+#: The formats a fidelity answer comes in, and the content type of each.
+FIDELITY_FORMATS = {"json": "application/json", "svg": "image/svg+xml"}
 
 
 class FidelityQuerySchema(StrictSchema):
     """``?weeks=N`` (the last N weeks, 1…52, default 12) or ``?from=YYYY-MM-DD&to=YYYY-MM-DD``
-    (every week touching that range, in the program's timezone; at most 52 weeks)."""
+    (every week touching that range, in the program's timezone; at most 52 weeks), and
+    ``format=json|svg`` (JSON when absent; SVG is the same weeks drawn as a chart)."""
 
     weeks = fields.Integer(validate=validate.Range(1, MAX_WEEKS))
     start = BoundedDate(data_key="from")
     end = BoundedDate(data_key="to")
+    format = one_of(tuple(FIDELITY_FORMATS), load_default="json")
 
     @validates_schema
     def _one_form(self, data: dict[str, Any], **kwargs: Any) -> None:

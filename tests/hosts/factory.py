@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_login import UserMixin
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 

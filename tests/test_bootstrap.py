@@ -4,13 +4,17 @@ keeps one manager (through the command line and ``DELETE /programs/<id>/managers
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask import Flask
 from flask_login import UserMixin
 from sqlalchemy import select
 
+from tpm_plugin.errors import Conflict
 from tpm_plugin.models import AccessAudit, Partner, Program, ProgramManager, Supervisor
 from tpm_plugin.services._unit import session
+from tpm_plugin.services.membership import remove_program_manager
 
 from . import factories
 from .conftest import BACKENDS
@@ -260,3 +264,33 @@ def test_removing_a_manager_needs_a_login(client) -> None:
     response = client.delete(f"{API}/programs/{program.id}/managers/{_manager_ids(program)['2']}")
     assert response.status_code == 401
     assert len(_manager_ids(program)) == 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_of_two_managers_removing_each_other_at_once_exactly_one_succeeds(app: Flask) -> None:
+    program = factories.program(managers=("1", "2"))
+    ids = _manager_ids(program)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def remove(actor_user: str, removed_user: str) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                remove_program_manager(factories.actor(actor_user), program.id, ids[removed_user])
+                outcomes.append("removed")
+            except Conflict as refused:
+                outcomes.append(refused.code)
+            finally:
+                app.extensions["sqlalchemy"].session.remove()
+
+    threads = [
+        threading.Thread(target=remove, args=("1", "2")),
+        threading.Thread(target=remove, args=("2", "1")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["last_manager", "removed"]
+    assert len(_manager_ids(program)) == 1

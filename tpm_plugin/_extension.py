@@ -86,6 +86,10 @@ class TPM:
     ``TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT``, ``TPM_MAX_PAGE_SIZE``,
     ``TPM_DEFAULT_PAGE_SIZE``, ``TPM_MAX_BODY_BYTES``, ``TPM_DEFAULT_WORKFLOW``.
     An unknown ``TPM_`` key raises :class:`tpm_plugin.config.ConfigError` at ``init_app``.
+
+    The host plugs its own users in with decorators: :meth:`actor_loader` (who is acting),
+    :meth:`roles_loader` (their roles), :meth:`admin_loader` (its administrators manage every
+    program) and :meth:`user_finder` (how ``flask tpm`` commands find a user).
     """
 
     def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:

@@ -114,7 +114,13 @@ def _options(
         if _allowing_role(spec.roles, held) is None:
             reasons.append(_role_reason(spec))
         context = GuardContext(
-            partnership, session(), actor, spec.trigger, partnership.stage, spec.dest
+            partnership,
+            session(),
+            actor,
+            spec.trigger,
+            partnership.stage,
+            spec.dest,
+            workflow.hold_stages,
         )
         reasons.extend(
             {"guard": guard.name, "message": guard.failure_message}
@@ -250,7 +256,9 @@ def _transition_locked(
             f"'{trigger}' needs a reason.",
             fields={"reason": [f"A reason is required to {spec.label.lower()}."]},
         )
-    context = GuardContext(partnership, session(), actor, trigger, source, spec.dest)
+    context = GuardContext(
+        partnership, session(), actor, trigger, source, spec.dest, workflow.hold_stages
+    )
     if not engine.fire(workflow, partnership, trigger, context):
         reasons = [
             {"guard": guard.name, "message": guard.failure_message}

@@ -84,6 +84,10 @@ def seed() -> bool:
         )
     ]
 
+    # The partnerships began three weeks ago, before the demo recorded them, so their
+    # meetings of the last two weeks fall within their lives.
+    began = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=3)
+
     def partnership(client, partner):
         return partnerships.create_partnership(
             manager,
@@ -92,6 +96,7 @@ def seed() -> bool:
                 "client_id": client.id,
                 "partner_id": partner.id,
                 "supervisor_id": sam.id,
+                "started_at": began,
             },
         ).id
 

@@ -49,6 +49,15 @@ class PartnershipCreateSchema(PartnershipUpdateSchema):
 
     program_id = object_id(required=True)
     client_id = object_id(required=True)
+    started_at = AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": (
+                "When the partnership began, if before it is recorded (default: now); its "
+                "meetings cannot be earlier."
+            )
+        },
+    )
 
 
 class PartnershipListQuerySchema(PageQuerySchema):

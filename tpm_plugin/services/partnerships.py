@@ -40,6 +40,7 @@ from .access import (
     require_actor,
     require_some_role,
 )
+from .meeting_rules import clock_skew
 
 #: Sort keys of ``GET /partnerships``.
 PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
@@ -51,13 +52,15 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
     published version).
 
     Args:
-        data: ``program_id``, ``client_id`` and optional ``partner_id``, ``supervisor_id``.
+        data: ``program_id``, ``client_id`` and optional ``partner_id``, ``supervisor_id``,
+            and ``started_at`` (when it began, if before it is recorded; default now).
 
     Raises:
         Unauthenticated: nobody is logged in.
         Forbidden: the actor manages no program (audited).
         ValidationFailed: a named program, client, partner or supervisor is not one the actor
-            manages, belongs to another program, is erased or inactive.
+            manages, belongs to another program, is erased or inactive; or ``started_at``
+            is in the future.
     """
     from .workflow_versions import starting_point
 
@@ -69,6 +72,7 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
         _check_people(unit.session, program.id, data)
         workflow_version, stage = starting_point(program.workflow_key)
         now = utcnow()
+        started_at = _start_of(data.get("started_at"), now)
         partnership = Partnership(
             program_id=program.id,
             client_id=data["client_id"],
@@ -78,7 +82,7 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
             workflow_key=program.workflow_key,
             workflow_version=workflow_version,
             stage_entered_at=now,
-            started_at=now,
+            started_at=started_at,
         )
         unit.session.add(partnership)
         unit.session.flush()
@@ -265,6 +269,17 @@ def ensure_open(partnership: Partnership, field: str) -> None:
             f"Partnership {partnership.id} is closed; its records can no longer change.",
             fields={field: [f"Partnership {partnership.id} is closed."]},
         )
+
+
+def _start_of(started_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    if started_at is None:
+        return now
+    if started_at > now + clock_skew():
+        raise ValidationFailed(
+            "A partnership cannot begin in the future.",
+            fields={"started_at": ["Give when it began (at or before now), or leave it out."]},
+        )
+    return started_at
 
 
 def _managed_program(session: Session, actor: Actor, program_id: int) -> Program:

@@ -116,12 +116,24 @@ class MigrationSchema(StrictSchema):
     to_version = fields.Integer(required=True)
     from_stage = fields.String(required=True)
     to_stage = fields.String(required=True)
+    ended = fields.Boolean(
+        required=True, metadata={"description": "Mapped into a terminal stage, so it ended."}
+    )
+
+
+class SkippedMigrationSchema(StrictSchema):
+    """A partnership a migration left where it was (it has ended), and why."""
+
+    partnership_id = fields.Integer(required=True)
+    stage = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class MigrationListSchema(StrictSchema):
-    """The partnerships a migration moved."""
+    """The partnerships a migration moved, and those it skipped with the reason."""
 
     migrated = fields.List(fields.Nested(MigrationSchema))
+    skipped = fields.List(fields.Nested(SkippedMigrationSchema))
 
 
 class TransitionRequestSchema(StrictSchema):

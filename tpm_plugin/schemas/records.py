@@ -297,6 +297,10 @@ class SupervisionListQuerySchema(PageQuerySchema):
 
     supervisor_id = fields.Integer(validate=validate.Range(1, MAX_INT))
     partner_id = fields.Integer(validate=validate.Range(1, MAX_INT))
+    partnership_id = fields.Integer(
+        validate=validate.Range(1, MAX_INT),
+        metadata={"description": "Only sessions that discussed this partnership."},
+    )
     status = one_of(SUPERVISION_STATUSES)
     sort = sort_field(("id", "scheduled_at"), "scheduled_at")
 

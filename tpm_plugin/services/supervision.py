@@ -142,8 +142,9 @@ def get_session(actor: Actor | None, session_id: int) -> SupervisionSession:
 
 def list_sessions(actor: Actor | None, query: dict[str, Any]) -> Page[SupervisionSession]:
     """One page of the supervision sessions the actor may see, optionally by
-    ``supervisor_id``, ``partner_id`` and ``status``; each returned session's read is
-    audited. Four statements whatever the page size.
+    ``supervisor_id``, ``partner_id``, ``status`` and ``partnership_id`` (sessions that
+    discussed that partnership); each returned session's read is audited. Four statements
+    whatever the page size.
 
     Raises:
         Forbidden: the actor is neither a supervisor nor a program manager (audited).
@@ -154,6 +155,14 @@ def list_sessions(actor: Actor | None, query: dict[str, Any]) -> Page[Supervisio
         for name in ("supervisor_id", "partner_id", "status"):
             if query.get(name) is not None:
                 statement = statement.where(getattr(SupervisionSession, name) == query[name])
+        if query.get("partnership_id") is not None:
+            statement = statement.where(
+                SupervisionSession.id.in_(
+                    select(supervision_discussed.c.session_id).where(
+                        supervision_discussed.c.partnership_id == query["partnership_id"]
+                    )
+                )
+            )
         columns = {key: getattr(SupervisionSession, key) for key in SORTS}
         statement = order_by(statement, query["sort"], columns, SupervisionSession.id)
         page, page_size = query["page"], query["page_size"]

@@ -84,9 +84,9 @@ def roles_on(actor: Actor, partnership: Partnership) -> frozenset[str]:
     held = set()
     if partnership.program_id in actor.managed_program_ids:
         held.add(PROGRAM_MANAGER)
-    if actor.supervisor_id is not None and partnership.supervisor_id == actor.supervisor_id:
+    if partnership.supervisor_id in actor.supervisor_ids:
         held.add(SUPERVISOR)
-    if actor.partner_id is not None and partnership.partner_id == actor.partner_id:
+    if partnership.partner_id in actor.partner_ids:
         held.add(PARTNER)
     return frozenset(held)
 

@@ -19,6 +19,7 @@ from . import (
     api_partnerships,
     api_people,
     api_records,
+    api_timeline,
     api_workflows,
     openapi,
 )
@@ -33,6 +34,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_people.register,
     api_partnerships.register,
     api_records.register,
+    api_timeline.register,
     api_fidelity.register,
     api_client_rights.register,
     api_workflows.register,

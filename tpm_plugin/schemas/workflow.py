@@ -191,17 +191,24 @@ class AvailabilitySchema(StrictSchema):
 
 
 class HistoryEntrySchema(StrictSchema):
-    """One stage change in a partnership's history."""
+    """One stage change in a partnership's history: a transition, or a move to another
+    version of its workflow (``kind`` ``migration``, no trigger)."""
 
+    kind = fields.String(
+        required=True, metadata={"description": "transition, or migration (between versions)."}
+    )
     id = fields.Integer(required=True)
     from_stage = fields.String(allow_none=True)
     to_stage = fields.String(required=True)
-    trigger = fields.String(required=True)
+    trigger = fields.String(allow_none=True)
     actor_id = fields.String(allow_none=True)
     actor_role = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     workflow_key = fields.String(required=True)
     workflow_version = fields.Integer(required=True)
+    from_workflow_version = fields.Integer(
+        allow_none=True, metadata={"description": "A migration's version before the move."}
+    )
     occurred_at = AwareDateTime()
 
 

@@ -106,6 +106,7 @@ def partnership(
     partner: Partner | None = None,
     supervisor: Supervisor | None = None,
     started_at: dt.datetime | None = None,
+    another_open_reason: str | None = None,
 ) -> Partnership:
     """A partnership in ``program``, at its workflow's start stage; people not given are
     created for it. ``started_at`` backdates when it began (its meetings cannot be earlier)."""
@@ -118,6 +119,7 @@ def partnership(
         "partner_id": partner.id,
         "supervisor_id": supervisor.id,
         "started_at": started_at,
+        "another_open_reason": another_open_reason,
     }
     return partnerships.create_partnership(actor(program_manager_of(program)), data)
 

@@ -21,9 +21,10 @@ API = "/tpm/api"
 
 
 def _open(client, made: factories.World, **changes):
+    # A client of its own: the world's client already has an open partnership.
     body = {
         "program_id": made.program.id,
-        "client_id": made.client.id,
+        "client_id": factories.client(made.program).id,
         "partner_id": made.partner.id,
         "supervisor_id": made.supervisor.id,
         **changes,

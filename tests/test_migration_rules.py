@@ -108,3 +108,24 @@ def test_a_mapping_from_a_stage_no_partnership_version_has_names_that_version(
     [message] = refused.json["error"]["fields"]["stage_mapping.refered"]
     assert message.startswith("version 1 of 'therapeutic_partnership' has no stage 'refered'")
     assert "did you mean 'referred'" in message
+
+
+def test_the_command_line_names_what_it_skipped_and_the_stage_a_map_lacks(
+    app: Flask, client, manager, world
+) -> None:
+    running = factories.partnership(world.program)
+    ended = factories.withdraw(world)
+    version = _publish(client, manager, _with_intake_call(default_definition()))
+    runner = app.test_cli_runner()
+    command = ["tpm", "workflow", "migrate", KEY, "--to", str(version)]
+    bad = runner.invoke(
+        args=[*command, "--partnership", str(running.id), "--map", "referred=intak"]
+    )
+    assert bad.exit_code == 1
+    assert f"unknown stage 'intak' in version {version}" in bad.output
+    result = runner.invoke(
+        args=[*command, "--partnership", str(ended.id), "--partnership", str(running.id)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Skipped: partnership {ended.id} has ended ('withdrawn')" in result.output
+    assert f"Partnership {running.id}: version 1 'referred' -> version {version}" in result.output

@@ -60,6 +60,7 @@ def seed() -> bool:
     program = people.create_program(
         key="children_yes",
         name="Children YES afterschool program",
+        setting="afterschool",
         timezone="America/New_York",
         manager_user_ids=[str(manager_user.id)],
     )

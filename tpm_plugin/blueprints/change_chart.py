@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from ..models import DOMAINS
 from ..services.change import PartnershipChange
 from ..workflows.diagram.drawing import number
-from ..workflows.diagram.style import text_width
 
 WIDTH = 640.0
 _LEFT = 64.0
@@ -135,7 +134,6 @@ def _domain_line(
     difference = change.difference[domain]
     label = ET.SubElement(group, "text", {"x": number(WIDTH - _RIGHT + 28), "y": number(legend_y)})
     label.text = domain if difference is None else f"{domain} {difference:+d}"
-    label.set("textLength", number(text_width(label.text, 12)))
 
 
 def _marker(group: ET.Element, position: int, x: float, y: float, colour: str) -> None:

@@ -17,6 +17,7 @@ Host user ids are numeric strings (the test host app's ``X-Test-User`` header is
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ from tpm_plugin.access import Actor, roles_from_tpm_tables
 from tpm_plugin.models import Client, Partner, Partnership, Program, ProgramManager, Supervisor
 from tpm_plugin.services import identification, partnerships, people, plans, transitions
 from tpm_plugin.services._unit import session
+
+#: A start long before any date the tests log meetings at (``world(started_at=LONG_AGO)``).
+LONG_AGO = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 _user_ids = itertools.count(1000)
 _keys = itertools.count(1)
@@ -101,9 +105,11 @@ def partnership(
     client: Client | None = None,
     partner: Partner | None = None,
     supervisor: Supervisor | None = None,
+    started_at: dt.datetime | None = None,
+    another_open_reason: str | None = None,
 ) -> Partnership:
     """A partnership in ``program``, at its workflow's start stage; people not given are
-    created for it."""
+    created for it. ``started_at`` backdates when it began (its meetings cannot be earlier)."""
     client = client or _new_client(program)
     partner = partner or _new_partner(program)
     supervisor = supervisor or _new_supervisor(program)
@@ -112,6 +118,8 @@ def partnership(
         "client_id": client.id,
         "partner_id": partner.id,
         "supervisor_id": supervisor.id,
+        "started_at": started_at,
+        "another_open_reason": another_open_reason,
     }
     return partnerships.create_partnership(actor(program_manager_of(program)), data)
 
@@ -130,14 +138,19 @@ class World:
     partnership: Partnership
 
 
-def world(**program_fields: Any) -> World:
-    """A fresh :class:`World` (``program_fields`` go to :func:`program`)."""
+def world(*, started_at: dt.datetime | None = None, **program_fields: Any) -> World:
+    """A fresh :class:`World` (``program_fields`` go to :func:`program`; ``started_at``
+    backdates its partnership, see :func:`partnership`)."""
     made = program(**program_fields)
     the_client = client(made)
     the_partner = partner(made)
     the_supervisor = supervisor(made)
     made_partnership = partnership(
-        made, client=the_client, partner=the_partner, supervisor=the_supervisor
+        made,
+        client=the_client,
+        partner=the_partner,
+        supervisor=the_supervisor,
+        started_at=started_at,
     )
     return World(
         program=made,

@@ -38,7 +38,10 @@ class Scene:
 
 @pytest.fixture
 def scene(app) -> Scene:
-    made, other = factories.world(), factories.world()
+    made, other = (
+        factories.world(started_at=factories.LONG_AGO),
+        factories.world(started_at=factories.LONG_AGO),
+    )
     manager = factories.actor(made.manager_user)
     pid = made.partnership.id
     entry = identification.add_entry(

@@ -21,9 +21,10 @@ API = "/tpm/api"
 
 
 def _open(client, made: factories.World, **changes):
+    # A client of its own: the world's client already has an open partnership.
     body = {
         "program_id": made.program.id,
-        "client_id": made.client.id,
+        "client_id": factories.client(made.program).id,
         "partner_id": made.partner.id,
         "supervisor_id": made.supervisor.id,
         **changes,
@@ -33,7 +34,7 @@ def _open(client, made: factories.World, **changes):
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_partnership_opens_at_the_start_stage_of_the_newest_version(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _open(client, made)
     assert response.status_code == 201
     assert response.json["stage"] == "referred"
@@ -53,14 +54,14 @@ def test_partnership_opens_at_the_start_stage_of_the_newest_version(client) -> N
 
 
 def test_partnership_may_open_before_a_partner_is_found(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _open(client, made, partner_id=None, supervisor_id=None)
     assert response.status_code == 201
     assert response.json["partner_id"] is None
 
 
 def test_client_of_another_program_is_422_naming_client_id(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     stranger = factories.client(factories.program(managers=(made.manager_user,)))
     response = _open(client, made, client_id=stranger.id)
     assert response.status_code == 422
@@ -69,7 +70,7 @@ def test_client_of_another_program_is_422_naming_client_id(client) -> None:
 
 
 def test_inactive_partner_is_422_naming_partner_id(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     gone = factories.partner(made.program, active=False)
     response = _open(client, made, partner_id=gone.id)
     assert response.status_code == 422
@@ -77,7 +78,7 @@ def test_inactive_partner_is_422_naming_partner_id(client) -> None:
 
 
 def test_opening_a_partnership_with_a_stage_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _open(client, made, stage="active")
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == ["stage"]
@@ -85,7 +86,7 @@ def test_opening_a_partnership_with_a_stage_is_422(client) -> None:
 
 
 def test_supervisor_cannot_open_partnerships(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.post(
         f"{API}/partnerships",
         json={"program_id": made.program.id, "client_id": made.client.id},
@@ -97,7 +98,7 @@ def test_supervisor_cannot_open_partnerships(client) -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_partner_reads_their_own_partnership(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.get(
         f"{API}/partnerships/{made.partnership.id}", headers=as_user(made.partner_user)
     )
@@ -107,7 +108,7 @@ def test_partner_reads_their_own_partnership(client) -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_partner_cannot_read_another_partners_partnership(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     other = factories.partnership(made.program)
     response = client.get(f"{API}/partnerships/{other.id}", headers=as_user(made.partner_user))
     assert response.status_code == 404
@@ -121,7 +122,7 @@ def test_partner_cannot_read_another_partners_partnership(client) -> None:
 
 
 def test_list_filters_by_partner_supervisor_and_stage(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     second = factories.partnership(made.program, supervisor=made.supervisor)
     factories.partnership(made.program)
     manager = as_user(made.manager_user)
@@ -139,7 +140,7 @@ def test_list_filters_by_partner_supervisor_and_stage(client) -> None:
 
 
 def test_list_sorts_stably_in_either_direction(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     others = [factories.partnership(made.program).id for _ in range(2)]
     manager = as_user(made.manager_user)
     ascending = client.get(f"{API}/partnerships?sort=started_at", headers=manager).json
@@ -150,7 +151,7 @@ def test_list_sorts_stably_in_either_direction(client) -> None:
 
 
 def test_list_reports_page_and_total(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.partnership(made.program)
     response = client.get(
         f"{API}/partnerships?page=2&page_size=1", headers=as_user(made.manager_user)
@@ -175,14 +176,14 @@ def test_list_reports_page_and_total(client) -> None:
     ],
 )
 def test_bad_list_parameters_are_422_naming_the_parameter(client, params) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.get(f"{API}/partnerships?{params}", headers=as_user(made.manager_user))
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == [params.split("=")[0]]
 
 
 def test_user_without_a_role_gets_403_on_the_list(client) -> None:
-    factories.world()
+    factories.world(started_at=factories.LONG_AGO)
     response = client.get(f"{API}/partnerships", headers=as_user(factories.new_user_id()))
     assert response.status_code == 403
 
@@ -217,7 +218,7 @@ def _hold_meetings_last_week(made: factories.World, count: int) -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_active_partnership_with_too_few_meetings_last_week_is_overdue(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.activate(made)
     _backdate_stage(made.partnership.id, 2)
     _hold_meetings_last_week(made, 2)
@@ -227,7 +228,7 @@ def test_active_partnership_with_too_few_meetings_last_week_is_overdue(client) -
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_active_partnership_meeting_its_target_is_not_overdue(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.activate(made)
     _backdate_stage(made.partnership.id, 2)
     _hold_meetings_last_week(made, 3)
@@ -238,7 +239,7 @@ def test_active_partnership_meeting_its_target_is_not_overdue(client) -> None:
 
 
 def test_partnership_active_beyond_its_review_cadence_is_overdue(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.activate(made)
     _backdate_stage(made.partnership.id, 5)
     _hold_meetings_last_week(made, 3)
@@ -247,14 +248,14 @@ def test_partnership_active_beyond_its_review_cadence_is_overdue(client) -> None
 
 
 def test_partnership_activated_this_week_is_not_yet_overdue(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.activate(made)
     response = client.get(f"{API}/partnerships?overdue=true", headers=as_user(made.manager_user))
     assert response.json["items"] == []
 
 
 def test_corrected_meeting_counts_once_towards_the_target(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.activate(made)
     _backdate_stage(made.partnership.id, 2)
     _hold_meetings_last_week(made, 3)
@@ -269,7 +270,7 @@ def test_corrected_meeting_counts_once_towards_the_target(client) -> None:
 
 
 def test_program_manager_reassigns_the_partner(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     newcomer = factories.partner(made.program)
     response = client.patch(
         f"{API}/partnerships/{made.partnership.id}",
@@ -282,7 +283,7 @@ def test_program_manager_reassigns_the_partner(client) -> None:
 
 
 def test_partner_cannot_reassign_their_partnership(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.patch(
         f"{API}/partnerships/{made.partnership.id}",
         json={"partner_id": None},
@@ -293,7 +294,7 @@ def test_partner_cannot_reassign_their_partnership(client) -> None:
 
 
 def test_reassigning_a_closed_partnership_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.withdraw(made)
     newcomer = factories.partner(made.program)
     response = client.patch(
@@ -306,7 +307,7 @@ def test_reassigning_a_closed_partnership_is_422(client) -> None:
 
 
 def test_changing_the_stage_through_patch_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.patch(
         f"{API}/partnerships/{made.partnership.id}",
         json={"stage": "closed"},

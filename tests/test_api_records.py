@@ -69,7 +69,7 @@ def _review(client, made, user=None, **fields):
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_partner_adds_an_identification_entry(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _entry(client, made)
     assert response.status_code == 201
     assert response.json["author_id"] == made.partner_user
@@ -78,7 +78,7 @@ def test_partner_adds_an_identification_entry(client) -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_correction_supersedes_the_entry_and_keeps_the_original(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     original = _entry(client, made).json
     correction = _entry(
         client, made, statement="Wants to fly a kite.", supersedes_id=original["id"]
@@ -96,7 +96,7 @@ def test_correction_supersedes_the_entry_and_keeps_the_original(client) -> None:
 
 
 def test_correcting_an_entry_twice_is_422_naming_supersedes_id(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     original = _entry(client, made).json
     _entry(client, made, supersedes_id=original["id"])
     response = _entry(client, made, supersedes_id=original["id"])
@@ -106,7 +106,10 @@ def test_correcting_an_entry_twice_is_422_naming_supersedes_id(client) -> None:
 
 
 def test_correcting_another_partnerships_entry_is_422(client) -> None:
-    made, other = factories.world(), factories.world()
+    made, other = (
+        factories.world(started_at=factories.LONG_AGO),
+        factories.world(started_at=factories.LONG_AGO),
+    )
     foreign = _entry(client, other).json
     response = _entry(client, made, supersedes_id=foreign["id"])
     assert response.status_code == 422
@@ -114,7 +117,7 @@ def test_correcting_another_partnerships_entry_is_422(client) -> None:
 
 
 def test_others_report_needs_its_source(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _entry(client, made, kind="others_report")
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == ["source"]
@@ -122,7 +125,7 @@ def test_others_report_needs_its_source(client) -> None:
 
 
 def test_oversized_note_is_422_and_the_error_does_not_echo_it(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     note = "He hides under the stairs when his father shouts. " * 300
     response = _entry(client, made, statement=note)
     assert response.status_code == 422
@@ -132,7 +135,7 @@ def test_oversized_note_is_422_and_the_error_does_not_echo_it(client) -> None:
 
 
 def test_reading_an_entry_is_audited(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     entry = _entry(client, made).json
     response = client.get(
         f"{API}/identification-entries/{entry['id']}", headers=as_user(made.supervisor_user)
@@ -168,7 +171,7 @@ def _plan(client, made, answers, user=None):
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_each_plan_is_the_next_version_with_its_activities(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     entry = _entry(client, made).json
     first, second = _plan(client, made, [entry["id"]]), _plan(client, made, [entry["id"]])
     assert (first.json["version"], second.json["version"]) == (1, 2)
@@ -181,7 +184,10 @@ def test_each_plan_is_the_next_version_with_its_activities(client) -> None:
 
 
 def test_activity_answering_another_partnerships_entry_is_422(client) -> None:
-    made, other = factories.world(), factories.world()
+    made, other = (
+        factories.world(started_at=factories.LONG_AGO),
+        factories.world(started_at=factories.LONG_AGO),
+    )
     foreign = _entry(client, other).json
     response = _plan(client, made, [foreign["id"]])
     assert response.status_code == 422
@@ -190,7 +196,7 @@ def test_activity_answering_another_partnerships_entry_is_422(client) -> None:
 
 
 def test_activity_answering_a_corrected_entry_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     original = _entry(client, made).json
     _entry(client, made, supersedes_id=original["id"])
     response = _plan(client, made, [original["id"]])
@@ -199,7 +205,7 @@ def test_activity_answering_a_corrected_entry_is_422(client) -> None:
 
 
 def test_plan_without_activities_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.post(
         f"{API}/partnerships/{made.partnership.id}/plans",
         json={"activities": []},
@@ -210,7 +216,7 @@ def test_plan_without_activities_is_422(client) -> None:
 
 
 def test_activity_in_an_unknown_domain_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.post(
         f"{API}/partnerships/{made.partnership.id}/plans",
         json={"activities": [{"domain": "church", "aim": "Sing."}]},
@@ -225,7 +231,7 @@ def test_activity_in_an_unknown_domain_is_422(client) -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_partner_schedules_then_logs_a_held_meeting(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     entry = _entry(client, made).json
     activity = _plan(client, made, [entry["id"]]).json["activities"][0]
     scheduled = _meeting(client, made)
@@ -247,7 +253,7 @@ def test_partner_schedules_then_logs_a_held_meeting(client) -> None:
 
 
 def test_logging_a_meeting_twice_is_409(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     meeting = _meeting(client, made).json
     url = f"{API}/meetings/{meeting['id']}/outcome"
     client.post(url, json={"status": "no_show"}, headers=as_user(made.partner_user))
@@ -259,7 +265,7 @@ def test_logging_a_meeting_twice_is_409(client) -> None:
 
 
 def test_cancelled_meeting_says_who_cancelled(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _meeting(client, made, status="cancelled", cancelled_by="client")
     assert response.status_code == 201
     assert response.json["cancelled_by"] == "client"
@@ -293,7 +299,7 @@ def test_cancelled_meeting_says_who_cancelled(client) -> None:
     ],
 )
 def test_bad_meeting_is_422_naming_the_field_and_writes_nothing(client, fields, field) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _meeting(client, made, **fields)
     assert response.status_code == 422
     assert field in response.json["error"]["fields"]
@@ -302,7 +308,7 @@ def test_bad_meeting_is_422_naming_the_field_and_writes_nothing(client, fields, 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_meeting_for_a_closed_partnership_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.withdraw(made)
     response = _meeting(client, made, status="held", minutes=40)
     assert response.status_code == 422
@@ -311,7 +317,7 @@ def test_meeting_for_a_closed_partnership_is_422(client) -> None:
 
 
 def test_corrected_meeting_lists_the_correction_only(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     first = _meeting(client, made, status="held", minutes=40).json
     fixed = _meeting(client, made, status="held", minutes=55, supersedes_id=first["id"]).json
     listed = client.get(
@@ -334,7 +340,7 @@ def _session(client, made, user=None, **fields):
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_supervisor_schedules_a_session_owing_20_minutes_per_client(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.partnership(made.program, partner=made.partner, supervisor=made.supervisor)
     response = _session(client, made)
     assert response.status_code == 201
@@ -343,7 +349,7 @@ def test_supervisor_schedules_a_session_owing_20_minutes_per_client(client) -> N
 
 
 def test_supervisor_logs_a_held_session_with_partnerships_discussed(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     scheduled = _session(client, made).json
     response = client.post(
         f"{API}/supervision-sessions/{scheduled['id']}/outcome",
@@ -359,7 +365,7 @@ def test_supervisor_logs_a_held_session_with_partnerships_discussed(client) -> N
 
 
 def test_discussing_another_partners_partnership_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     other = factories.partnership(made.program, supervisor=made.supervisor)
     response = _session(client, made, status="held", held_minutes=20, partnership_ids=[other.id])
     assert response.status_code == 422
@@ -368,7 +374,7 @@ def test_discussing_another_partners_partnership_is_422(client) -> None:
 
 
 def test_supervisor_cannot_record_sessions_with_partners_they_do_not_supervise(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     stranger = factories.partner(made.program)
     response = _session(client, made, partner_id=stranger.id)
     assert response.status_code == 422
@@ -376,14 +382,14 @@ def test_supervisor_cannot_record_sessions_with_partners_they_do_not_supervise(c
 
 
 def test_held_session_with_negative_minutes_is_422(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _session(client, made, status="held", held_minutes=-1)
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == ["held_minutes"]
 
 
 def test_partner_cannot_schedule_supervision(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _session(client, made, user=made.partner_user)
     assert response.status_code == 403
     assert row_count(SupervisionSession) == 0
@@ -394,7 +400,7 @@ def test_partner_cannot_schedule_supervision(client) -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_supervisor_records_a_review_with_ratings(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _review(
         client, made, ratings=[{"domain": "play", "rating": 4}, {"domain": "school", "rating": 2}]
     )
@@ -407,7 +413,7 @@ def test_supervisor_records_a_review_with_ratings(client) -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_partner_may_not_write_reviews(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _review(client, made, user=made.partner_user)
     assert response.status_code == 403
     assert row_count(Review) == 0
@@ -416,7 +422,7 @@ def test_partner_may_not_write_reviews(client) -> None:
 
 
 def test_partner_reads_the_reviews_of_their_partnership(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     review = _review(client, made).json
     response = client.get(f"{API}/reviews/{review['id']}", headers=as_user(made.partner_user))
     assert response.status_code == 200
@@ -448,7 +454,7 @@ def test_partner_reads_the_reviews_of_their_partnership(client) -> None:
     ],
 )
 def test_bad_review_is_422_naming_the_field_and_writes_nothing(client, fields, field) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = _review(client, made, **fields)
     assert response.status_code == 422
     assert field in response.json["error"]["fields"]
@@ -456,7 +462,7 @@ def test_bad_review_is_422_naming_the_field_and_writes_nothing(client, fields, f
 
 
 def test_review_correction_supersedes_and_history_shows_both(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     first = _review(client, made).json
     fixed = _review(client, made, outcome="replan", supersedes_id=first["id"]).json
     url = f"{API}/partnerships/{made.partnership.id}/reviews"

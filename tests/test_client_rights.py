@@ -261,7 +261,7 @@ def test_export_runs_the_same_statements_however_many_partnerships(
         program = session.get(Program, world["program"])
         the_client = session.get(Client, world["client"])
         for _ in range(3):
-            factories.partnership(program, client=the_client)
+            factories.partnership(program, client=the_client, another_open_reason="Export test.")
     assert statements() == one
 
 

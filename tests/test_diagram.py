@@ -60,7 +60,16 @@ def test_mermaid_draws_one_edge_per_source_destination_and_label() -> None:
     assert lines.count("    referred --> identification : Begin identification") == 1
     withdraw = [line for line in lines if line.endswith("--> withdrawn : Withdraw")]
     assert len(withdraw) == 7
-    assert "    review --> planning : Plan again" in lines
+    assert "    review --> planning : Plan again [review_decided_replan]" in lines
+
+
+def test_diagram_labels_name_each_transitions_guards() -> None:
+    lines = to_mermaid(default_definition()).splitlines()
+    assert (
+        "    review --> active : Continue as planned "
+        "[review_decided_continue, partner_and_supervisor_assigned]"
+    ) in lines
+    assert "    review --> closing : Begin closing [review_decided_close]" in lines
 
 
 def test_mermaid_marks_the_highlighted_stage_with_the_current_class() -> None:
@@ -107,7 +116,10 @@ def test_svg_labels_every_transition_once() -> None:
         if g.get("class") == "edge-label"
         for t in g.iter(f"{SVG}text")
     ]
-    expected = {t["label"] for t in default_definition()["transitions"]}
+    expected = {
+        f"{t['label']} [{', '.join(t['guards'])}]" if t["guards"] else t["label"]
+        for t in default_definition()["transitions"]
+    }
     assert sorted(labels) == sorted(expected)
 
 

@@ -284,7 +284,7 @@ def _insert_in_progress(app: Flask, created_at: dt.datetime) -> None:
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_partner_retrying_a_meeting_log_on_a_flaky_connection_logs_it_once(app: Flask) -> None:
     with app.app_context():
-        world = factories.world()
+        world = factories.world(started_at=factories.LONG_AGO)
         partnership_id, partner_user = world.partnership.id, world.partner_user
     client = app.test_client()
     headers = {"X-Test-User": partner_user, "Idempotency-Key": "meeting-2024-03-05"}

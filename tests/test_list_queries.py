@@ -50,7 +50,7 @@ def _statements(app: Flask, client, url: str, user: str, expected_total: int) ->
 
 
 def _world_with(records: Callable[[factories.World, int], None], size: int) -> factories.World:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     records(made, size)
     return made
 
@@ -131,7 +131,7 @@ def test_partnership_record_list_runs_constant_statements(app, client, path) -> 
 
 
 def _program_with_partnerships(size: int) -> factories.World:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     for _ in range(size - 1):
         factories.partnership(made.program, partner=made.partner, supervisor=made.supervisor)
     return made
@@ -168,7 +168,7 @@ def test_people_list_runs_constant_statements(app, client, path) -> None:
 def test_supervision_list_runs_constant_statements(app, client) -> None:
     counts = []
     for size in (SMALL, LARGE):
-        made = factories.world()
+        made = factories.world(started_at=factories.LONG_AGO)
         actor = factories.actor(made.supervisor_user)
         for n in range(size):
             supervision.add_session(

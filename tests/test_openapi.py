@@ -139,7 +139,7 @@ def _conforms(app: Flask, path: str, method: str, response) -> None:
 def test_an_unknown_trigger_conflict_with_its_stage_and_triggers_matches_the_document(
     app: Flask, client
 ) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     response = client.post(
         f"/tpm/api/partnerships/{made.partnership.id}/transitions",
         json={"trigger": "activate"},
@@ -151,7 +151,7 @@ def test_an_unknown_trigger_conflict_with_its_stage_and_triggers_matches_the_doc
 
 
 def test_a_guard_conflict_with_its_reasons_matches_the_document(app: Flask, client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     walk_to(made, "identification")
     response = client.post(
         f"/tpm/api/partnerships/{made.partnership.id}/transitions",
@@ -165,7 +165,7 @@ def test_a_guard_conflict_with_its_reasons_matches_the_document(app: Flask, clie
 def test_a_meeting_logged_twice_conflict_with_its_status_matches_the_document(
     app: Flask, client
 ) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     headers = factories.as_user(made.partner_user)
     meeting = client.post(
         f"/tpm/api/partnerships/{made.partnership.id}/meetings",

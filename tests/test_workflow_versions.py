@@ -223,6 +223,7 @@ def test_migration_moves_partnerships_with_a_stage_mapping_and_audits_it(
             "to_version": version,
             "from_stage": "identification",
             "to_stage": "planning",
+            "ended": False,
         }
     ]
     session().expire_all()

@@ -52,8 +52,12 @@ class Actor:
     Attributes:
         user_id: the host's user id, as a string.
         managed_program_ids: programs this person manages (program manager role).
-        supervisor_id: their ``tpm_supervisors`` row, if they supervise.
-        partner_id: their ``tpm_partners`` row, if they are a partner.
+        supervisor_id: one of their ``tpm_supervisors`` rows, if they supervise.
+        partner_id: one of their ``tpm_partners`` rows, if they are a partner.
+        supervisor_ids: every ``tpm_supervisors`` row of theirs (one per program they
+            supervise in); defaults to ``supervisor_id`` alone.
+        partner_ids: every ``tpm_partners`` row of theirs (one per program they partner
+            in); defaults to ``partner_id`` alone.
         is_admin: a center administrator of the host, who manages every program and may
             create programs.
     """
@@ -63,6 +67,18 @@ class Actor:
     supervisor_id: int | None = None
     partner_id: int | None = None
     is_admin: bool = False
+    supervisor_ids: frozenset[int] = field(default_factory=frozenset)
+    partner_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        # A host building an Actor by hand may name one row of each kind; the sets are what
+        # the access checks read, so they always hold it.
+        for single, many in (("supervisor_id", "supervisor_ids"), ("partner_id", "partner_ids")):
+            value, values = getattr(self, single), getattr(self, many)
+            if value is not None and value not in values:
+                object.__setattr__(self, many, frozenset(values | {value}))
+            elif value is None and values:
+                object.__setattr__(self, single, min(values))
 
     @property
     def roles(self) -> frozenset[str]:
@@ -70,9 +86,9 @@ class Actor:
         held = set()
         if self.managed_program_ids:
             held.add(PROGRAM_MANAGER)
-        if self.supervisor_id is not None:
+        if self.supervisor_ids:
             held.add(SUPERVISOR)
-        if self.partner_id is not None:
+        if self.partner_ids:
             held.add(PARTNER)
         if self.is_admin:
             held.add(CENTER_ADMIN)
@@ -135,8 +151,9 @@ def roles_from_tpm_tables(user_id: str) -> Actor:
     """The default roles loader: look the host user up in the plugin's people tables.
 
     One round trip (it runs on every API request): the managed programs, the supervisor
-    row and the partner row come back as the rows of one UNION. A center administrator (see
-    :meth:`tpm_plugin.TPM.admin_loader`) manages every program.
+    rows and the partner rows (one per program the user takes part in) come back as the
+    rows of one UNION. A center administrator (see :meth:`tpm_plugin.TPM.admin_loader`)
+    manages every program.
     """
     state = current_app.extensions["tpm"]
     session = state.db.session
@@ -154,8 +171,8 @@ def roles_from_tpm_tables(user_id: str) -> Actor:
     return Actor(
         user_id=user_id,
         managed_program_ids=frozenset(ids[PROGRAM_MANAGER]),
-        supervisor_id=next(iter(ids[SUPERVISOR]), None),
-        partner_id=next(iter(ids[PARTNER]), None),
+        supervisor_ids=frozenset(ids[SUPERVISOR]),
+        partner_ids=frozenset(ids[PARTNER]),
         is_admin=is_admin,
     )
 

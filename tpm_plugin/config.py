@@ -35,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "TPM_MAX_BODY_BYTES": 256 * 1024,
     # Key of the workflow new programs use; the plugin ships "therapeutic_partnership".
     "TPM_DEFAULT_WORKFLOW": "therapeutic_partnership",
+    # How far ahead of the server's clock a meeting may be logged as held or a no-show
+    # (a phone whose clock runs a little fast), in seconds.
+    "TPM_MEETING_CLOCK_SKEW_SECONDS": 300,
+    # The longest meeting that can be logged as held, in minutes.
+    "TPM_MAX_MEETING_MINUTES": 240,
 }
 
 

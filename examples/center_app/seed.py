@@ -60,6 +60,7 @@ def seed() -> bool:
     program = people.create_program(
         key="children_yes",
         name="Children YES afterschool program",
+        setting="afterschool",
         timezone="America/New_York",
         manager_user_ids=[str(manager_user.id)],
     )
@@ -84,6 +85,10 @@ def seed() -> bool:
         )
     ]
 
+    # The partnerships began three weeks ago, before the demo recorded them, so their
+    # meetings of the last two weeks fall within their lives.
+    began = dt.datetime.now(dt.UTC) - dt.timedelta(weeks=3)
+
     def partnership(client, partner):
         return partnerships.create_partnership(
             manager,
@@ -92,6 +97,7 @@ def seed() -> bool:
                 "client_id": client.id,
                 "partner_id": partner.id,
                 "supervisor_id": sam.id,
+                "started_at": began,
             },
         ).id
 

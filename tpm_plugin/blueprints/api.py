@@ -13,12 +13,15 @@ from werkzeug.exceptions import HTTPException
 from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
 from . import (
+    api_change,
     api_client_rights,
     api_diagrams,
     api_fidelity,
+    api_group_activities,
     api_partnerships,
     api_people,
     api_records,
+    api_timeline,
     api_workflows,
     openapi,
 )
@@ -33,6 +36,9 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_people.register,
     api_partnerships.register,
     api_records.register,
+    api_timeline.register,
+    api_change.register,
+    api_group_activities.register,
     api_fidelity.register,
     api_client_rights.register,
     api_workflows.register,

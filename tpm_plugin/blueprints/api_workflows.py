@@ -137,12 +137,13 @@ def get_version(key: str, version: int) -> Response:
     errors=_BODY_ERRORS,
 )
 def migrate_partnerships(key: str, version: int) -> Response:
-    """Move partnerships to this version, mapping stages it does not have."""
+    """Move partnerships to this version, mapping stages it does not have; ended ones are
+    skipped, each with the reason."""
     data = body(MigrationRequestSchema)
-    migrated = workflow_versions.migrate_partnerships(
+    report = workflow_versions.migrate_partnerships(
         current_actor(), key, version, data["partnership_ids"], data["stage_mapping"]
     )
-    return answer(MigrationListSchema, {"migrated": migrated})
+    return answer(MigrationListSchema, {"migrated": report.migrated, "skipped": report.skipped})
 
 
 @operation(tags=["transitions"], response=AvailabilitySchema, errors=(401, 404))

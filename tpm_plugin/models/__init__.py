@@ -20,7 +20,7 @@ from .care import (
 )
 from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, WebhookDelivery
 from .partnerships import Partnership
-from .people import Client, Partner, Program, ProgramManager, Supervisor
+from .people import PROGRAM_SETTINGS, Client, Partner, Program, ProgramManager, Supervisor
 from .workflow import Workflow, WorkflowDraft, WorkflowVersion
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "DOMAINS",
     "IDENTIFICATION_KINDS",
     "MEETING_STATUSES",
+    "PROGRAM_SETTINGS",
     "REVIEW_OUTCOMES",
     "TABLE_PREFIX",
     "AccessAudit",

@@ -146,6 +146,8 @@ class Meeting(Base):
     logged_by: Mapped[str | None] = mapped_column(HOST_USER_ID)
     logged_at: Mapped[dt.datetime | None]
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("tpm_meetings.id"), unique=True)
+    # Meetings logged together as one group activity of an afterschool program share it.
+    group_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

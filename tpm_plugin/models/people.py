@@ -15,6 +15,10 @@ from .base import Base, utcnow
 
 HOST_USER_ID = String(64)
 
+#: How a program runs (the model names both): in an afterschool setting, where a partner
+#: may log one group activity for several of their partnerships, or individually.
+PROGRAM_SETTINGS = ("individual", "afterschool")
+
 
 class Program(Base):
     """A program a center runs (an afterschool program, "Square Width", "individual")."""
@@ -26,6 +30,7 @@ class Program(Base):
             "supervision_minutes_per_client BETWEEN 0 AND 240",
             name="supervision_minutes_range",
         ),
+        CheckConstraint("setting IN ('individual', 'afterschool')", name="setting_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +40,7 @@ class Program(Base):
     meetings_per_week: Mapped[int] = mapped_column(default=3)
     supervision_minutes_per_client: Mapped[int] = mapped_column(default=20)
     workflow_key: Mapped[str] = mapped_column(String(64), default="therapeutic_partnership")
+    setting: Mapped[str] = mapped_column(String(20), default="individual")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -77,29 +83,33 @@ class Client(Base):
 
 
 class Partner(Base):
-    """A community member who partners with clients."""
+    """A community member who partners with clients (a host user may partner in several
+    programs, once in each)."""
 
     __tablename__ = "tpm_partners"
+    __table_args__ = (UniqueConstraint("program_id", "host_user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("tpm_programs.id"), index=True)
     display_name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
-    host_user_id: Mapped[str | None] = mapped_column(HOST_USER_ID, unique=True)
+    host_user_id: Mapped[str | None] = mapped_column(HOST_USER_ID, index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Supervisor(Base):
-    """A supervisor who meets each partner weekly, 20 minutes per client."""
+    """A supervisor who meets each partner weekly, 20 minutes per client (a host user may
+    supervise in several programs, once in each)."""
 
     __tablename__ = "tpm_supervisors"
+    __table_args__ = (UniqueConstraint("program_id", "host_user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("tpm_programs.id"), index=True)
     display_name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
-    host_user_id: Mapped[str | None] = mapped_column(HOST_USER_ID, unique=True)
+    host_user_id: Mapped[str | None] = mapped_column(HOST_USER_ID, index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

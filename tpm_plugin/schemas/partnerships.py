@@ -14,6 +14,7 @@ from .common import (
     object_id,
     sort_field,
 )
+from .workflow import REASON_LENGTH
 
 
 class PartnershipSchema(StrictSchema):
@@ -26,6 +27,7 @@ class PartnershipSchema(StrictSchema):
     supervisor_id = fields.Integer(allow_none=True)
     stage = fields.String(required=True)
     held_from_stage = fields.String(allow_none=True)
+    another_open_reason = fields.String(allow_none=True)
     workflow_key = fields.String(required=True)
     workflow_version = fields.Integer(required=True)
     stage_entered_at = AwareDateTime(required=True)
@@ -49,6 +51,25 @@ class PartnershipCreateSchema(PartnershipUpdateSchema):
 
     program_id = object_id(required=True)
     client_id = object_id(required=True)
+    started_at = AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": (
+                "When the partnership began, if before it is recorded (default: now); its "
+                "meetings cannot be earlier."
+            )
+        },
+    )
+    another_open_reason = bounded_string(
+        REASON_LENGTH,
+        allow_none=True,
+        metadata={
+            "description": (
+                "Why the client needs a second open partnership in this program (a client "
+                "has one open partnership per program unless a manager says why)."
+            )
+        },
+    )
 
 
 class PartnershipListQuerySchema(PageQuerySchema):

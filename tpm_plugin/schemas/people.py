@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from ..models import PROGRAM_SETTINGS
 from ..services.people import PERSON_SORTS, PROGRAM_SORTS
 from .common import (
     MAX_INT,
@@ -67,16 +68,21 @@ class ProgramSchema(StrictSchema):
     meetings_per_week = fields.Integer(required=True)
     supervision_minutes_per_client = fields.Integer(required=True)
     workflow_key = fields.String(required=True)
+    setting = fields.String(
+        required=True,
+        metadata={"description": "individual, or afterschool (partners log group activities)."},
+    )
     created_at = AwareDateTime(required=True)
 
 
 class ProgramUpdateSchema(StrictSchema):
-    """``PATCH /programs/<id>``: any of name, timezone and the two cadences."""
+    """``PATCH /programs/<id>``: any of name, timezone, the two cadences and the setting."""
 
     name = bounded_string(NAME_LENGTH)
     timezone = _timezone()
     meetings_per_week = bounded_integer(1, 14)
     supervision_minutes_per_client = bounded_integer(0, 240)
+    setting = fields.String(validate=validate.OneOf(PROGRAM_SETTINGS))
 
     @validates("timezone")
     def _known_timezone(self, value: str, **kwargs: Any) -> None:

@@ -228,6 +228,10 @@ class MeetingSchema(StrictSchema):
     logged_at = AwareDateTime(allow_none=True)
     supersedes_id = fields.Integer(allow_none=True)
     superseded_by_id = fields.Integer(allow_none=True)
+    group_id = fields.String(
+        allow_none=True,
+        metadata={"description": "Shared by the meetings of one afterschool group activity."},
+    )
     created_at = AwareDateTime(required=True)
 
 
@@ -238,6 +242,27 @@ class MeetingListQuerySchema(_CorrectionQuerySchema):
     scheduled_from = AwareDateTime()
     scheduled_before = AwareDateTime()
     sort = sort_field(("id", "scheduled_at"), "scheduled_at")
+
+
+class GroupActivityCreateSchema(StrictSchema):
+    """``POST /group-activities``: one held activity a partner of an afterschool program did
+    with several of their clients; each partnership gets its own meeting record."""
+
+    partnership_ids = fields.List(
+        object_id(),
+        required=True,
+        validate=[validate.Length(min=2, max=30), _distinct],
+        metadata={"description": "The partner's partnerships that took part (2 to 30)."},
+    )
+    scheduled_at = AwareDateTime(required=True)
+    minutes = bounded_integer(0, MAX_MEETING_MINUTES, required=True)
+
+
+class GroupActivitySchema(StrictSchema):
+    """A logged group activity: its group id and one meeting per partnership."""
+
+    group_id = fields.String(required=True)
+    meetings = fields.List(fields.Nested(MeetingSchema), required=True)
 
 
 # --- supervision ----------------------------------------------------------------------
@@ -297,6 +322,10 @@ class SupervisionListQuerySchema(PageQuerySchema):
 
     supervisor_id = fields.Integer(validate=validate.Range(1, MAX_INT))
     partner_id = fields.Integer(validate=validate.Range(1, MAX_INT))
+    partnership_id = fields.Integer(
+        validate=validate.Range(1, MAX_INT),
+        metadata={"description": "Only sessions that discussed this partnership."},
+    )
     status = one_of(SUPERVISION_STATUSES)
     sort = sort_field(("id", "scheduled_at"), "scheduled_at")
 

@@ -116,12 +116,24 @@ class MigrationSchema(StrictSchema):
     to_version = fields.Integer(required=True)
     from_stage = fields.String(required=True)
     to_stage = fields.String(required=True)
+    ended = fields.Boolean(
+        required=True, metadata={"description": "Mapped into a terminal stage, so it ended."}
+    )
+
+
+class SkippedMigrationSchema(StrictSchema):
+    """A partnership a migration left where it was (it has ended), and why."""
+
+    partnership_id = fields.Integer(required=True)
+    stage = fields.String(required=True)
+    reason = fields.String(required=True)
 
 
 class MigrationListSchema(StrictSchema):
-    """The partnerships a migration moved."""
+    """The partnerships a migration moved, and those it skipped with the reason."""
 
     migrated = fields.List(fields.Nested(MigrationSchema))
+    skipped = fields.List(fields.Nested(SkippedMigrationSchema))
 
 
 class TransitionRequestSchema(StrictSchema):
@@ -179,17 +191,24 @@ class AvailabilitySchema(StrictSchema):
 
 
 class HistoryEntrySchema(StrictSchema):
-    """One stage change in a partnership's history."""
+    """One stage change in a partnership's history: a transition, or a move to another
+    version of its workflow (``kind`` ``migration``, no trigger)."""
 
+    kind = fields.String(
+        required=True, metadata={"description": "transition, or migration (between versions)."}
+    )
     id = fields.Integer(required=True)
     from_stage = fields.String(allow_none=True)
     to_stage = fields.String(required=True)
-    trigger = fields.String(required=True)
+    trigger = fields.String(allow_none=True)
     actor_id = fields.String(allow_none=True)
     actor_role = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     workflow_key = fields.String(required=True)
     workflow_version = fields.Integer(required=True)
+    from_workflow_version = fields.Integer(
+        allow_none=True, metadata={"description": "A migration's version before the move."}
+    )
     occurred_at = AwareDateTime()
 
 

@@ -52,10 +52,10 @@ def partnership_scope(actor: Actor) -> ColumnElement[bool]:
     clauses = []
     if actor.managed_program_ids:
         clauses.append(Partnership.program_id.in_(sorted(actor.managed_program_ids)))
-    if actor.supervisor_id is not None:
-        clauses.append(Partnership.supervisor_id == actor.supervisor_id)
-    if actor.partner_id is not None:
-        clauses.append(Partnership.partner_id == actor.partner_id)
+    if actor.supervisor_ids:
+        clauses.append(Partnership.supervisor_id.in_(sorted(actor.supervisor_ids)))
+    if actor.partner_ids:
+        clauses.append(Partnership.partner_id.in_(sorted(actor.partner_ids)))
     return or_(*clauses) if clauses else false()
 
 

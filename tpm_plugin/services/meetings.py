@@ -20,6 +20,7 @@ from ._care import add_record, annotate, audited_page, check_supersedes, in_reac
 from ._reading import Page, detach, order_by
 from ._unit import unit_of_work
 from .access import ALLOWED, partnership_for, record_access, require_actor
+from .meeting_rules import check_meeting, check_outcome_time
 from .partnerships import ensure_open
 
 OBJECT_TYPE = "meeting"
@@ -37,8 +38,9 @@ def add_meeting(actor: Actor | None, partnership_id: int, data: dict[str, Any]) 
     Raises:
         NotFound: the partnership is outside the actor's scope (audited).
         ValidationFailed: the partnership is closed (``partnership_id``), an activity done is
-            not one of its planned activities (``activities_done``), or ``supersedes_id`` is
-            not a current meeting of this partnership.
+            not one of its planned activities (``activities_done``), ``supersedes_id`` is
+            not a current meeting of this partnership, or the meeting cannot have happened
+            as logged (see :mod:`.meeting_rules`).
         Conflict: a concurrent correction of the same meeting won.
     """
     actor = require_actor(actor)
@@ -46,6 +48,7 @@ def add_meeting(actor: Actor | None, partnership_id: int, data: dict[str, Any]) 
         partnership = partnership_for(actor, partnership_id, "create_meeting")
         ensure_open(partnership, "partnership_id")
         check_supersedes(unit.session, Meeting, partnership.id, data.get("supersedes_id"))
+        check_meeting(unit.session, partnership, data, replacing=data.get("supersedes_id"))
         _check_activities(unit.session, partnership, data.get("activities_done") or [])
         meeting = Meeting(partnership_id=partnership.id, **data)
         if meeting.status != "scheduled":
@@ -62,8 +65,9 @@ def log_outcome(actor: Actor | None, meeting_id: int, data: dict[str, Any]) -> M
 
     Raises:
         NotFound: the meeting is outside the actor's scope (audited).
-        ValidationFailed: the partnership is closed, or an activity done is not one of its
-            planned activities.
+        ValidationFailed: the partnership is closed, an activity done is not one of its
+            planned activities, or the meeting has not started yet or cannot have happened
+            as logged (see :mod:`.meeting_rules`).
         Conflict: the meeting is already logged or corrected (correct it with a new meeting
             that supersedes it instead).
     """
@@ -87,6 +91,9 @@ def log_outcome(actor: Actor | None, meeting_id: int, data: dict[str, Any]) -> M
                 "a new meeting with supersedes_id set to the current entry.",
                 extra={"status_now": meeting.status, "superseded_by_id": successor},
             )
+        check_outcome_time(meeting, data["status"])
+        logged = {"scheduled_at": meeting.scheduled_at, **data}
+        check_meeting(unit.session, partnership, logged, replacing=meeting.id)
         _check_activities(unit.session, partnership, data.get("activities_done") or [])
         for name in _LOGGED_FIELDS:
             if name in data:

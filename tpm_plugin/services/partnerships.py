@@ -40,6 +40,7 @@ from .access import (
     require_actor,
     require_some_role,
 )
+from .meeting_rules import clock_skew
 
 #: Sort keys of ``GET /partnerships``.
 PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
@@ -51,13 +52,17 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
     published version).
 
     Args:
-        data: ``program_id``, ``client_id`` and optional ``partner_id``, ``supervisor_id``.
+        data: ``program_id``, ``client_id`` and optional ``partner_id``, ``supervisor_id``,
+            and ``started_at`` (when it began, if before it is recorded; default now).
 
     Raises:
         Unauthenticated: nobody is logged in.
         Forbidden: the actor manages no program (audited).
         ValidationFailed: a named program, client, partner or supervisor is not one the actor
-            manages, belongs to another program, is erased or inactive.
+            manages, belongs to another program, is erased or inactive; the partner and the
+            supervisor are one person; ``started_at`` is in the future; or the client already
+            has an open partnership in the program and no ``another_open_reason`` says why
+            a second one is needed.
     """
     from .workflow_versions import starting_point
 
@@ -67,8 +72,10 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
     with unit_of_work() as unit:
         program = _managed_program(unit.session, actor, data["program_id"])
         _check_people(unit.session, program.id, data)
+        _one_open_per_client(unit.session, program.id, data)
         workflow_version, stage = starting_point(program.workflow_key)
         now = utcnow()
+        started_at = _start_of(data.get("started_at"), now)
         partnership = Partnership(
             program_id=program.id,
             client_id=data["client_id"],
@@ -78,7 +85,8 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
             workflow_key=program.workflow_key,
             workflow_version=workflow_version,
             stage_entered_at=now,
-            started_at=now,
+            started_at=started_at,
+            another_open_reason=data.get("another_open_reason"),
         )
         unit.session.add(partnership)
         unit.session.flush()
@@ -112,8 +120,9 @@ def update_partnership(
     Raises:
         NotFound: outside the actor's scope.
         Forbidden: visible, but the actor does not manage its program (audited).
-        ValidationFailed: the partnership is closed, or the new partner or supervisor is
-            not an active one of the partnership's program.
+        ValidationFailed: the partnership is closed, the new partner or supervisor is not
+            an active one of the partnership's program, or partner and supervisor would be
+            one person.
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
@@ -127,7 +136,12 @@ def update_partnership(
                 "Only the program's managers can reassign a partnership.",
             )
         ensure_open(partnership, next(iter(changes), "partnership_id"))
-        _check_people(unit.session, partnership.program_id, changes)
+        assigned = {
+            "partner_id": partnership.partner_id,
+            "supervisor_id": partnership.supervisor_id,
+            **changes,
+        }
+        _check_people(unit.session, partnership.program_id, assigned)
         for name, value in changes.items():
             setattr(partnership, name, value)
         record_access(actor, "partnership", partnership.id, "update", ALLOWED)
@@ -267,6 +281,17 @@ def ensure_open(partnership: Partnership, field: str) -> None:
         )
 
 
+def _start_of(started_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    if started_at is None:
+        return now
+    if started_at > now + clock_skew():
+        raise ValidationFailed(
+            "A partnership cannot begin in the future.",
+            fields={"started_at": ["Give when it began (at or before now), or leave it out."]},
+        )
+    return started_at
+
+
 def _managed_program(session: Session, actor: Actor, program_id: int) -> Program:
     program = session.get(Program, program_id) if program_id in actor.managed_program_ids else None
     if program is None:
@@ -297,5 +322,61 @@ def _check_people(session: Session, program_id: int, data: dict[str, Any]) -> No
             problems[field] = [f"No {field[:-3]} {wanted} in program {program_id}."]
         elif not row[1]:
             problems[field] = [f"{field[:-3].capitalize()} {wanted} is {unusable}."]
+    if not problems:
+        _partner_is_not_supervisor(session, data, problems)
     if problems:
         raise ValidationFailed("The partnership names people it cannot have.", fields=problems)
+
+
+def _partner_is_not_supervisor(
+    session: Session, data: dict[str, Any], problems: dict[str, list[str]]
+) -> None:
+    """A host user cannot be the partner and the supervisor of one partnership: they would
+    supervise themselves."""
+    if data.get("partner_id") is None or data.get("supervisor_id") is None:
+        return
+    partner_user = session.scalar(
+        select(Partner.host_user_id).where(Partner.id == data["partner_id"])
+    )
+    supervisor_user = session.scalar(
+        select(Supervisor.host_user_id).where(Supervisor.id == data["supervisor_id"])
+    )
+    if partner_user is not None and partner_user == supervisor_user:
+        problems["supervisor_id"] = [
+            f"Supervisor {data['supervisor_id']} is the same person as partner "
+            f"{data['partner_id']}; a partner cannot supervise their own partnership."
+        ]
+
+
+def _one_open_per_client(session: Session, program_id: int, data: dict[str, Any]) -> None:
+    """A client has one open partnership per program unless a manager says why another.
+
+    The client's row is locked first, so two requests opening partnerships for one client
+    at once are decided one after the other.
+
+    Raises:
+        ValidationFailed: naming ``client_id`` (and the open partnership) when no
+            ``another_open_reason`` is given.
+    """
+    session.execute(select(Client.id).where(Client.id == data["client_id"]).with_for_update())
+    open_one = session.scalar(
+        select(Partnership.id)
+        .where(
+            Partnership.client_id == data["client_id"],
+            Partnership.program_id == program_id,
+            Partnership.ended_at.is_(None),
+        )
+        .order_by(Partnership.id)
+        .limit(1)
+    )
+    if open_one is not None and not (data.get("another_open_reason") or "").strip():
+        raise ValidationFailed(
+            f"Client {data['client_id']} already has open partnership {open_one} in program "
+            f"{program_id}.",
+            fields={
+                "client_id": [
+                    f"Client {data['client_id']} already has open partnership {open_one}; "
+                    "close it first, or give another_open_reason to open a second one."
+                ]
+            },
+        )

@@ -55,12 +55,15 @@ def create_program(
     meetings_per_week: int | None = None,
     supervision_minutes_per_client: int | None = None,
     workflow_key: str | None = None,
+    setting: str = "individual",
     actor: Actor | None = None,
 ) -> Program:
     """Create a program managed by ``manager_user_ids`` (host user ids).
 
     This is how a center's first program comes to exist: the host, ``flask tpm`` or the demo
-    calls it. Settings left out take the ``TPM_DEFAULT_*`` configuration.
+    calls it. Settings left out take the ``TPM_DEFAULT_*`` configuration. ``setting`` says
+    how the program runs: ``individual`` or ``afterschool`` (where partners may log group
+    activities).
 
     Raises:
         ValidationFailed: no manager given (``manager_user_ids``).
@@ -90,6 +93,7 @@ def create_program(
                 else config["TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT"]
             ),
             workflow_key=workflow_key or config["TPM_DEFAULT_WORKFLOW"],
+            setting=setting,
         )
         unit.session.add(program)
         unit.session.flush()
@@ -124,15 +128,17 @@ def _program_scope(actor: Actor) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     if actor.managed_program_ids:
         clauses.append(Program.id.in_(sorted(actor.managed_program_ids)))
-    if actor.supervisor_id is not None:
+    if actor.supervisor_ids:
         clauses.append(
             Program.id.in_(
-                select(Supervisor.program_id).where(Supervisor.id == actor.supervisor_id)
+                select(Supervisor.program_id).where(Supervisor.id.in_(sorted(actor.supervisor_ids)))
             )
         )
-    if actor.partner_id is not None:
+    if actor.partner_ids:
         clauses.append(
-            Program.id.in_(select(Partner.program_id).where(Partner.id == actor.partner_id))
+            Program.id.in_(
+                select(Partner.program_id).where(Partner.id.in_(sorted(actor.partner_ids)))
+            )
         )
     return or_(*clauses) if clauses else false()
 
@@ -264,13 +270,13 @@ def _client_scope(actor: Actor) -> ColumnElement[bool]:
 
 def _partner_scope(actor: Actor) -> ColumnElement[bool]:
     clauses = [Partner.program_id.in_(sorted(actor.managed_program_ids))]
-    if actor.partner_id is not None:
-        clauses.append(Partner.id == actor.partner_id)
-    if actor.supervisor_id is not None:
+    if actor.partner_ids:
+        clauses.append(Partner.id.in_(sorted(actor.partner_ids)))
+    if actor.supervisor_ids:
         clauses.append(
             Partner.id.in_(
                 select(Partnership.partner_id).where(
-                    Partnership.supervisor_id == actor.supervisor_id
+                    Partnership.supervisor_id.in_(sorted(actor.supervisor_ids))
                 )
             )
         )
@@ -279,12 +285,14 @@ def _partner_scope(actor: Actor) -> ColumnElement[bool]:
 
 def _supervisor_scope(actor: Actor) -> ColumnElement[bool]:
     clauses = [Supervisor.program_id.in_(sorted(actor.managed_program_ids))]
-    if actor.supervisor_id is not None:
-        clauses.append(Supervisor.id == actor.supervisor_id)
-    if actor.partner_id is not None:
+    if actor.supervisor_ids:
+        clauses.append(Supervisor.id.in_(sorted(actor.supervisor_ids)))
+    if actor.partner_ids:
         clauses.append(
             Supervisor.id.in_(
-                select(Partnership.supervisor_id).where(Partnership.partner_id == actor.partner_id)
+                select(Partnership.supervisor_id).where(
+                    Partnership.partner_id.in_(sorted(actor.partner_ids))
+                )
             )
         )
     return or_(*clauses)
@@ -313,7 +321,7 @@ def create_person(actor: Actor | None, kind: _PersonKind, data: dict[str, Any]) 
             fields={"program_id": [f"No program {program_id} that you manage."]},
         )
     with unit_of_work() as unit:
-        _check_host_user_id(unit.session, kind, data.get("host_user_id"), None)
+        _check_host_user_id(unit.session, kind, data["program_id"], data.get("host_user_id"), None)
         person = kind.model(**data)
         unit.session.add(person)
         unit.session.flush()
@@ -374,7 +382,9 @@ def update_person(
         )
         _require_manages(actor, person.program_id, kind.object_type, person.id, "update")
         if "host_user_id" in changes:
-            _check_host_user_id(unit.session, kind, changes["host_user_id"], person.id)
+            _check_host_user_id(
+                unit.session, kind, person.program_id, changes["host_user_id"], person.id
+            )
         for name, value in changes.items():
             setattr(person, name, value)
         record_access(actor, kind.object_type, person.id, "update", ALLOWED)
@@ -421,14 +431,21 @@ def _visible(
     return row
 
 
-def _check_host_user_id(session, kind: _PersonKind, host_user_id: str | None, own_id) -> None:
+def _check_host_user_id(
+    session, kind: _PersonKind, program_id: int, host_user_id: str | None, own_id
+) -> None:
+    # One person of a kind per host user *in a program*: the same user may partner (or
+    # supervise) in several programs.
     if not kind.unique_host_user_id or host_user_id is None:
         return
     model: Any = kind.model
-    holder = session.scalar(select(model.id).where(model.host_user_id == host_user_id))
+    holder = session.scalar(
+        select(model.id).where(model.host_user_id == host_user_id, model.program_id == program_id)
+    )
     if holder is not None and holder != own_id:
         raise Conflict(
-            f"That host user is already linked to {kind.object_type} {holder}.",
+            f"That host user is already linked to {kind.object_type} {holder} of program "
+            f"{program_id}.",
             fields={"host_user_id": [f"Already linked to {kind.object_type} {holder}."]},
         )
 

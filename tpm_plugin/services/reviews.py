@@ -36,8 +36,9 @@ SORTS = ("id", "held_at")
 def may_write_reviews(actor: Actor, partnership: Partnership) -> bool:
     """Whether ``actor`` writes reviews of ``partnership``: a manager of its program or its
     supervisor."""
-    return partnership.program_id in actor.managed_program_ids or (
-        actor.supervisor_id is not None and partnership.supervisor_id == actor.supervisor_id
+    return (
+        partnership.program_id in actor.managed_program_ids
+        or partnership.supervisor_id in actor.supervisor_ids
     )
 
 

@@ -44,8 +44,8 @@ MAX_SCHEDULED_MINUTES = 480
 def session_scope(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause selecting the supervision sessions ``actor`` may see."""
     clauses: list[ColumnElement[bool]] = []
-    if actor.supervisor_id is not None:
-        clauses.append(SupervisionSession.supervisor_id == actor.supervisor_id)
+    if actor.supervisor_ids:
+        clauses.append(SupervisionSession.supervisor_id.in_(sorted(actor.supervisor_ids)))
     if actor.managed_program_ids:
         clauses.append(
             SupervisionSession.supervisor_id.in_(
@@ -142,8 +142,9 @@ def get_session(actor: Actor | None, session_id: int) -> SupervisionSession:
 
 def list_sessions(actor: Actor | None, query: dict[str, Any]) -> Page[SupervisionSession]:
     """One page of the supervision sessions the actor may see, optionally by
-    ``supervisor_id``, ``partner_id`` and ``status``; each returned session's read is
-    audited. Four statements whatever the page size.
+    ``supervisor_id``, ``partner_id``, ``status`` and ``partnership_id`` (sessions that
+    discussed that partnership); each returned session's read is audited. Four statements
+    whatever the page size.
 
     Raises:
         Forbidden: the actor is neither a supervisor nor a program manager (audited).
@@ -154,6 +155,14 @@ def list_sessions(actor: Actor | None, query: dict[str, Any]) -> Page[Supervisio
         for name in ("supervisor_id", "partner_id", "status"):
             if query.get(name) is not None:
                 statement = statement.where(getattr(SupervisionSession, name) == query[name])
+        if query.get("partnership_id") is not None:
+            statement = statement.where(
+                SupervisionSession.id.in_(
+                    select(supervision_discussed.c.session_id).where(
+                        supervision_discussed.c.partnership_id == query["partnership_id"]
+                    )
+                )
+            )
         columns = {key: getattr(SupervisionSession, key) for key in SORTS}
         statement = order_by(statement, query["sort"], columns, SupervisionSession.id)
         page, page_size = query["page"], query["page_size"]
@@ -167,7 +176,7 @@ def list_sessions(actor: Actor | None, query: dict[str, Any]) -> Page[Supervisio
 
 def _require_supervision_role(actor: Actor | None, action: str) -> Actor:
     actor = require_some_role(actor, OBJECT_TYPE, action)
-    if actor.supervisor_id is None and not actor.managed_program_ids:
+    if not actor.supervisor_ids and not actor.managed_program_ids:
         forbid(
             actor,
             OBJECT_TYPE,
@@ -194,14 +203,20 @@ def _in_scope(
 
 
 def _supervisor_for(session: Session, actor: Actor, supervisor_id: int | None) -> Supervisor:
-    supervisor_id = supervisor_id or actor.supervisor_id
+    if supervisor_id is None and len(actor.supervisor_ids) == 1:
+        [supervisor_id] = actor.supervisor_ids
     if supervisor_id is None:
         raise ValidationFailed(
             "Name the supervisor of the session.",
-            fields={"supervisor_id": ["Required when you are not a supervisor yourself."]},
+            fields={
+                "supervisor_id": [
+                    "Required when you are not a supervisor yourself, or supervise in "
+                    "several programs."
+                ]
+            },
         )
     supervisor = session.get(Supervisor, supervisor_id)
-    mine = supervisor_id == actor.supervisor_id
+    mine = supervisor_id in actor.supervisor_ids
     if supervisor is None or not (mine or supervisor.program_id in actor.managed_program_ids):
         raise ValidationFailed(
             "You can only record sessions of your own or of supervisors in programs you manage.",

@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Integer, String, Text, cast, literal, null, select, union_all
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import signals
 from ..access import PARTNER, PROGRAM_MANAGER, ROLES, SUPERVISOR, Actor
 from ..errors import Conflict, ValidationFailed
-from ..models import Partnership, TransitionAudit, utcnow
+from ..models import Partnership, PartnershipMigration, TransitionAudit, utcnow
 from ..workflows import engine
 from ..workflows.guards import GuardContext
+from ._reading import paginate
 from ._unit import UnitOfWork, session, unit_of_work
 from .access import ALLOWED, forbid, partnership_for, record_access, require_actor
 from .workflow_versions import add_stage_work, compiled_workflow
@@ -84,9 +85,9 @@ def roles_on(actor: Actor, partnership: Partnership) -> frozenset[str]:
     held = set()
     if partnership.program_id in actor.managed_program_ids:
         held.add(PROGRAM_MANAGER)
-    if actor.supervisor_id is not None and partnership.supervisor_id == actor.supervisor_id:
+    if partnership.supervisor_id in actor.supervisor_ids:
         held.add(SUPERVISOR)
-    if actor.partner_id is not None and partnership.partner_id == actor.partner_id:
+    if partnership.partner_id in actor.partner_ids:
         held.add(PARTNER)
     return frozenset(held)
 
@@ -114,7 +115,13 @@ def _options(
         if _allowing_role(spec.roles, held) is None:
             reasons.append(_role_reason(spec))
         context = GuardContext(
-            partnership, session(), actor, spec.trigger, partnership.stage, spec.dest
+            partnership,
+            session(),
+            actor,
+            spec.trigger,
+            partnership.stage,
+            spec.dest,
+            workflow.hold_stages,
         )
         reasons.extend(
             {"guard": guard.name, "message": guard.failure_message}
@@ -250,7 +257,9 @@ def _transition_locked(
             f"'{trigger}' needs a reason.",
             fields={"reason": [f"A reason is required to {spec.label.lower()}."]},
         )
-    context = GuardContext(partnership, session(), actor, trigger, source, spec.dest)
+    context = GuardContext(
+        partnership, session(), actor, trigger, source, spec.dest, workflow.hold_stages
+    )
     if not engine.fire(workflow, partnership, trigger, context):
         reasons = [
             {"guard": guard.name, "message": guard.failure_message}
@@ -316,31 +325,57 @@ def _transition_locked(
 
 def history(
     actor: Actor | None, partnership_id: int, page: int, page_size: int
-) -> tuple[list[TransitionAudit], int]:
-    """A page of a partnership's transitions, oldest first, and the total.
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of a partnership's stage changes, oldest first, and the total: its
+    transitions (``kind`` ``"transition"``) and its moves between workflow versions
+    (``kind`` ``"migration"``, with ``from_workflow_version``; no trigger).
 
     Raises:
         Unauthenticated: nobody is logged in.
         NotFound: no such partnership within the actor's reach (audited as denied).
     """
     actor = require_actor(actor)
-    with unit_of_work():
+    with unit_of_work() as unit:
         partnership_for(actor, partnership_id, "read_history")
-        where = TransitionAudit.partnership_id == partnership_id
-        total = session().scalar(select(func.count()).select_from(TransitionAudit).where(where))
-        rows = (
-            session()
-            .scalars(
-                select(TransitionAudit)
-                .where(where)
-                .order_by(TransitionAudit.occurred_at, TransitionAudit.id)
-                .limit(page_size)
-                .offset((page - 1) * page_size)
-            )
-            .all()
+        changes = _stage_changes(partnership_id)
+        statement = select(changes).order_by(
+            changes.c.occurred_at, changes.c.kind.desc(), changes.c.id
         )
+        rows, total = paginate(unit.session, statement, page, page_size, plain_rows=True)
         record_access(actor, "partnership", partnership_id, "read_history", ALLOWED)
-        session().flush()
-        for row in rows:
-            session().expunge(row)
-        return list(rows), total
+        return [dict(row) for row in rows], total
+
+
+def _stage_changes(partnership_id: int):
+    moved = PartnershipMigration
+    audit = TransitionAudit
+    return union_all(
+        select(
+            literal("transition", String).label("kind"),
+            audit.id,
+            audit.from_stage,
+            audit.to_stage,
+            audit.trigger,
+            audit.actor_id,
+            audit.actor_role,
+            audit.reason,
+            audit.workflow_key,
+            audit.workflow_version,
+            cast(null(), Integer).label("from_workflow_version"),
+            audit.occurred_at,
+        ).where(audit.partnership_id == partnership_id),
+        select(
+            literal("migration", String).label("kind"),
+            moved.id,
+            moved.from_stage,
+            moved.to_stage,
+            cast(null(), String).label("trigger"),
+            moved.actor_id,
+            cast(null(), String).label("actor_role"),
+            cast(null(), Text).label("reason"),
+            moved.workflow_key,
+            moved.to_version.label("workflow_version"),
+            moved.from_version.label("from_workflow_version"),
+            moved.occurred_at,
+        ).where(moved.partnership_id == partnership_id),
+    ).subquery()

@@ -157,21 +157,26 @@ def migrate_command(
         raise click.UsageError("Name partnerships with --partnership, or give --from-version.")
     if from_version is None:
         with _refusals():
-            moved = versions.migrate_partnerships(
+            report = versions.migrate_partnerships(
                 COMMAND_LINE, key, to_version, list(partnership_ids), mapping
             )
-        for result in moved:
+        for result in report.migrated:
             click.echo(
                 f"Partnership {result.partnership_id}: version {result.from_version} "
-                f"'{result.from_stage}' -> version {result.to_version} '{result.to_stage}'."
+                f"'{result.from_stage}' -> version {result.to_version} '{result.to_stage}'"
+                + (" (ended)." if result.ended else ".")
             )
+        for skipped in report.skipped:
+            click.echo(f"Skipped: {skipped.reason}.")
         return
     ids = versions.running_partnership_ids(key, from_version)
     if not ids:
         click.echo(f"No running partnership is on version {from_version} of '{key}'.")
         return
     with _refusals(), click.progressbar(length=len(ids), label="Migrating partnerships") as bar:
-        moved = versions.migrate_partnerships(
+        report = versions.migrate_partnerships(
             COMMAND_LINE, key, to_version, ids, mapping, on_progress=bar.update
         )
-    click.echo(f"Moved {len(moved)} partnerships from version {from_version} to {to_version}.")
+    click.echo(
+        f"Moved {len(report.migrated)} partnerships from version {from_version} to {to_version}."
+    )

@@ -7,10 +7,18 @@ with a partnership's history. Care notes that were corrected (a newer row names 
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
-from ..models import IdentificationEntry, Plan, PlannedActivity, Review, activity_answers
+from ..models import (
+    IdentificationEntry,
+    Plan,
+    PlannedActivity,
+    Review,
+    TransitionAudit,
+    UTCDateTime,
+    activity_answers,
+)
 from .guards import GuardContext, GuardRegistry
 
 
@@ -74,6 +82,78 @@ def review_outcome_close(context: GuardContext) -> bool:
     return outcome == "close"
 
 
+def _entered_current_stage(context: GuardContext):
+    """When the partnership entered the stage it is leaving, as a SQL expression.
+
+    The latest transition into that stage counts, except a return from a hold stage (the
+    pause does not start the stage anew); without one (a migration put it there), the
+    partnership's ``stage_entered_at``.
+    """
+    audit = TransitionAudit
+    not_a_return = (
+        audit.from_stage.not_in(sorted(context.hold_stages)) if context.hold_stages else true()
+    )
+    latest = (
+        select(func.max(audit.occurred_at))
+        .where(
+            audit.partnership_id == context.partnership.id,
+            audit.to_stage == context.source,
+            not_a_return,
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, literal(context.partnership.stage_entered_at, UTCDateTime()))
+
+
+def _decision_in_this_stage(context: GuardContext) -> str | None:
+    """The outcome of the latest current review written since the stage was entered."""
+    return context.session.scalar(
+        select(Review.outcome)
+        .where(
+            _current(Review, context.partnership.id),
+            Review.created_at >= _entered_current_stage(context),
+        )
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(1)
+    )
+
+
+def review_decided_continue(context: GuardContext) -> bool:
+    """Write a review in this review stage that decides to continue: the latest review written here must say 'continue'."""
+    return _decision_in_this_stage(context) == "continue"
+
+
+def review_decided_replan(context: GuardContext) -> bool:
+    """Write a review in this review stage that decides to replan: the latest review written here must say 'replan'."""
+    return _decision_in_this_stage(context) == "replan"
+
+
+def review_decided_close(context: GuardContext) -> bool:
+    """Write a review in this review stage that decides to close: the latest review written here must say 'close'."""
+    return _decision_in_this_stage(context) == "close"
+
+
+def plan_made_since_replan(context: GuardContext) -> bool:
+    """The latest review decided to replan: make a new plan version after it before leaving planning."""
+    partnership_id = context.partnership.id
+    latest_review = (
+        select(Review.outcome, Review.created_at)
+        .where(_current(Review, partnership_id))
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(1)
+        .subquery()
+    )
+    newest_plan = (
+        select(func.max(Plan.created_at)).where(Plan.partnership_id == partnership_id)
+    ).scalar_subquery()
+    row = context.session.execute(
+        select(latest_review.c.outcome, latest_review.c.created_at, newest_plan)
+    ).first()
+    if row is None or row[0] != "replan":
+        return True
+    return row[2] is not None and row[2] >= row[1]
+
+
 def returns_to_held_stage(context: GuardContext) -> bool:
     """A partnership on hold resumes only in the stage it was put on hold from."""
     return context.partnership.held_from_stage == context.dest
@@ -84,6 +164,10 @@ DEFAULT_GUARDS = {
     "plan_complete": plan_complete,
     "partner_and_supervisor_assigned": partner_and_supervisor_assigned,
     "review_outcome_close": review_outcome_close,
+    "review_decided_continue": review_decided_continue,
+    "review_decided_replan": review_decided_replan,
+    "review_decided_close": review_decided_close,
+    "plan_made_since_replan": plan_made_since_replan,
     "returns_to_held_stage": returns_to_held_stage,
 }
 

@@ -9,12 +9,12 @@ A definition is JSON::
                       "sources": ["referred"], "dest": "identification", "guards": [],
                       "roles": ["program_manager"], "reason_required": false}, ...]}
 
-:func:`validate_definition` checks the shape (types, lengths, known fields) and then the
-graph: unique keys, exactly one start stage, at least one terminal stage, known sources,
+:func:`validate_definition` checks the shape (types, lengths, known fields) and, in the
+same pass, the graph of every stage and transition well-formed enough to read: unique keys, exactly one start stage, at least one terminal stage, known sources,
 destinations, guards and roles, every stage reachable from the start and able to reach a
 terminal stage, no terminal stage left, and no (trigger, source) pair defined twice. Every
 problem is reported at its JSON path (``transitions[3].dest``) with a suggestion where a
-close name exists.
+close name exists (an unknown field included).
 """
 
 from __future__ import annotations
@@ -158,11 +158,85 @@ def validate_definition(
     try:
         definition = DefinitionSchema().load(copy.deepcopy(data))
     except ValidationError as error:
-        raise DefinitionInvalid(json_paths(error.messages)) from None
+        problems = _with_field_suggestions(json_paths(error.messages))
+        readable = _readable_parts(data)
+        if readable is not None:
+            graph = _graph_problems(readable, frozenset(guard_names), frozenset(roles))
+            for path, texts in graph.items():
+                known = problems.setdefault(path, [])
+                known.extend(text for text in texts if text not in known)
+        raise DefinitionInvalid(problems) from None
     problems = _graph_problems(definition, frozenset(guard_names), frozenset(roles))
     if problems:
         raise DefinitionInvalid(problems)
     return definition
+
+
+#: The fields each part of a definition may have, by the last step of a JSON path.
+_FIELDS_AT = {
+    "": DefinitionSchema,
+    "stages": StageSchema,
+    "cadence": CadenceSchema,
+    "transitions": TransitionSchema,
+}
+
+
+def _with_field_suggestions(problems: dict[str, list[str]]) -> dict[str, list[str]]:
+    """marshmallow's "Unknown field." with the closest field that part may have."""
+    suggested: dict[str, list[str]] = {}
+    for path, texts in problems.items():
+        parent, _, name = path.rpartition(".")
+        schema = _FIELDS_AT.get(parent.rpartition(".")[2].split("[")[0])
+        known = list(schema._declared_fields) if schema is not None else []
+        suggested[path] = [
+            f"Unknown field{did_you_mean(name, known)}; the fields here are {', '.join(known)}."
+            if text == "Unknown field." and known
+            else text
+            for text in texts
+        ]
+    return suggested
+
+
+def _readable_parts(data: Any) -> dict[str, Any] | None:
+    """The stages and transitions well-formed enough for the graph checks, each at its own
+    index (``None`` where an item cannot be read), or ``None`` when there are none."""
+    if not isinstance(data, Mapping):
+        return None
+    stages = data.get("stages")
+    transitions = data.get("transitions")
+    if not isinstance(stages, list) or not isinstance(transitions, list):
+        return None
+
+    def strings(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+    # A stage whose kind is wrong still has its key (the schema reports the kind), so the
+    # transitions naming it are not reported as well.
+    readable_stages = [
+        {
+            "key": stage["key"],
+            "kind": stage["kind"] if stage.get("kind") in STAGE_KINDS else NORMAL,
+        }
+        if isinstance(stage, Mapping) and isinstance(stage.get("key"), str)
+        else None
+        for stage in stages
+    ]
+    readable_transitions = [
+        {
+            "trigger": item["trigger"],
+            "sources": item["sources"],
+            "dest": item["dest"],
+            "guards": item["guards"] if strings(item.get("guards")) else [],
+            "roles": item["roles"] if strings(item.get("roles")) else [],
+        }
+        if isinstance(item, Mapping)
+        and isinstance(item.get("trigger"), str)
+        and isinstance(item.get("dest"), str)
+        and strings(item.get("sources"))
+        else None
+        for item in transitions
+    ]
+    return {"stages": readable_stages, "transitions": readable_transitions}
 
 
 def problems_of(
@@ -210,10 +284,11 @@ def _graph_problems(
     def add(path: str, message: str) -> None:
         problems.setdefault(path, []).append(message)
 
-    stages = definition["stages"]
-    transitions = definition["transitions"]
+    # Unreadable items (None) were reported by the schema; the graph skips them.
+    stages = [(index, stage) for index, stage in enumerate(definition["stages"]) if stage]
+    transitions = [(index, item) for index, item in enumerate(definition["transitions"]) if item]
     first_index: dict[str, int] = {}
-    for index, stage in enumerate(stages):
+    for index, stage in stages:
         key = stage["key"]
         if key in first_index:
             add(
@@ -222,20 +297,21 @@ def _graph_problems(
             )
         else:
             first_index[key] = index
-    kinds = {stage["key"]: stage["kind"] for stage in stages}
-    starts = [index for index, stage in enumerate(stages) if stage["kind"] == START]
+    kinds = {stage["key"]: stage["kind"] for _, stage in stages}
+    by_index = dict(stages)
+    starts = [index for index, stage in stages if stage["kind"] == START]
     if not starts:
         add("stages", "no stage has kind 'start'; mark exactly one stage as the start")
     elif len(starts) > 1:
-        names = ", ".join(f"'{stages[i]['key']}'" for i in starts)
+        names = ", ".join(f"'{by_index[i]['key']}'" for i in starts)
         for index in starts:
             add(f"stages[{index}].kind", f"more than one start stage ({names}); keep exactly one")
-    if not any(stage["kind"] == TERMINAL for stage in stages):
+    if not any(stage["kind"] == TERMINAL for _, stage in stages):
         add("stages", "no stage has kind 'terminal'; a partnership must be able to end")
 
     edges: dict[str, set[str]] = {key: set() for key in kinds}
     seen_pairs: dict[tuple[str, str], int] = {}
-    for index, transition in enumerate(transitions):
+    for index, transition in transitions:
         path = f"transitions[{index}]"
         trigger = transition["trigger"]
         if trigger in RESERVED_TRIGGERS:
@@ -282,7 +358,7 @@ def _graph_problems(
                 )
 
     if len(starts) == 1:
-        start = stages[starts[0]]["key"]
+        start = by_index[starts[0]]["key"]
         reachable = _reach(start, edges)
         for key, index in first_index.items():
             if key not in reachable:

@@ -33,6 +33,8 @@ class GuardContext:
         trigger: the transition's trigger.
         source: the stage being left.
         dest: the stage being entered.
+        hold_stages: the version's hold stages (returning from one is not entering a stage
+            anew: a review written before the pause still counts after it).
     """
 
     partnership: Partnership
@@ -41,6 +43,7 @@ class GuardContext:
     trigger: str
     source: str
     dest: str
+    hold_stages: frozenset[str] = frozenset()
 
 
 #: A guard takes the context and says whether the transition may happen.

@@ -29,7 +29,13 @@ from .drafts import (
     update_draft,
     validate_draft,
 )
-from .migration import MigrationResult, migrate_partnerships, running_partnership_ids
+from .migration import (
+    MigrationReport,
+    MigrationResult,
+    SkippedPartnership,
+    migrate_partnerships,
+    running_partnership_ids,
+)
 from .published import (
     VersionInfo,
     compiled_workflow,
@@ -48,7 +54,9 @@ __all__ = [
     "AnyActor",
     "CommandLine",
     "DraftInfo",
+    "MigrationReport",
     "MigrationResult",
+    "SkippedPartnership",
     "VersionInfo",
     "add_stage_work",
     "check_definition",

@@ -49,6 +49,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/transitions.py
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/transitions_memory.py
+	$(BIN)/python benchmarks/relay.py
 
 clean:
 	rm -rf $(VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

@@ -192,6 +192,8 @@ def test_log_notifier_logs_ids_and_never_the_address_or_name(
     app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     partner = _partner()
+    # A host's Alembic env (fileConfig) may have disabled existing loggers earlier in the run.
+    logging.getLogger("tpm_plugin.notifications").disabled = False
     with caplog.at_level(logging.INFO, logger="tpm_plugin.notifications"):
         assert _remind(partner) is True
     (record,) = caplog.records

@@ -71,12 +71,14 @@ class ProgramSchema(StrictSchema):
 
 
 class ProgramUpdateSchema(StrictSchema):
-    """``PATCH /programs/<id>``: any of name, timezone and the two cadences."""
+    """``PATCH /programs/<id>``: any of name, timezone, the two cadences and the workflow
+    (one of the program's own)."""
 
     name = bounded_string(NAME_LENGTH)
     timezone = _timezone()
     meetings_per_week = bounded_integer(1, 14)
     supervision_minutes_per_client = bounded_integer(0, 240)
+    workflow_key = fields.String(validate=validate.Length(min=1, max=64))
 
     @validates("timezone")
     def _known_timezone(self, value: str, **kwargs: Any) -> None:

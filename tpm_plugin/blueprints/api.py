@@ -23,6 +23,7 @@ from . import (
     api_workflows,
     openapi,
 )
+from ._hostile import install_input_guard
 from ._idempotency import install_idempotency
 from ._openapi import operation
 from ._routes import RouteTable, mount
@@ -59,6 +60,7 @@ def create_api_blueprint(name: str) -> Blueprint:
     mount(bp, api_routes())
     bp.register_error_handler(TPMError, error_response)
     bp.register_error_handler(HTTPException, http_error_response)
+    install_input_guard(bp, api_routes())
     install_idempotency(bp)
     return bp
 

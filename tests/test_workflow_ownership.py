@@ -232,21 +232,27 @@ def _old_rows(connection) -> None:
     insert = connection.execute
     definition = default_definition()
     insert(
-        text("INSERT INTO tpm_workflows (id, key, name, created_at) VALUES (:i, :k, :n, :t)"),
+        text("INSERT INTO tpm_workflows (key, name, created_at) VALUES (:k, :n, :t)"),
         [
-            {"i": 1, "k": TEMPLATE, "n": "TP", "t": _NOW},
-            {"i": 2, "k": "school_year", "n": "School year", "t": _NOW},
+            {"k": TEMPLATE, "n": "TP", "t": _NOW},
+            {"k": "school_year", "n": "School year", "t": _NOW},
         ],
     )
+    ids = dict(connection.execute(text("SELECT key, id FROM tpm_workflows")).all())
     insert(
         text(
             "INSERT INTO tpm_workflow_versions (workflow_id, version, definition, published_at)"
             " VALUES (:w, :v, :d, :t)"
         ),
         [
-            {"w": 1, "v": 1, "d": _json(definition), "t": _NOW},
-            {"w": 1, "v": 2, "d": _json(definition), "t": _NOW},
-            {"w": 2, "v": 1, "d": _json({**definition, "key": "school_year"}), "t": _NOW},
+            {"w": ids[TEMPLATE], "v": 1, "d": _json(definition), "t": _NOW},
+            {"w": ids[TEMPLATE], "v": 2, "d": _json(definition), "t": _NOW},
+            {
+                "w": ids["school_year"],
+                "v": 1,
+                "d": _json({**definition, "key": "school_year"}),
+                "t": _NOW,
+            },
         ],
     )
     programs = [

@@ -103,8 +103,8 @@ def log_session_outcome(
 ) -> SupervisionSession:
     """Log a scheduled session as held (minutes, notes, partnerships discussed) or cancelled.
 
-    ``partnership_ids``, when given, replace the partnerships the session was scheduled to
-    discuss (each named once); left out, those stay.
+    The outcome's ``partnership_ids`` (none when left out) replace the partnerships the
+    session was scheduled to discuss: the outcome says what was actually discussed.
 
     Raises:
         NotFound: the session is outside the actor's scope (audited).
@@ -119,23 +119,17 @@ def log_session_outcome(
             row = _in_scope(unit.session, actor, session_id, "log_outcome", lock=True)
             if row.status != "scheduled":
                 raise _already_logged(row.id, row.status)
-            named = data.get("partnership_ids")
             discussed = _check_discussed(
-                unit.session, row.supervisor_id, row.partner_id, named or []
+                unit.session, row.supervisor_id, row.partner_id, data.get("partnership_ids", [])
             )
             row.status = data["status"]
             row.held_minutes = data.get("held_minutes")
             row.notes = data.get("notes")
             unit.session.flush()
-            if named is not None:
-                unit.session.execute(
-                    delete(supervision_discussed).where(
-                        supervision_discussed.c.session_id == row.id
-                    )
-                )
-                _link_discussed(unit.session, row, discussed)
-            else:
-                _load_discussed(unit.session, [row])
+            unit.session.execute(
+                delete(supervision_discussed).where(supervision_discussed.c.session_id == row.id)
+            )
+            _link_discussed(unit.session, row, discussed)
             record_access(actor, OBJECT_TYPE, row.id, "log_outcome", ALLOWED)
             detach(unit.session, [row])
     except ConcurrentChange:
@@ -258,7 +252,7 @@ def _partner_for(
             .limit(1)
         )
         if supervised is None:
-            record_denied(actor, "partner", partner_id, "create_supervision_session")
+            record_denied(actor, "partner", partner_id, "create_session")
             raise NotFound(f"No partner {partner_id} that you supervise.")
     partner = session.get(Partner, partner_id)
     if partner is None or partner.program_id != supervisor.program_id or not partner.active:

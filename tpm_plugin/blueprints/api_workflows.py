@@ -159,10 +159,11 @@ def partnership_transitions(partnership_id: int) -> Response:
     tags=["transitions"],
     body=TransitionRequestSchema,
     response=TransitionResultSchema,
-    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+    errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
 )
 def fire_transition(partnership_id: int) -> Response:
-    """Move a partnership to another stage by firing a trigger."""
+    """Move a partnership to another stage by firing a trigger (503 ``guard_not_registered``
+    when the transition names a guard this server has not registered)."""
     data = body(TransitionRequestSchema)
     outcome = transitions.transition(
         current_actor(),

@@ -38,7 +38,7 @@ def test_partnership_opens_at_the_start_stage_of_the_newest_version(client) -> N
     response = _open(client, made)
     assert response.status_code == 201
     assert response.json["stage"] == "referred"
-    assert response.json["workflow_key"] == "therapeutic_partnership"
+    assert response.json["workflow_key"] == made.program.workflow_key
     assert response.json["workflow_version"] == 1
     audit = (
         session()

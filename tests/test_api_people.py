@@ -41,7 +41,7 @@ def test_program_manager_creates_another_program_and_manages_it(client) -> None:
     )
     assert response.status_code == 201
     assert response.json["meetings_per_week"] == 2
-    assert response.json["workflow_key"] == "therapeutic_partnership"
+    assert response.json["workflow_key"] == "square_width_therapeutic_partnership"
     managers = session().scalars(
         select(ProgramManager.host_user_id).where(ProgramManager.program_id == response.json["id"])
     )

@@ -377,8 +377,21 @@ def test_supervisor_cannot_record_sessions_with_partners_they_do_not_supervise(c
     made = factories.world(started_at=factories.LONG_AGO)
     stranger = factories.partner(made.program)
     response = _session(client, made, partner_id=stranger.id)
-    assert response.status_code == 422
-    assert list(response.json["error"]["fields"]) == ["partner_id"]
+    assert response.status_code == 404
+    assert str(stranger.id) in response.json["error"]["message"]
+    assert row_count(SupervisionSession) == 0
+    denied = (
+        session()
+        .scalars(
+            select(AccessAudit).where(
+                AccessAudit.object_type == "partner", AccessAudit.outcome == "denied"
+            )
+        )
+        .all()
+    )
+    assert [(row.object_id, row.actor_id) for row in denied] == [
+        (str(stranger.id), made.supervisor_user)
+    ]
 
 
 def test_held_session_with_negative_minutes_is_422(client) -> None:

@@ -249,8 +249,9 @@ def test_supervisor_gets_mermaid_as_plain_text(app, client) -> None:
 def test_partner_sees_their_partnerships_current_stage_highlighted(app, client) -> None:
     world = factories.world()
     partnership_id = world.partnership.id
+    url = URL.replace("therapeutic_partnership", world.program.workflow_key)
     response = client.get(
-        f"{URL}?partnership={partnership_id}", headers=factories.as_user(world.partner_user)
+        f"{url}?partnership={partnership_id}", headers=factories.as_user(world.partner_user)
     )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"

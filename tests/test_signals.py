@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tpm_plugin import signals
 from tpm_plugin.errors import TPMError
-from tpm_plugin.models import Partnership, WorkflowVersion
+from tpm_plugin.models import Partnership, Workflow, WorkflowVersion
 from tpm_plugin.services import partnerships
 from tpm_plugin.services import workflow_versions as versions
 
@@ -57,13 +57,15 @@ def test_partnership_created_is_not_sent_when_creation_fails(app: Flask, receive
 def test_workflow_published_names_the_workflow_and_version(app: Flask, received) -> None:
     program = factories.program()
     manager = factories.actor(factories.program_manager_of(program))
-    key = "therapeutic_partnership"
+    key = program.workflow_key
     versions.starting_point(key)
     draft = versions.create_draft(manager, key)
 
     with signals.workflow_published.connected_to(lambda sender, **p: received.append((sender, p))):
         versions.publish_draft(manager, key, draft.id)
     session = app.extensions["sqlalchemy"].session
-    newest = session.scalar(select(func.max(WorkflowVersion.version)))
+    newest = session.scalar(
+        select(func.max(WorkflowVersion.version)).join(Workflow).where(Workflow.key == key)
+    )
     assert received == [(app, {"workflow_key": key, "version": newest})]
     assert newest == 2

@@ -83,7 +83,7 @@ def test_a_transition_writes_one_audit_row_with_who_what_and_why(client, world) 
     assert rows[0].actor_id == world.supervisor_user
     assert rows[0].actor_role == "supervisor"
     assert rows[0].reason == "The family moved away."
-    assert (rows[0].workflow_key, rows[0].workflow_version) == ("therapeutic_partnership", 1)
+    assert (rows[0].workflow_key, rows[0].workflow_version) == (world.program.workflow_key, 1)
     assert rows[0].occurred_at.tzinfo is not None
 
 
@@ -444,7 +444,7 @@ def test_one_machine_serves_every_partnership_on_a_version(app) -> None:
             "partner_id": template.partner_id,
             "supervisor_id": template.supervisor_id,
             "stage": "referred",
-            "workflow_key": "therapeutic_partnership",
+            "workflow_key": world.program.workflow_key,
             "workflow_version": 1,
         }
         for _ in range(1000)
@@ -461,7 +461,7 @@ def test_one_machine_serves_every_partnership_on_a_version(app) -> None:
         transitions.fire(manager, pid, "begin_identification")
     gc.collect()
     state = app.extensions["tpm"]
-    assert list(state.machines) == [("therapeutic_partnership", 1)]
+    assert list(state.machines) == [(world.program.workflow_key, 1)]
     assert sum(isinstance(o, Machine) for o in gc.get_objects()) - machines_before <= 1
 
 

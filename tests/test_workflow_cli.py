@@ -1,4 +1,4 @@
-"""``flask tpm workflow export | import | validate | publish | diagram | migrate``."""
+"""``flask tpm workflow list | export | import | validate | publish | diagram | migrate``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tpm_plugin.models import Partnership, PartnershipMigration, WorkflowDraft
+from tpm_plugin.models import Partnership, PartnershipMigration, Workflow, WorkflowDraft
 from tpm_plugin.services._unit import session
 from tpm_plugin.workflows.definition import default_definition
 
@@ -119,11 +119,12 @@ def test_diagram_refuses_to_highlight_an_unknown_stage(run) -> None:
 
 def test_migrate_moves_a_partnership_and_audits_it(run, tmp_path) -> None:
     world = factories.world()
+    key = world.program.workflow_key
     pid = world.partnership.id
-    run("import", _write(tmp_path, _intake_call(default_definition())))
-    run("publish", KEY, str(session().scalar(select(WorkflowDraft.id))))
+    run("import", _write(tmp_path, _intake_call(dict(default_definition(), key=key))))
+    run("publish", key, str(session().scalar(select(WorkflowDraft.id))))
     result = run(
-        "migrate", KEY, "--to", "2", "--partnership", str(pid), "--map", "referred=intake_call"
+        "migrate", key, "--to", "2", "--partnership", str(pid), "--map", "referred=intake_call"
     )
     assert result.exit_code == 0, result.output
     assert f"Partnership {pid}: version 1 'referred' -> version 2 'intake_call'." in result.output
@@ -142,12 +143,13 @@ def test_migrate_from_version_moves_every_running_partnership_with_a_progress_ba
     run, tmp_path
 ) -> None:
     world = factories.world()
+    key = world.program.workflow_key
     others = [factories.partnership(world.program) for _ in range(2)]
     ended = factories.withdraw(world)
-    run("import", _write(tmp_path, _intake_call(default_definition())))
-    run("publish", KEY, str(session().scalar(select(WorkflowDraft.id))))
+    run("import", _write(tmp_path, _intake_call(dict(default_definition(), key=key))))
+    run("publish", key, str(session().scalar(select(WorkflowDraft.id))))
     result = run(
-        "migrate", KEY, "--to", "2", "--from-version", "1", "--map", "referred=intake_call"
+        "migrate", key, "--to", "2", "--from-version", "1", "--map", "referred=intake_call"
     )
     assert result.exit_code == 0, result.output
     assert "Migrating partnerships" in result.output
@@ -159,9 +161,10 @@ def test_migrate_from_version_moves_every_running_partnership_with_a_progress_ba
 
 def test_migrate_from_version_moves_nothing_when_one_stage_lacks_a_mapping(run, tmp_path) -> None:
     world = factories.world()
-    run("import", _write(tmp_path, _intake_call(default_definition())))
-    run("publish", KEY, str(session().scalar(select(WorkflowDraft.id))))
-    result = run("migrate", KEY, "--to", "2", "--from-version", "1", "--map", "referred=nowhere")
+    key = world.program.workflow_key
+    run("import", _write(tmp_path, _intake_call(dict(default_definition(), key=key))))
+    run("publish", key, str(session().scalar(select(WorkflowDraft.id))))
+    result = run("migrate", key, "--to", "2", "--from-version", "1", "--map", "referred=nowhere")
     assert result.exit_code == 1
     assert "stage_mapping.referred" in result.output
     session().expire_all()
@@ -177,3 +180,23 @@ def test_migrate_needs_either_partnerships_or_a_version(run, selection) -> None:
     result = run("migrate", KEY, "--to", "2", *selection)
     assert result.exit_code == 2
     assert "--from-version" in result.output
+
+
+def test_list_names_the_template_and_each_programs_own_workflow(run) -> None:
+    world = factories.world()
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    assert f"{KEY} (template): newest version 1" in result.output
+    assert (
+        f"{world.program.workflow_key} (program {world.program.id}): newest version 1"
+        in result.output
+    )
+
+
+def test_import_for_a_program_makes_a_workflow_of_that_program(run, tmp_path) -> None:
+    world = factories.world()
+    definition = dict(default_definition(), key="school_year", name="School year")
+    result = run("import", _write(tmp_path, definition), "--program", str(world.program.id))
+    assert result.exit_code == 0, result.output
+    owner = session().scalar(select(Workflow.program_id).where(Workflow.key == "school_year"))
+    assert owner == world.program.id

@@ -95,3 +95,36 @@ def worker(burst: bool, with_scheduler: bool) -> None:
     if with_scheduler:
         book_periodic_jobs(app)
     rq_worker.work(burst=burst, with_scheduler=with_scheduler)
+
+
+@tpm_cli.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """List every published workflow version's guards against the registered ones; exit 1
+    naming each guard a version needs that this app has not registered."""
+    from .services.workflow_versions import guard_report
+
+    try:
+        report = guard_report()
+    except OperationalError as error:
+        raise _unreachable(error) from None
+    registered = sorted(current_app.extensions["tpm"].ext.guards)
+    click.echo(f"Registered guards: {', '.join(registered) or 'none'}.")
+    for entry in report:
+        named = ", ".join(entry.guards) or "no guards"
+        click.echo(f"{entry.workflow_key} version {entry.version}: {named}.")
+    missing = sorted({name for entry in report for name in entry.missing})
+    if missing:
+        lines = [
+            f"Not registered on this app: {', '.join(missing)}. Register each with "
+            "@tpm.guard(name) before serving requests; until then the transitions naming "
+            "them answer 503 guard_not_registered."
+        ]
+        for entry in report:
+            if entry.missing:
+                lines.append(
+                    f"  {entry.workflow_key} version {entry.version} needs "
+                    f"{', '.join(entry.missing)}."
+                )
+        raise click.ClickException("\n".join(lines))
+    click.echo("Every guard a published version names is registered.")

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_migrate import Migrate
+from sqlalchemy import select
 
 from tpm_plugin import TPM  # tpm
+from tpm_plugin.models import Program
 
 from .models import User, db
 
@@ -73,7 +75,13 @@ def _register_views(app: Flask) -> None:
     def home():
         state = app.extensions["tpm"]
         actor = state.ext._roles_loader(str(current_user.id))
-        return render_template("home.html", roles=sorted(actor.roles))
+        # The demo runs one program, on its own copy of the shipped workflow.
+        workflow_key = db.session.scalar(select(Program.workflow_key).order_by(Program.id))
+        return render_template(
+            "home.html",
+            roles=sorted(actor.roles),
+            workflow_key=workflow_key or "therapeutic_partnership",
+        )
 
     @app.route("/login", methods=["GET", "POST"])
     def login():

@@ -57,6 +57,8 @@ def seed() -> bool:
     if db.session.scalar(select(Program.id).limit(1)) is not None:
         return False
     manager_user, supervisor_user, pia_user, omar_user = (_user(login) for login in LOGINS)
+    # The program gets its own copy of the shipped workflow (children_yes_therapeutic_partnership),
+    # which its manager may change without touching any other program's.
     program = people.create_program(
         key="children_yes",
         name="Children YES afterschool program",

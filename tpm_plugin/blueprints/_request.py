@@ -14,30 +14,27 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
 from ..errors import TPMError, ValidationFailed
+from ._hostile import parsed_body, too_large
 
 
 def json_body() -> Any:
-    """The request's JSON body, parsed, after the content type and size checks."""
+    """The request's JSON body, parsed, after the content type and size checks (the input
+    guard has parsed it already, depth-checked, for every API request that has one)."""
     if not request.is_json:
         raise TPMError(
             "Send the body as JSON with 'Content-Type: application/json'.",
             status=415,
             code="unsupported_media_type",
         )
+    parsed = parsed_body()
+    if parsed is not None:
+        return parsed
     limit = current_app.config["TPM_MAX_BODY_BYTES"]
     if request.content_length is not None and request.content_length > limit:
-        raise TPMError(
-            f"The body is larger than the {limit} bytes this API accepts.",
-            status=413,
-            code="payload_too_large",
-        )
+        raise too_large(limit)
     raw = request.get_data(cache=True)
     if len(raw) > limit:
-        raise TPMError(
-            f"The body is larger than the {limit} bytes this API accepts.",
-            status=413,
-            code="payload_too_large",
-        )
+        raise too_large(limit)
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:

@@ -17,8 +17,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
-from werkzeug.exceptions import NotFound
-from werkzeug.routing import IntegerConverter, Map, MapAdapter, Rule
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, MapAdapter, Rule
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -26,14 +26,43 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 MAX_ID = 2**31 - 1
 
 
+def up_to(maximum: int) -> str:
+    """A regular expression matching the decimal numbers 1 … ``maximum`` (no sign, no
+    leading zero) and nothing else."""
+    digits = str(maximum)
+    shorter = rf"[1-9]\d{{0,{len(digits) - 2}}}" if len(digits) > 1 else None
+    same_length = []
+    for position, digit in enumerate(digits):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            rest = len(digits) - position - 1
+            same_length.append(
+                f"{digits[:position]}[{lowest}-{int(digit) - 1}]"
+                + (rf"\d{{{rest}}}" if rest else "")
+            )
+    same_length.append(digits)
+    return "|".join(filter(None, [shorter, *same_length]))
+
+
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in API routes: ids from 1 to :data:`MAX_ID`; anything else does not match
-    (404), rather than reaching the database as an out-of-range value."""
+    """``<int:…>`` in API routes: ids from 1 to :data:`MAX_ID`. Anything else (0, negative,
+    too large, leading zeros) does not match the path at all, so every method answers 404,
+    never a 405 or an out-of-range value reaching the database."""
+
+    regex = f"(?:{up_to(MAX_ID)})"
 
     def __init__(self, map: Map, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+class AnyPathConverter(BaseConverter):
+    """The rest of a path under the API prefix, whatever it holds (empty, slashes, line
+    breaks), so every path there reaches the API and answers in its error shape."""
+
+    regex = "(?s:.*)"
+    part_isolating = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +172,14 @@ class RouteTable:
         endpoint, arguments = adapter.match("/" + path, method=request.method)
         return self._views[endpoint](**arguments)
 
+    def view_for(self, path: str, method: str) -> Callable[..., Any] | None:
+        """The view serving ``method`` at ``path`` (below the prefix), or ``None``."""
+        try:
+            endpoint, _ = self._compiled().match(path, method=method)
+        except HTTPException:
+            return None
+        return self._views[endpoint]
+
     def path_for(self, endpoint: str, **values: Any) -> str:
         """The path of an API endpoint below the API prefix, without the leading slash."""
         return self._compiled().build(endpoint, values).lstrip("/")
@@ -174,11 +211,30 @@ def mount(blueprint: Blueprint, table: RouteTable) -> None:
 
     def add_dispatch_rule(state: BlueprintSetupState) -> None:
         endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
-        rule = "/".join(((state.url_prefix or "").rstrip("/"), "<path:path>"))
+        prefix = (state.url_prefix or "").rstrip("/")
+        state.app.url_map.converters.setdefault("tpm_any_path", AnyPathConverter)
         state.app.url_map.add(
-            _DispatchRule(rule, endpoint=endpoint, methods=_METHODS, subdomain=state.subdomain)
+            _DispatchRule(
+                f"{prefix}/<tpm_any_path:path>",
+                endpoint=endpoint,
+                methods=_METHODS,
+                subdomain=state.subdomain,
+            )
         )
         state.app.view_functions[endpoint] = table.dispatch
+        if prefix:
+            # The prefix itself, without its slash, is an (unknown) API path too. Its own
+            # endpoint, or Werkzeug would redirect ``prefix/`` here as the canonical URL.
+            state.app.url_map.add(
+                Rule(
+                    prefix,
+                    endpoint=f"{endpoint}_prefix",
+                    methods=_METHODS,
+                    subdomain=state.subdomain,
+                    defaults={"path": ""},
+                )
+            )
+            state.app.view_functions[f"{endpoint}_prefix"] = table.dispatch
 
     blueprint.record(add_dispatch_rule)
 

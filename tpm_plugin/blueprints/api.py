@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
+from ..services import workflow_versions
 from . import (
     api_change,
     api_client_rights,
@@ -25,6 +26,7 @@ from . import (
     api_workflows,
     openapi,
 )
+from ._hostile import install_input_guard
 from ._idempotency import install_idempotency
 from ._openapi import operation
 from ._routes import RouteTable, mount
@@ -64,13 +66,16 @@ def create_api_blueprint(name: str) -> Blueprint:
     mount(bp, api_routes())
     bp.register_error_handler(TPMError, error_response)
     bp.register_error_handler(HTTPException, http_error_response)
+    install_input_guard(bp, api_routes())
     install_idempotency(bp)
     return bp
 
 
 @operation(tags=["service"], errors=(503,))
 def health() -> Response:
-    """``GET /health``: the plugin's version and whether the database and queue answer."""
+    """``GET /health``: the plugin's version, whether the database and queue answer, and
+    any guard a published workflow version names that this server has not registered
+    (``missing_guards``: each name with the versions naming it; degraded when any)."""
     state = current_app.extensions["tpm"]
     try:
         with state.db.engine.connect() as connection:
@@ -79,15 +84,17 @@ def health() -> Response:
     except Exception:  # any failure to reach it is the answer, not an error of ours
         database = "unreachable"
     queue = "ok" if state.queue.ping() else "unreachable"
-    healthy = database == "ok" and queue == "ok"
-    response = jsonify(
-        {
-            "status": "ok" if healthy else "degraded",
-            "version": __version__,
-            "database": database,
-            "queue": queue,
-            "queue_backend": "embedded" if state.queue.embedded else "redis",
-        }
-    )
+    missing = workflow_versions.missing_guards() if database == "ok" else {}
+    healthy = database == "ok" and queue == "ok" and not missing
+    report = {
+        "status": "ok" if healthy else "degraded",
+        "version": __version__,
+        "database": database,
+        "queue": queue,
+        "queue_backend": "embedded" if state.queue.embedded else "redis",
+    }
+    if missing:
+        report["missing_guards"] = missing
+    response = jsonify(report)
     response.status_code = 200 if healthy else 503
     return response

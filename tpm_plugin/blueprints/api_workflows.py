@@ -41,7 +41,8 @@ _BODY_ERRORS = (400, 401, 403, 404, 413, 415, 422)
 
 @operation(tags=["workflows"], response=WorkflowListSchema, errors=(401, 403))
 def list_workflows() -> Response:
-    """List the workflows, each with its newest version and open drafts."""
+    """List the templates and your programs' workflows, each with its newest version and
+    open drafts."""
     return answer(WorkflowListSchema, {"items": workflow_versions.list_workflows(current_actor())})
 
 
@@ -53,9 +54,12 @@ def list_workflows() -> Response:
     errors=(400, 401, 403, 409, 413, 415, 422),
 )
 def create_workflow() -> Response:
-    """Create an empty workflow (a program manager); its first draft takes a definition."""
+    """Create a workflow of a program you manage: empty (its first draft takes a
+    definition), or a copy of a ``template``'s newest version."""
     data = body(WorkflowCreateSchema)
-    created = workflow_versions.create_workflow(current_actor(), data["key"], data["name"])
+    created = workflow_versions.create_workflow(
+        current_actor(), data["key"], data["name"], data["program_id"], data.get("template")
+    )
     return answer(WorkflowSchema, created, 201)
 
 
@@ -156,10 +160,11 @@ def partnership_transitions(partnership_id: int) -> Response:
     tags=["transitions"],
     body=TransitionRequestSchema,
     response=TransitionResultSchema,
-    errors=(400, 401, 403, 404, 409, 413, 415, 422),
+    errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
 )
 def fire_transition(partnership_id: int) -> Response:
-    """Move a partnership to another stage by firing a trigger."""
+    """Move a partnership to another stage by firing a trigger (503 ``guard_not_registered``
+    when the transition names a guard this server has not registered)."""
     data = body(TransitionRequestSchema)
     outcome = transitions.transition(
         current_actor(),

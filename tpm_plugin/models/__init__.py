@@ -21,7 +21,7 @@ from .care import (
 from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, WebhookDelivery
 from .partnerships import Partnership
 from .people import PROGRAM_SETTINGS, Client, Partner, Program, ProgramManager, Supervisor
-from .workflow import Workflow, WorkflowDraft, WorkflowVersion
+from .workflow import Workflow, WorkflowDraft, WorkflowVersion, program_copy_key
 
 __all__ = [
     "CANCELLED_BY",
@@ -58,6 +58,7 @@ __all__ = [
     "WorkflowVersion",
     "activity_answers",
     "metadata",
+    "program_copy_key",
     "supervision_discussed",
     "utcnow",
 ]

@@ -149,6 +149,11 @@ class Meeting(Base):
     # Meetings logged together as one group activity of an afterschool program share it.
     group_id: Mapped[str | None] = mapped_column(String(32), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Bumped by every change: of two requests logging one meeting at once, the second's
+    # UPDATE names a stale version and fails (SQLite has no row locks to make it wait).
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 Index("ix_tpm_meetings_partnership_scheduled", Meeting.partnership_id, Meeting.scheduled_at)
@@ -192,6 +197,10 @@ class SupervisionSession(Base):
     held_minutes: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # As on meetings: one of two concurrent outcomes wins, the other gets 409.
+    version_id: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 Index(

@@ -76,13 +76,15 @@ class ProgramSchema(StrictSchema):
 
 
 class ProgramUpdateSchema(StrictSchema):
-    """``PATCH /programs/<id>``: any of name, timezone, the two cadences and the setting."""
+    """``PATCH /programs/<id>``: any of name, timezone, the two cadences, the setting and the
+    workflow (one of the program's own)."""
 
     name = bounded_string(NAME_LENGTH)
     timezone = _timezone()
     meetings_per_week = bounded_integer(1, 14)
     supervision_minutes_per_client = bounded_integer(0, 240)
     setting = fields.String(validate=validate.OneOf(PROGRAM_SETTINGS))
+    workflow_key = fields.String(validate=validate.Length(min=1, max=64))
 
     @validates("timezone")
     def _known_timezone(self, value: str, **kwargs: Any) -> None:

@@ -31,10 +31,13 @@ def _key(**kwargs) -> fields.String:
 
 
 class WorkflowCreateSchema(StrictSchema):
-    """``POST /workflows``: a new, empty workflow."""
+    """``POST /workflows``: a new workflow of a program the caller manages, empty or a copy
+    of a template's newest version (``template``)."""
 
     key = _key(required=True)
     name = bounded_string(NAME_LENGTH, required=True)
+    program_id = object_id(required=True)
+    template = _key()
 
 
 class WorkflowSchema(StrictSchema):
@@ -42,6 +45,9 @@ class WorkflowSchema(StrictSchema):
 
     key = fields.String(required=True)
     name = fields.String(required=True)
+    program_id = fields.Integer(
+        allow_none=True, metadata={"description": "The owning program; empty for a template."}
+    )
     newest_version = fields.Integer(allow_none=True)
     draft_ids = fields.List(fields.Integer())
     created_at = AwareDateTime()

@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import Conflict
+
+
+class ConcurrentChange(Conflict):
+    """Another request changed the same row between this one's read and its write: its
+    version column moved (409). Rows with a version column get one winner this way on
+    every backend, SQLite (no row locks) included."""
+
+    code = "concurrent_change"
 
 
 @dataclass
@@ -34,11 +45,20 @@ def unit_of_work() -> Iterator[UnitOfWork]:
 
     Callbacks registered with :meth:`UnitOfWork.after_commit` run after the commit, so a
     signal receiver never sees a change that is later rolled back.
+
+    Raises:
+        ConcurrentChange: a versioned row was changed by another request meanwhile.
     """
     unit = UnitOfWork(session())
     try:
         yield unit
         unit.session.commit()
+    except StaleDataError:
+        unit.session.rollback()
+        raise ConcurrentChange(
+            "Another request changed this record at the same moment; read it again and "
+            "retry if your change still applies."
+        ) from None
     except BaseException:
         unit.session.rollback()
         raise

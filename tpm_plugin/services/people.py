@@ -20,13 +20,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select
 
 from ..access import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import Base, Client, Partner, Partnership, Program, ProgramManager, Supervisor
+from ..models import (
+    Base,
+    Client,
+    Partner,
+    Partnership,
+    Program,
+    ProgramManager,
+    Supervisor,
+    Workflow,
+    WorkflowVersion,
+)
+from ._races import duplicate_is_conflict
 from ._reading import Page, detach, order_by, paginate
-from ._unit import unit_of_work
+from ._unit import session, unit_of_work
 from .access import (
     ALLOWED,
     forbid,
@@ -37,6 +48,7 @@ from .access import (
     require_actor,
     require_some_role,
 )
+from .workflow_versions.catalog import copy_for_program
 
 #: Sort keys of the people lists.
 PROGRAM_SORTS = ("id", "key", "created_at")
@@ -63,10 +75,12 @@ def create_program(
     This is how a center's first program comes to exist: the host, ``flask tpm`` or the demo
     calls it. Settings left out take the ``TPM_DEFAULT_*`` configuration. ``setting`` says
     how the program runs: ``individual`` or ``afterschool`` (where partners may log group
-    activities).
+    activities). The program gets its own copy of the workflow template ``workflow_key``
+    (default ``TPM_DEFAULT_WORKFLOW``), which its managers then change as they see fit.
 
     Raises:
-        ValidationFailed: no manager given (``manager_user_ids``).
+        ValidationFailed: no manager given (``manager_user_ids``), or ``workflow_key`` is
+            not a workflow template.
         Conflict: a program with this ``key`` exists.
     """
     managers = sorted({str(user_id) for user_id in manager_user_ids})
@@ -76,12 +90,11 @@ def create_program(
             fields={"manager_user_ids": ["Name at least one host user id."]},
         )
     config = current_app.config
-    with unit_of_work() as unit:
+    taken = f"A program with key {key!r} exists; choose another key."
+    taken_fields = {"key": ["Already used by another program."]}
+    with duplicate_is_conflict(taken, taken_fields), unit_of_work() as unit:
         if unit.session.scalar(select(Program.id).where(Program.key == key)) is not None:
-            raise Conflict(
-                f"A program with key {key!r} exists; choose another key.",
-                fields={"key": ["Already used by another program."]},
-            )
+            raise Conflict(taken, fields=taken_fields)
         program = Program(
             key=key,
             name=name,
@@ -92,11 +105,13 @@ def create_program(
                 if supervision_minutes_per_client is not None
                 else config["TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT"]
             ),
-            workflow_key=workflow_key or config["TPM_DEFAULT_WORKFLOW"],
             setting=setting,
         )
         unit.session.add(program)
         unit.session.flush()
+        program.workflow_key = copy_for_program(
+            program, workflow_key or config["TPM_DEFAULT_WORKFLOW"]
+        )
         unit.session.add_all(
             ProgramManager(program_id=program.id, host_user_id=user_id) for user_id in managers
         )
@@ -175,11 +190,13 @@ def get_program(actor: Actor | None, program_id: int) -> Program:
 
 
 def update_program(actor: Actor | None, program_id: int, changes: dict[str, Any]) -> Program:
-    """Change a program's name, timezone or cadences (its program managers only).
+    """Change a program's name, timezone, cadences or workflow (its program managers only).
 
     Raises:
         NotFound: not a program the actor works in.
         Forbidden: the actor works in it but does not manage it.
+        ValidationFailed: ``workflow_key`` is not a workflow of this program with a
+            published version.
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
@@ -187,6 +204,8 @@ def update_program(actor: Actor | None, program_id: int, changes: dict[str, Any]
             unit.session, actor, Program, _program_scope(actor), program_id, "program"
         )
         _require_manages(actor, program.id, "program", program.id, "update")
+        if "workflow_key" in changes:
+            _check_own_workflow(program.id, changes["workflow_key"])
         for name, value in changes.items():
             setattr(program, name, value)
         record_access(actor, "program", program.id, "update", ALLOWED)
@@ -227,7 +246,9 @@ def add_program_manager(actor: Actor | None, program_id: int, host_user_id: str)
     if program_id not in actor.managed_program_ids:
         record_denied(actor, "program", program_id, "add_manager")
         raise NotFound(f"No program {program_id} that you manage.")
-    with unit_of_work() as unit:
+    already = f"That user already manages program {program_id}."
+    already_fields = {"host_user_id": ["Already a manager of this program."]}
+    with duplicate_is_conflict(already, already_fields), unit_of_work() as unit:
         existing = unit.session.scalar(
             select(ProgramManager.id).where(
                 ProgramManager.program_id == program_id,
@@ -235,10 +256,7 @@ def add_program_manager(actor: Actor | None, program_id: int, host_user_id: str)
             )
         )
         if existing is not None:
-            raise Conflict(
-                f"That user already manages program {program_id}.",
-                fields={"host_user_id": ["Already a manager of this program."]},
-            )
+            raise Conflict(already, fields=already_fields)
         manager = ProgramManager(program_id=program_id, host_user_id=host_user_id)
         unit.session.add(manager)
         unit.session.flush()
@@ -320,7 +338,7 @@ def create_person(actor: Actor | None, kind: _PersonKind, data: dict[str, Any]) 
             "You can only add people to programs you manage.",
             fields={"program_id": [f"No program {program_id} that you manage."]},
         )
-    with unit_of_work() as unit:
+    with _linked_race(kind), unit_of_work() as unit:
         _check_host_user_id(unit.session, kind, data["program_id"], data.get("host_user_id"), None)
         person = kind.model(**data)
         unit.session.add(person)
@@ -376,7 +394,7 @@ def update_person(
         Conflict: ``host_user_id`` is already linked to another person of this kind.
     """
     actor = require_actor(actor)
-    with unit_of_work() as unit:
+    with _linked_race(kind), unit_of_work() as unit:
         person = _visible(
             unit.session, actor, kind.model, kind.scope(actor), person_id, kind.object_type
         )
@@ -447,6 +465,27 @@ def _check_host_user_id(
             f"That host user is already linked to {kind.object_type} {holder} of program "
             f"{program_id}.",
             fields={"host_user_id": [f"Already linked to {kind.object_type} {holder}."]},
+        )
+
+
+def _linked_race(kind: _PersonKind):
+    """A concurrent request linked the same host user first (the unique constraint)."""
+    message = f"That host user is already linked to a {kind.object_type}."
+    return duplicate_is_conflict(message, {"host_user_id": [message]})
+
+
+def _check_own_workflow(program_id: int, workflow_key: str) -> None:
+    newest = (
+        select(func.max(WorkflowVersion.version))
+        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+        .where(Workflow.key == workflow_key, Workflow.program_id == program_id)
+    )
+    if session().scalar(newest) is None:
+        raise ValidationFailed(
+            "A program runs on one of its own workflows with a published version.",
+            fields={
+                "workflow_key": [f"No published workflow '{workflow_key}' of program {program_id}."]
+            },
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..access import Actor
@@ -25,7 +25,7 @@ from ..models import (
     supervision_discussed,
 )
 from ._reading import Page, count_rows, detach, order_by
-from ._unit import unit_of_work
+from ._unit import ConcurrentChange, session, unit_of_work
 from .access import (
     ALLOWED,
     forbid,
@@ -75,7 +75,9 @@ def add_session(actor: Actor | None, data: dict[str, Any]) -> SupervisionSession
     with unit_of_work() as unit:
         supervisor = _supervisor_for(unit.session, actor, data.get("supervisor_id"))
         partner = _partner_for(unit.session, actor, supervisor, data["partner_id"])
-        _check_discussed(unit.session, partner.id, data.get("partnership_ids", []))
+        discussed = _check_discussed(
+            unit.session, supervisor.id, partner.id, data.get("partnership_ids", [])
+        )
         minutes = data.get("scheduled_minutes")
         if minutes is None:
             minutes = _minutes_owed(unit.session, supervisor, partner.id)
@@ -90,7 +92,7 @@ def add_session(actor: Actor | None, data: dict[str, Any]) -> SupervisionSession
         )
         unit.session.add(row)
         unit.session.flush()
-        _link_discussed(unit.session, row, data.get("partnership_ids", []))
+        _link_discussed(unit.session, row, discussed)
         record_access(actor, OBJECT_TYPE, row.id, "create", ALLOWED)
         detach(unit.session, [row])
     return row
@@ -101,28 +103,48 @@ def log_session_outcome(
 ) -> SupervisionSession:
     """Log a scheduled session as held (minutes, notes, partnerships discussed) or cancelled.
 
+    The outcome's ``partnership_ids`` (none when left out) replace the partnerships the
+    session was scheduled to discuss: the outcome says what was actually discussed.
+
     Raises:
         NotFound: the session is outside the actor's scope (audited).
-        ValidationFailed: a discussed partnership is not the partner's.
-        Conflict: the session is already logged.
+        ValidationFailed: a discussed partnership is not one of the partner's that the
+            session's supervisor supervises.
+        Conflict: the session is already logged, or another request logged it at the same
+            moment (the row's version moved; on SQLite, which has no row locks).
     """
     actor = require_actor(actor)
-    with unit_of_work() as unit:
-        row = _in_scope(unit.session, actor, session_id, "log_outcome", lock=True)
-        if row.status != "scheduled":
-            raise Conflict(
-                f"Supervision session {row.id} is already logged ({row.status}).",
-                extra={"status_now": row.status},
+    try:
+        with unit_of_work() as unit:
+            row = _in_scope(unit.session, actor, session_id, "log_outcome", lock=True)
+            if row.status != "scheduled":
+                raise _already_logged(row.id, row.status)
+            discussed = _check_discussed(
+                unit.session, row.supervisor_id, row.partner_id, data.get("partnership_ids", [])
             )
-        _check_discussed(unit.session, row.partner_id, data.get("partnership_ids", []))
-        row.status = data["status"]
-        row.held_minutes = data.get("held_minutes")
-        row.notes = data.get("notes")
-        unit.session.flush()
-        _link_discussed(unit.session, row, data.get("partnership_ids", []))
-        record_access(actor, OBJECT_TYPE, row.id, "log_outcome", ALLOWED)
-        detach(unit.session, [row])
+            row.status = data["status"]
+            row.held_minutes = data.get("held_minutes")
+            row.notes = data.get("notes")
+            unit.session.flush()
+            unit.session.execute(
+                delete(supervision_discussed).where(supervision_discussed.c.session_id == row.id)
+            )
+            _link_discussed(unit.session, row, discussed)
+            record_access(actor, OBJECT_TYPE, row.id, "log_outcome", ALLOWED)
+            detach(unit.session, [row])
+    except ConcurrentChange:
+        status = session().scalar(
+            select(SupervisionSession.status).where(SupervisionSession.id == session_id)
+        )
+        raise _already_logged(session_id, status) from None
     return row
+
+
+def _already_logged(session_id: int, status: str | None) -> Conflict:
+    return Conflict(
+        f"Supervision session {session_id} is already logged ({status}).",
+        extra={"status_now": status},
+    )
 
 
 def get_session(actor: Actor | None, session_id: int) -> SupervisionSession:
@@ -233,47 +255,58 @@ def _supervisor_for(session: Session, actor: Actor, supervisor_id: int | None) -
 def _partner_for(
     session: Session, actor: Actor, supervisor: Supervisor, partner_id: int
 ) -> Partner:
+    if supervisor.program_id not in actor.managed_program_ids:
+        # A supervisor learns nothing about partners they do not supervise: same 404 as
+        # for a partner that does not exist, and the attempt is audited.
+        supervised = session.scalar(
+            select(Partnership.id)
+            .where(
+                Partnership.partner_id == partner_id,
+                Partnership.supervisor_id == supervisor.id,
+            )
+            .limit(1)
+        )
+        if supervised is None:
+            record_denied(actor, "partner", partner_id, "create_session")
+            raise NotFound(f"No partner {partner_id} that you supervise.")
     partner = session.get(Partner, partner_id)
     if partner is None or partner.program_id != supervisor.program_id or not partner.active:
         raise ValidationFailed(
             "The partner must be an active partner of the supervisor's program.",
             fields={"partner_id": [f"No active partner {partner_id} in the supervisor's program."]},
         )
-    if supervisor.program_id not in actor.managed_program_ids:
-        supervised = session.scalar(
-            select(Partnership.id).where(
-                Partnership.partner_id == partner_id,
-                Partnership.supervisor_id == supervisor.id,
-            )
-        )
-        if supervised is None:
-            raise ValidationFailed(
-                "You can only record sessions with partners you supervise.",
-                fields={"partner_id": [f"Partner {partner_id} has no partnership you supervise."]},
-            )
     return partner
 
 
-def _check_discussed(session: Session, partner_id: int, partnership_ids: list[int]) -> None:
-    if not partnership_ids:
-        return
+def _check_discussed(
+    session: Session, supervisor_id: int, partner_id: int, partnership_ids: list[int]
+) -> list[int]:
+    """The distinct partnerships named, each one of the partner's that the supervisor
+    supervises; anything else is refused without saying whether it exists."""
+    wanted = sorted(set(partnership_ids))
+    if not wanted:
+        return []
     theirs = set(
         session.scalars(
             select(Partnership.id).where(
-                Partnership.id.in_(partnership_ids), Partnership.partner_id == partner_id
+                Partnership.id.in_(wanted),
+                Partnership.partner_id == partner_id,
+                Partnership.supervisor_id == supervisor_id,
             )
         )
     )
-    foreign = [str(pid) for pid in partnership_ids if pid not in theirs]
+    foreign = [str(pid) for pid in wanted if pid not in theirs]
     if foreign:
         raise ValidationFailed(
-            "A session discusses the partner's own partnerships only.",
+            "A session discusses only partnerships of its partner that its supervisor supervises.",
             fields={
                 "partnership_ids": [
-                    f"Not partnerships of partner {partner_id}: {', '.join(foreign)}."
+                    f"Not partnerships of partner {partner_id} under supervisor "
+                    f"{supervisor_id}: {', '.join(foreign)}."
                 ]
             },
         )
+    return wanted
 
 
 def _minutes_owed(session: Session, supervisor: Supervisor, partner_id: int) -> int:

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Integer, String, Text, cast, literal, null, select, union_all
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import signals
 from ..access import PARTNER, PROGRAM_MANAGER, ROLES, SUPERVISOR, Actor
@@ -25,7 +24,7 @@ from ..models import Partnership, PartnershipMigration, TransitionAudit, utcnow
 from ..workflows import engine
 from ..workflows.guards import GuardContext
 from ._reading import paginate
-from ._unit import UnitOfWork, session, unit_of_work
+from ._unit import ConcurrentChange, UnitOfWork, session, unit_of_work
 from .access import ALLOWED, forbid, partnership_for, record_access, require_actor
 from .workflow_versions import add_stage_work, compiled_workflow
 
@@ -207,7 +206,7 @@ def transition(
             outcome = _transition_locked(
                 unit, actor, partnership_id, trigger, reason or None, expected_stage
             )
-    except StaleDataError:
+    except ConcurrentChange:
         stage = session().scalar(select(Partnership.stage).where(Partnership.id == partnership_id))
         raise _stage_changed(partnership_id, stage) from None
     return outcome

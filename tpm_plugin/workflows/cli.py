@@ -1,4 +1,4 @@
-"""``flask tpm workflow …``: export, import, validate, publish, diagram and migrate.
+"""``flask tpm workflow …``: list, export, import, validate, publish, diagram and migrate.
 
 Commands are thin: they read files and options, call
 :mod:`tpm_plugin.services.workflow_versions` as the trusted command-line operator, and print
@@ -42,6 +42,20 @@ def _read_json(file: IO[str]) -> Any:
         raise click.ClickException(f"{file.name} is not valid JSON ({error}).") from None
 
 
+@workflow_cli.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List every workflow: templates and each program's own, with the newest version."""
+    with _refusals():
+        workflows = versions.list_workflows(COMMAND_LINE)
+    for workflow in workflows:
+        owner = (
+            "template" if workflow["program_id"] is None else f"program {workflow['program_id']}"
+        )
+        newest = workflow["newest_version"] or "none published"
+        click.echo(f"{workflow['key']} ({owner}): newest version {newest}")
+
+
 @workflow_cli.command("export")
 @click.argument("key")
 @click.option("--version", type=click.IntRange(min=1), help="Default: the newest version.")
@@ -57,11 +71,17 @@ def export_command(key: str, version: int | None, output: IO[str]) -> None:
 
 @workflow_cli.command("import")
 @click.argument("file", type=click.File("r"))
+@click.option(
+    "--program",
+    "program_id",
+    type=click.IntRange(min=1),
+    help="The program a new workflow belongs to; without it a new workflow is a template.",
+)
 @with_appcontext
-def import_command(file: IO[str]) -> None:
+def import_command(file: IO[str], program_id: int | None) -> None:
     """Make a draft from the definition in FILE (creating its workflow if new)."""
     with _refusals():
-        draft = versions.import_definition(COMMAND_LINE, _read_json(file))
+        draft = versions.import_definition(COMMAND_LINE, _read_json(file), program_id)
     click.echo(
         f"Draft {draft.id} of workflow '{draft.workflow_key}' created; publish it with "
         f"`flask tpm workflow publish {draft.workflow_key} {draft.id}`."

@@ -7,7 +7,10 @@ fires on the partnership row passed in, whose ``stage`` attribute the machine re
 sets, so a million partnerships on one version share one machine.
 
 Guards reach the machine as callables resolved from the extension's allowlist; the
-machine never sees a guard's name, so it never imports a dotted path.
+machine never sees a guard's name, so it never imports a dotted path. A guard a published
+version names but this worker has not registered (a deployment missing a module) resolves to
+one that raises :class:`GuardNotRegistered`: only the transitions naming it fail, everything
+else about the version keeps working.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from flask import current_app
 from transitions import Machine
 
+from ..errors import TPMError
 from .definition import START, TERMINAL
 from .guards import Guard, GuardContext, GuardRegistry
 
@@ -31,6 +35,34 @@ STAGE_ATTRIBUTE = "stage"
 RESUME_GUARD = "returns_to_held_stage"
 
 _build_lock = threading.Lock()
+
+
+class GuardNotRegistered(TPMError):
+    """A published version names a guard this worker has not registered (503): the
+    transition cannot be checked here, and nothing is changed."""
+
+    status = 503
+    code = "guard_not_registered"
+
+
+def missing_guard(name: str) -> Guard:
+    """The stand-in for guard ``name`` when it is not registered: it refuses by raising
+    :class:`GuardNotRegistered`, whose sentence says what to do."""
+    message = (
+        f"The guard '{name}' named by this workflow is not registered on this server; register "
+        "it with @tpm.guard before the app serves requests (`flask tpm doctor` lists every "
+        "missing guard)."
+    )
+
+    def refuse(context: GuardContext) -> bool:
+        raise GuardNotRegistered(message, extra={"guard": name})
+
+    return Guard(name, refuse, message)
+
+
+def resolve_guard(registry: GuardRegistry, name: str) -> Guard:
+    """The registered guard ``name``, or its :func:`missing_guard` stand-in."""
+    return registry.get(name) if name in registry else missing_guard(name)
 
 
 @dataclass(frozen=True)
@@ -87,11 +119,8 @@ class CompiledWorkflow:
 def build(
     key: str, version: int, definition: Mapping[str, Any], guards: GuardRegistry
 ) -> CompiledWorkflow:
-    """Build the machine and lookups of a validated definition.
-
-    Raises:
-        KeyError: the definition names a guard that is not registered.
-    """
+    """Build the machine and lookups of a validated definition (guards not registered
+    resolve to :func:`missing_guard`)."""
     stages = {stage["key"]: stage for stage in definition["stages"]}
     start = next(key for key, stage in stages.items() if stage["kind"] == START)
     specs = [
@@ -110,7 +139,7 @@ def build(
     outgoing: dict[str, list[TransitionSpec]] = {stage: [] for stage in stages}
     by_source_trigger: dict[tuple[str, str], TransitionSpec] = {}
     for spec in specs:
-        conditions = [_condition(guards.get(name)) for name in spec.guards]
+        conditions = [_condition(resolve_guard(guards, name)) for name in spec.guards]
         for source in spec.sources:
             outgoing[source].append(spec)
             by_source_trigger[(source, spec.trigger)] = spec
@@ -194,6 +223,13 @@ def fire(workflow: CompiledWorkflow, partnership: Any, trigger: str, context: Gu
 
 
 def blocking_guards(spec: TransitionSpec, context: GuardContext) -> list[Guard]:
-    """Every guard of ``spec`` that refuses in ``context`` (all are asked, for the reasons)."""
+    """Every guard of ``spec`` that refuses in ``context`` (all are asked, for the reasons);
+    a guard that is not registered counts as refusing, with its sentence saying so."""
     registry: GuardRegistry = current_app.extensions["tpm"].ext.guards
-    return [registry.get(name) for name in spec.guards if not registry.get(name).function(context)]
+    blocking = []
+    for name in spec.guards:
+        if name not in registry:
+            blocking.append(missing_guard(name))
+        elif not registry.get(name).function(context):
+            blocking.append(registry.get(name))
+    return blocking

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import Row, exists, or_, select
+from sqlalchemy import ColumnElement, Row, and_, exists, or_, select
 
 from ...access import Actor
 from ...errors import Forbidden, NotFound
@@ -93,13 +93,16 @@ def partner_fidelity(actor: Actor | None, partner_id: int, **window: Any) -> Fid
                 )
             )
         )
-        if row is None or not (
-            row.program_id in actor.managed_program_ids
-            or actor.partner_id == partner_id
-            or supervises
-        ):
+        sees_all = row is not None and (
+            row.program_id in actor.managed_program_ids or actor.partner_id == partner_id
+        )
+        if row is None or not (sees_all or supervises):
             _not_found(actor, "partner", partner_id)
-        return _measure(actor, "partner", partner_id, row.timezone, Partnership.partner_id, window)
+        # A supervisor sees the partner's partnerships they supervise, not the others'.
+        only = None if sees_all else Partnership.supervisor_id == actor.supervisor_id
+        return _measure(
+            actor, "partner", partner_id, row.timezone, Partnership.partner_id, window, only
+        )
 
 
 def supervisor_fidelity(actor: Actor | None, supervisor_id: int, **window: Any) -> Fidelity:
@@ -149,9 +152,11 @@ def _measure(
     timezone: str,
     scope_column: Any,
     window: dict[str, Any],
+    only: ColumnElement[bool] | None = None,
 ) -> Fidelity:
     weeks = week_window(timezone, **window)
-    figures = week_figures(weeks, scope, scope_id, scope_column == scope_id)
+    in_scope = scope_column == scope_id if only is None else and_(scope_column == scope_id, only)
+    figures = week_figures(weeks, scope, scope_id, in_scope)
     record_access(actor, scope, scope_id, ACTION, ALLOWED)
     return Fidelity(scope=scope, scope_id=scope_id, timezone=timezone, weeks=figures)
 

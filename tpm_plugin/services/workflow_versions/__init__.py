@@ -11,7 +11,8 @@ Every function taking an ``actor`` accepts either the API's :class:`~tpm_plugin.
 the operator at the ``flask tpm workflow`` command, who is trusted.
 
 Modules: :mod:`._access` (who may read and change workflows), :mod:`.definitions`
-(checking a definition against the app's guards), :mod:`.catalog` (the workflows),
+(checking a definition against the app's guards), :mod:`.guard_report` (published
+guards this app has not registered), :mod:`.catalog` (the workflows),
 :mod:`.published` (published versions and their compiled machines), :mod:`.drafts`
 (making and publishing the next version), :mod:`.migration` (moving partnerships between
 versions), :mod:`.stage_work` (the outbox row for a stage with scheduled work).
@@ -29,6 +30,7 @@ from .drafts import (
     update_draft,
     validate_draft,
 )
+from .guard_report import VersionGuards, guard_report, missing_guards
 from .migration import (
     MigrationReport,
     MigrationResult,
@@ -57,6 +59,7 @@ __all__ = [
     "MigrationReport",
     "MigrationResult",
     "SkippedPartnership",
+    "VersionGuards",
     "VersionInfo",
     "add_stage_work",
     "check_definition",
@@ -69,10 +72,12 @@ __all__ = [
     "get_version",
     "get_workflow",
     "guard_names",
+    "guard_report",
     "import_definition",
     "list_versions",
     "list_workflows",
     "migrate_partnerships",
+    "missing_guards",
     "publish_draft",
     "published_definition",
     "running_partnership_ids",

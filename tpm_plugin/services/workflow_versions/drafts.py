@@ -19,7 +19,7 @@ from ...errors import Conflict, NotFound, ValidationFailed
 from ...models import Workflow, WorkflowDraft, WorkflowVersion, utcnow
 from .._unit import session, unit_of_work
 from ._access import AnyActor, actor_id, may_manage
-from .catalog import SHIPPED_WORKFLOW, find_workflow, newest_version
+from .catalog import SHIPPED_WORKFLOW, changeable_workflow, newest_version
 from .definitions import check_definition, definition_problems
 from .published import VersionInfo, version_info, version_row
 
@@ -46,14 +46,14 @@ def create_draft(
     """Start a draft: a copy of ``from_version`` (default: the newest), or ``definition``.
 
     Raises:
-        Forbidden: not a program manager.
-        NotFound: no such workflow or version.
+        Forbidden: not a program manager, or a template (changed at the command line).
+        NotFound: no such workflow or version, or another program's workflow.
         ValidationFailed: ``definition`` is invalid (nothing is stored), or the workflow has
             no version to copy and no definition was given.
     """
     may_manage(actor, "create")
     with unit_of_work():
-        workflow = find_workflow(key)
+        workflow = changeable_workflow(actor, key)
         newest = newest_version(workflow.id)
         if definition is not None:
             body = check_definition(definition, key)
@@ -84,7 +84,7 @@ def get_draft(actor: AnyActor | None, key: str, draft_id: int) -> DraftInfo:
     """
     may_manage(actor, "read")
     with unit_of_work():
-        return _draft_info(key, _draft(find_workflow(key), draft_id))
+        return _draft_info(key, _draft(changeable_workflow(actor, key), draft_id))
 
 
 def update_draft(actor: AnyActor | None, key: str, draft_id: int, definition: Any) -> DraftInfo:
@@ -97,7 +97,7 @@ def update_draft(actor: AnyActor | None, key: str, draft_id: int, definition: An
     """
     may_manage(actor, "update")
     with unit_of_work():
-        draft = _draft(find_workflow(key), draft_id)
+        draft = _draft(changeable_workflow(actor, key), draft_id)
         draft.definition = check_definition(definition, key)
         draft.updated_at = utcnow()
         return _draft_info(key, draft)
@@ -111,7 +111,7 @@ def validate_draft(actor: AnyActor | None, key: str, draft_id: int) -> dict[str,
     """
     may_manage(actor, "validate")
     with unit_of_work():
-        draft = _draft(find_workflow(key), draft_id)
+        draft = _draft(changeable_workflow(actor, key), draft_id)
         return definition_problems(draft.definition, key)
 
 
@@ -127,7 +127,7 @@ def publish_draft(actor: AnyActor | None, key: str, draft_id: int) -> VersionInf
     may_manage(actor, "publish")
     try:
         with unit_of_work() as unit:
-            workflow = find_workflow(key)
+            workflow = changeable_workflow(actor, key)
             draft = _draft(workflow, draft_id)
             definition = check_definition(draft.definition, key)
             newest = newest_version(workflow.id)
@@ -161,8 +161,11 @@ def publish_draft(actor: AnyActor | None, key: str, draft_id: int) -> VersionInf
     return result
 
 
-def import_definition(actor: AnyActor | None, definition: Any) -> DraftInfo:
-    """Make a draft from a whole definition, creating its workflow if it is new.
+def import_definition(
+    actor: AnyActor | None, definition: Any, program_id: int | None = None
+) -> DraftInfo:
+    """Make a draft from a whole definition, creating its workflow if it is new (a template,
+    or with ``program_id`` that program's own).
 
     Raises:
         ValidationFailed: the definition is invalid (nothing is stored).
@@ -172,7 +175,7 @@ def import_definition(actor: AnyActor | None, definition: Any) -> DraftInfo:
     with unit_of_work():
         exists = session().scalar(select(Workflow.id).where(Workflow.key == checked["key"]))
         if exists is None and checked["key"] != SHIPPED_WORKFLOW:
-            session().add(Workflow(key=checked["key"], name=checked["name"]))
+            session().add(Workflow(key=checked["key"], name=checked["name"], program_id=program_id))
     return create_draft(actor, checked["key"], checked)
 
 

@@ -22,6 +22,7 @@ from ...workflows.definition import did_you_mean
 from .._unit import session, unit_of_work
 from ..access import record_denied
 from ._access import AnyActor, actor_id, may_manage
+from .catalog import changeable_workflow
 from .published import compiled_workflow
 from .stage_work import add_stage_work
 
@@ -92,6 +93,7 @@ def migrate_partnerships(
     mapping = dict(stage_mapping or {})
     ids = list(dict.fromkeys(partnership_ids))
     with unit_of_work():
+        changeable_workflow(actor, key)
         target = compiled_workflow(key, to_version)
         query = select(Partnership).where(Partnership.id.in_(ids)).with_for_update()
         if isinstance(actor, Actor):

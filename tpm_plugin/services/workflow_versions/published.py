@@ -18,7 +18,7 @@ from ...models import Workflow, WorkflowVersion
 from ...workflows import engine
 from .._unit import session, unit_of_work
 from ._access import AnyActor, may_read
-from .catalog import find_workflow, newest_version
+from .catalog import find_workflow, newest_version, readable_workflow
 
 
 @dataclass(frozen=True)
@@ -36,11 +36,11 @@ def list_versions(actor: AnyActor | None, key: str) -> list[VersionInfo]:
     """Every published version of a workflow, oldest first.
 
     Raises:
-        NotFound: no workflow has ``key``.
+        NotFound: no workflow has ``key`` that the actor can reach.
     """
     may_read(actor)
     with unit_of_work():
-        workflow = find_workflow(key)
+        workflow = readable_workflow(actor, key)
         versions = (
             session()
             .scalars(
@@ -57,10 +57,11 @@ def get_version(actor: AnyActor | None, key: str, version: int) -> VersionInfo:
     """One published version.
 
     Raises:
-        NotFound: no such workflow or version.
+        NotFound: no such workflow or version within the actor's reach.
     """
     may_read(actor)
     with unit_of_work():
+        readable_workflow(actor, key)
         found = version_row(key, version)
         return version_info(key, found)
 

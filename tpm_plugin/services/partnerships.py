@@ -40,6 +40,7 @@ from .access import (
     require_actor,
     require_some_role,
 )
+from .history import record_assignment
 
 #: Sort keys of ``GET /partnerships``.
 PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
@@ -82,6 +83,7 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
         )
         unit.session.add(partnership)
         unit.session.flush()
+        record_assignment(partnership, now, actor.user_id)
         record_access(actor, "partnership", partnership.id, "create", ALLOWED)
         payload = {"partnership_id": partnership.id, "program_id": program.id, "stage": stage}
         app = current_app._get_current_object()
@@ -128,8 +130,12 @@ def update_partnership(
             )
         ensure_open(partnership, next(iter(changes), "partnership_id"))
         _check_people(unit.session, partnership.program_id, changes)
+        reassigned = any(getattr(partnership, name) != value for name, value in changes.items())
         for name, value in changes.items():
             setattr(partnership, name, value)
+        if reassigned:
+            # Weeks before now stay credited to whoever held the assignment then.
+            record_assignment(partnership, utcnow(), actor.user_id)
         record_access(actor, "partnership", partnership.id, "update", ALLOWED)
         detach(unit.session, [partnership])
     return partnership

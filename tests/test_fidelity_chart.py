@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,6 +33,7 @@ from tpm_plugin.models import (
 )
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.fidelity import Fidelity, WeekFigures
+from tpm_plugin.services.owed import Owed
 
 from .conftest import BACKENDS
 
@@ -305,14 +307,17 @@ def _fidelity(draw) -> Fidelity:
     weeks = [
         WeekFigures(
             monday=dt.date(2024, 12, 2) + dt.timedelta(weeks=index),
-            meetings_target=draw(_COUNTS),
+            owed=Owed(
+                share=Fraction(draw(st.integers(0, 7)), 7),
+                meetings=Fraction(draw(_COUNTS)) * Fraction(draw(st.integers(1, 7)), 7),
+                supervision_minutes=Fraction(draw(_MINUTES)).limit_denominator(10),
+            ),
             meetings_held=draw(_COUNTS),
             cancelled_by_client=draw(_COUNTS),
             cancelled_by_partner=draw(_COUNTS),
             cancelled_by_center=draw(_COUNTS),
             no_shows=draw(_COUNTS),
             partnerships_below_target=draw(_COUNTS),
-            supervision_minutes_owed=draw(_MINUTES),
             supervision_minutes_delivered=draw(_MINUTES),
         )
         for index in range(count)

@@ -62,6 +62,11 @@ class CadenceOverride(Base):
             return self.ended_early_at
         return self.ends_at
 
+    @property
+    def in_force(self) -> bool:
+        """Whether the raised cadence holds now."""
+        return self.starts_at <= utcnow() < self.in_force_until
+
 
 Index(
     "ix_tpm_cadence_overrides_partnership",

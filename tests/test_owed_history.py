@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, insert, select
 
+from tpm_plugin import migrate
 from tpm_plugin.models import (
     Meeting,
     Partnership,
@@ -17,6 +18,7 @@ from tpm_plugin.models import (
     Program,
     ProgramTargets,
     TransitionAudit,
+    metadata,
     utcnow,
 )
 from tpm_plugin.services import fidelity
@@ -161,3 +163,61 @@ def test_a_patch_that_changes_no_target_opens_no_target_period(app: Flask, clien
         headers=as_user(made.manager_user),
     )
     assert factories.row_count(ProgramTargets) == 1
+
+
+def test_the_migration_backfills_one_open_period_per_partnership_and_program(tmp_path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'before.db'}")
+    migrate.upgrade(engine, "0001")
+    created = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    started = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
+    tables = metadata.tables
+    with engine.begin() as connection:
+        connection.execute(
+            insert(tables["tpm_programs"]).values(
+                id=1,
+                key="yes",
+                name="YES",
+                timezone="UTC",
+                meetings_per_week=2,
+                supervision_minutes_per_client=30,
+                workflow_key="therapeutic_partnership",
+                created_at=created,
+            )
+        )
+        connection.execute(
+            insert(tables["tpm_clients"]).values(
+                id=1, program_id=1, is_minor=False, created_at=created
+            )
+        )
+        connection.execute(
+            insert(tables["tpm_partners"]).values(
+                id=7, program_id=1, display_name="P", active=True, created_at=created
+            )
+        )
+        connection.execute(
+            insert(tables["tpm_partnerships"]).values(
+                id=1,
+                program_id=1,
+                client_id=1,
+                partner_id=7,
+                stage="active",
+                workflow_key="therapeutic_partnership",
+                workflow_version=1,
+                stage_entered_at=started,
+                started_at=started,
+                version_id=1,
+            )
+        )
+    migrate.upgrade(engine, "0004")
+    with engine.connect() as connection:
+        assignments = connection.execute(select(tables["tpm_partnership_assignments"])).all()
+        targets = connection.execute(select(tables["tpm_program_targets"])).all()
+    engine.dispose()
+    assert [
+        (a.partnership_id, a.partner_id, a.supervisor_id, a.valid_from, a.valid_until)
+        for a in assignments
+    ] == [(1, 7, None, started, None)]
+    assert [
+        (t.program_id, t.meetings_per_week, t.supervision_minutes_per_client, t.valid_from)
+        for t in targets
+    ] == [(1, 2, 30, created)]

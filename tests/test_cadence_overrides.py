@@ -207,3 +207,15 @@ def test_a_closed_partnership_takes_no_crisis_cadence(app: Flask, client) -> Non
 def test_crisis_cadence_needs_a_logged_in_user(app: Flask, client) -> None:
     made = factories.world()
     assert client.post(_path(made), json=CRISIS).status_code == 401
+
+
+def test_erasing_the_client_erases_the_reasons_of_their_crisis_cadences(app: Flask, client) -> None:
+    made = factories.world()
+    _raise(client, made)
+    response = client.post(
+        f"{API}/clients/{made.client.id}/erase", headers=as_user(made.manager_user)
+    )
+    assert response.status_code == 200
+    assert response.json["rows_scrubbed"]["cadence_overrides"] == 1
+    session().expire_all()
+    assert session().scalars(select(CadenceOverride.reason)).one() == "[erased]"

@@ -31,6 +31,7 @@ from .weeks import Week, weeks_table
 MEETING_PLACES, MINUTE_PLACES = 2, 1
 
 _COUNTS = ("held", "by_client", "by_partner", "by_center", "no_shows")
+_NO_COUNTS = (0,) * len(_COUNTS)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,10 @@ def week_figures(
         for row in session().execute(_meetings_statement(weeks, in_scope, held_by)).mappings()
     }
     delivered = session().execute(_supervision_statement(weeks, scope, scope_id)).all()
+    week_totals: dict[int, tuple[int, ...]] = {}
+    for (index, _), row in counts.items():
+        before = week_totals.get(index, _NO_COUNTS)
+        week_totals[index] = tuple(a + b for a, b in zip(before, row, strict=True))
     figures = []
     for week, supervision in zip(weeks, delivered, strict=True):
         week_owed = NOTHING_OWED
@@ -112,10 +117,7 @@ def week_figures(
             week_owed += owed_now
             held = counts.get((week.index, pid), (0,))[0]
             below += held < owed_now.meetings
-        totals = [0] * len(_COUNTS)
-        for (index, _), row in counts.items():
-            if index == week.index:
-                totals = [a + b for a, b in zip(totals, row, strict=True)]
+        totals = week_totals.get(week.index, _NO_COUNTS)
         figures.append(
             WeekFigures(
                 monday=week.monday,

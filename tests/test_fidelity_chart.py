@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
-from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -308,9 +307,10 @@ def _fidelity(draw) -> Fidelity:
         WeekFigures(
             monday=dt.date(2024, 12, 2) + dt.timedelta(weeks=index),
             owed=Owed(
-                share=Fraction(draw(st.integers(0, 7)), 7),
-                meetings=Fraction(draw(_COUNTS)) * Fraction(draw(st.integers(1, 7)), 7),
-                supervision_minutes=Fraction(draw(_MINUTES)).limit_denominator(10),
+                owing_time=draw(st.integers(0, 7)),
+                meeting_time=draw(_COUNTS) * draw(st.integers(0, 7)),
+                minute_time=draw(st.integers(0, 7_000_000)),
+                length=7,
             ),
             meetings_held=draw(_COUNTS),
             cancelled_by_client=draw(_COUNTS),

@@ -89,7 +89,7 @@ def _behind_on_meetings(open_in_scope: ColumnElement[bool], now: dt.datetime) ->
     )
     for pid, history in histories.items():
         start, end = weeks[programs[pid]]
-        if held.get(pid, 0) < owed_in_week(history, start, end).meetings:
+        if owed_in_week(history, start, end).meetings_missed(held.get(pid, 0)):
             yield pid
 
 

@@ -72,7 +72,7 @@ class WeekFigures:
     @property
     def meetings_below_target(self) -> bool:
         """Fewer meetings held than owed."""
-        return self.meetings_held < self.owed.meetings
+        return self.owed.meetings_missed(self.meetings_held)
 
     @property
     def supervision_below_target(self) -> bool:
@@ -100,8 +100,8 @@ def week_figures(
     held_by = (scope, scope_id) if scope in ("partner", "supervisor") else None
     owed = owed_by_week(in_scope, weeks, held_by)
     counts: dict[tuple[int, int], tuple[int, ...]] = {
-        (row.week, row.partnership_id): tuple(int(row[n]) for n in _COUNTS)
-        for row in session().execute(_meetings_statement(weeks, in_scope, held_by)).mappings()
+        (week, pid): tuple(map(int, figures))
+        for week, pid, *figures in session().execute(_meetings_statement(weeks, in_scope, held_by))
     }
     delivered = session().execute(_supervision_statement(weeks, scope, scope_id)).all()
     week_totals: dict[int, tuple[int, ...]] = {}
@@ -115,8 +115,7 @@ def week_figures(
         for pid, by_week in owed.items():
             owed_now = by_week[week.index]
             week_owed += owed_now
-            held = counts.get((week.index, pid), (0,))[0]
-            below += held < owed_now.meetings
+            below += owed_now.meetings_missed(counts.get((week.index, pid), _NO_COUNTS)[0])
         totals = week_totals.get(week.index, _NO_COUNTS)
         figures.append(
             WeekFigures(

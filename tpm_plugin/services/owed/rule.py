@@ -22,7 +22,6 @@ from fractions import Fraction
 
 from ...workflows.cadence import OWES_NOTHING, StageRule
 
-_ZERO = Fraction(0)
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
@@ -77,23 +76,32 @@ class OwedHistory:
     targets: tuple[TargetPeriod, ...] = ()
     crises: tuple[CrisisCadence, ...] = ()
     _entered: tuple[dt.datetime, ...] = field(init=False, repr=False, compare=False)
+    #: Every moment at which what it owes may change, sorted.
+    moments: tuple[dt.datetime, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_entered", tuple(at for at, _ in self.stages))
+        object.__setattr__(self, "moments", tuple(sorted(set(self._changes()))))
 
     def stage_at(self, moment: dt.datetime) -> StageRule:
         """The owing rule of the stage the partnership was in at ``moment``."""
         index = bisect.bisect_right(self._entered, moment) - 1
         return self.stages[max(index, 0)][1] if self.stages else OWES_NOTHING
 
-    def rates_at(self, moment: dt.datetime) -> tuple[int, int]:
-        """(meetings per week, supervision minutes per week) owed at ``moment``."""
+    def rates_at(self, moment: dt.datetime) -> tuple[int, int] | tuple[None, None]:
+        """(meetings per week, supervision minutes per week) owed at ``moment``;
+        ``(None, None)`` when the partnership does not owe then (not open, or in a stage
+        that owes nothing)."""
         if moment < self.started_at or (self.ended_at is not None and moment >= self.ended_at):
-            return 0, 0
+            return None, None
         rule = self.stage_at(moment)
         if not rule.owes:
-            return 0, 0
-        targets = next((t for t in self.targets if t.covers(moment)), self.default_targets)
+            return None, None
+        targets = self.default_targets
+        for period in self.targets:
+            if period.covers(moment):
+                targets = period
+                break
         meetings = _first_set(rule.meetings_per_week, targets.meetings_per_week)
         minutes = _first_set(
             rule.supervision_minutes_per_client, targets.supervision_minutes_per_client
@@ -110,8 +118,7 @@ class OwedHistory:
             return False
         return self.stage_at(moment).owes
 
-    def changes(self) -> Iterable[dt.datetime]:
-        """Every moment at which what it owes may change."""
+    def _changes(self) -> Iterable[dt.datetime]:
         yield self.started_at
         if self.ended_at is not None:
             yield self.ended_at
@@ -123,21 +130,73 @@ class OwedHistory:
                 yield period.until
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Owed:
-    """What a week owes: the share of the week spent in owing stages (0 to 1 for one
-    partnership; summed over partnerships for a scope), meetings and supervision minutes.
-    Exact fractions; add them, and round once when showing them."""
+    """What a week owes, exactly: the share of the week spent in owing stages (0 to 1 for
+    one partnership; summed over partnerships for a scope), meetings and supervision
+    minutes, as fractions of the week's length.
 
-    share: Fraction = _ZERO
-    meetings: Fraction = _ZERO
-    supervision_minutes: Fraction = _ZERO
+    Kept as integer numerators over ``length`` (the week in microseconds), so a scope adds
+    its partnerships' figures with integer sums; read the figures as
+    :class:`~fractions.Fraction` through :attr:`share`, :attr:`meetings` and
+    :attr:`supervision_minutes`, add them, and round once when showing them.
+    """
+
+    owing_time: int = 0
+    meeting_time: int = 0
+    minute_time: int = 0
+    length: int = 1
+
+    @property
+    def share(self) -> Fraction:
+        """The share of the week spent owing."""
+        return Fraction(self.owing_time, self.length)
+
+    @property
+    def meetings(self) -> Fraction:
+        """Meetings owed."""
+        return Fraction(self.meeting_time, self.length)
+
+    @property
+    def supervision_minutes(self) -> Fraction:
+        """Supervision minutes owed."""
+        return Fraction(self.minute_time, self.length)
+
+    def meetings_missed(self, held: int) -> bool:
+        """Whether ``held`` meetings fall short of the meetings owed (exactly)."""
+        return held * self.length < self.meeting_time
 
     def __add__(self, other: Owed) -> Owed:
+        if other.length == self.length:
+            return Owed(
+                self.owing_time + other.owing_time,
+                self.meeting_time + other.meeting_time,
+                self.minute_time + other.minute_time,
+                self.length,
+            )
+        mine, theirs = other.length, self.length
         return Owed(
-            self.share + other.share,
-            self.meetings + other.meetings,
-            self.supervision_minutes + other.supervision_minutes,
+            self.owing_time * mine + other.owing_time * theirs,
+            self.meeting_time * mine + other.meeting_time * theirs,
+            self.minute_time * mine + other.minute_time * theirs,
+            self.length * other.length,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Owed):
+            return NotImplemented
+        return (self.share, self.meetings, self.supervision_minutes) == (
+            other.share,
+            other.meetings,
+            other.supervision_minutes,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Owed(share={self.share}, meetings={self.meetings}, "
+            f"supervision_minutes={self.supervision_minutes})"
         )
 
 
@@ -169,32 +228,34 @@ def owed_in_week(
     length = (week_end - week_start) // _MICROSECOND
     if length <= 0:
         return NOTHING_OWED
-    spans = (
-        [(week_start, week_end)] if within is None else list(_clip(within, week_start, week_end))
-    )
-    cuts = sorted({m for m in history.changes() if week_start < m < week_end})
+    spans = [(week_start, week_end)] if within is None else _clip(within, week_start, week_end)
+    moments = history.moments
     owing = meetings = minutes = 0
     for span_start, span_end in spans:
-        bounds = [span_start, *(m for m in cuts if span_start < m < span_end), span_end]
+        first = bisect.bisect_right(moments, span_start)
+        last = bisect.bisect_left(moments, span_end)
+        bounds = [span_start, *moments[first:last], span_end]
         for start, end in zip(bounds, bounds[1:], strict=False):
-            if not history.owing_at(start):
+            meeting_rate, minute_rate = history.rates_at(start)
+            if meeting_rate is None:
                 continue
             stretch = (end - start) // _MICROSECOND
-            meeting_rate, minute_rate = history.rates_at(start)
             owing += stretch
             meetings += meeting_rate * stretch
             minutes += minute_rate * stretch
-    return Owed(Fraction(owing, length), Fraction(meetings, length), Fraction(minutes, length))
+    return Owed(owing, meetings, minutes, length)
 
 
 def _clip(
     periods: Sequence[Period], start: dt.datetime, end: dt.datetime
-) -> Iterable[tuple[dt.datetime, dt.datetime]]:
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    spans = []
     for period in periods:
         low = start if period.since is None else max(start, period.since)
         high = end if period.until is None else min(end, period.until)
         if low < high:
-            yield low, high
+            spans.append((low, high))
+    return spans
 
 
 def _first_set(value: int | None, default: int) -> int:

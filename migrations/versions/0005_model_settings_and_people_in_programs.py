@@ -1,7 +1,7 @@
 """programs' setting, people in several programs, group activities, second open partnerships
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29
 
 - ``tpm_programs.setting``: ``individual`` (the default) or ``afterschool``.
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

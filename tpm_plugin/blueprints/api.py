@@ -14,6 +14,7 @@ from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
 from ..services import workflow_versions
 from . import (
+    api_cadence,
     api_change,
     api_client_rights,
     api_diagrams,
@@ -42,6 +43,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_change.register,
     api_group_activities.register,
     api_fidelity.register,
+    api_cadence.register,
     api_client_rights.register,
     api_workflows.register,
     api_diagrams.register,

@@ -34,6 +34,7 @@ from ..models import (
     Supervisor,
     Workflow,
     WorkflowVersion,
+    utcnow,
 )
 from ._races import duplicate_is_conflict
 from ._reading import Page, detach, order_by, paginate
@@ -48,6 +49,7 @@ from .access import (
     require_actor,
     require_some_role,
 )
+from .history import TARGET_FIELDS, record_targets
 from .workflow_versions.catalog import copy_for_program
 
 #: Sort keys of the people lists.
@@ -112,6 +114,7 @@ def create_program(
         program.workflow_key = copy_for_program(
             program, workflow_key or config["TPM_DEFAULT_WORKFLOW"]
         )
+        record_targets(program, program.created_at, actor.user_id if actor else None)
         unit.session.add_all(
             ProgramManager(program_id=program.id, host_user_id=user_id) for user_id in managers
         )
@@ -206,8 +209,16 @@ def update_program(actor: Actor | None, program_id: int, changes: dict[str, Any]
         _require_manages(actor, program.id, "program", program.id, "update")
         if "workflow_key" in changes:
             _check_own_workflow(program.id, changes["workflow_key"])
+        retargeted = any(
+            getattr(program, name) != value
+            for name, value in changes.items()
+            if name in TARGET_FIELDS
+        )
         for name, value in changes.items():
             setattr(program, name, value)
+        if retargeted:
+            # Weeks before now keep the targets that were in force in them.
+            record_targets(program, utcnow(), actor.user_id)
         record_access(actor, "program", program.id, "update", ALLOWED)
         detach(unit.session, [program])
     return program

@@ -7,6 +7,7 @@ audited as denied), measures the window, and audits the read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, Row, and_, exists, or_, select
@@ -16,7 +17,8 @@ from ...errors import Forbidden, NotFound
 from ...models import Partner, Partnership, Program, Supervisor
 from .._unit import session, unit_of_work
 from ..access import ALLOWED, partnership_scope, record_access, record_denied, require_actor
-from .figures import WeekFigures, week_figures
+from ..history import held_by
+from .figures import MEETING_PLACES, MINUTE_PLACES, WeekFigures, shown, week_figures
 from .weeks import week_window
 
 ACTION = "read_fidelity"
@@ -30,6 +32,17 @@ class Fidelity:
     scope_id: int
     timezone: str
     weeks: list[WeekFigures]
+
+    @property
+    def meetings_owed(self) -> float:
+        """Meetings owed over the window: the weeks' exact figures added, rounded once."""
+        return shown(sum((w.owed.meetings for w in self.weeks), Fraction(0)), MEETING_PLACES)
+
+    @property
+    def supervision_minutes_owed(self) -> float:
+        """Supervision minutes owed over the window, added exactly and rounded once."""
+        owed = sum((w.owed.supervision_minutes for w in self.weeks), Fraction(0))
+        return shown(owed, MINUTE_PLACES)
 
     @property
     def meeting_weeks_below_target(self) -> int:
@@ -70,7 +83,12 @@ def partnership_fidelity(actor: Actor | None, partnership_id: int, **window: Any
         if program is None:
             _not_found(actor, "partnership", partnership_id)
         return _measure(
-            actor, "partnership", partnership_id, program.timezone, Partnership.id, window
+            actor,
+            "partnership",
+            partnership_id,
+            program.timezone,
+            Partnership.id == partnership_id,
+            window,
         )
 
 
@@ -85,24 +103,25 @@ def partner_fidelity(actor: Actor | None, partner_id: int, **window: Any) -> Fid
     actor = require_actor(actor)
     with unit_of_work():
         row = _program_of(Partner, partner_id)
-        supervises = actor.supervisor_id is not None and session().scalar(
+        supervises = bool(actor.supervisor_ids) and session().scalar(
             select(
                 exists().where(
                     Partnership.partner_id == partner_id,
-                    Partnership.supervisor_id == actor.supervisor_id,
+                    Partnership.supervisor_id.in_(actor.supervisor_ids),
                 )
             )
         )
         sees_all = row is not None and (
-            row.program_id in actor.managed_program_ids or actor.partner_id == partner_id
+            row.program_id in actor.managed_program_ids or partner_id in actor.partner_ids
         )
         if row is None or not (sees_all or supervises):
             _not_found(actor, "partner", partner_id)
-        # A supervisor sees the partner's partnerships they supervise, not the others'.
-        only = None if sees_all else Partnership.supervisor_id == actor.supervisor_id
-        return _measure(
-            actor, "partner", partner_id, row.timezone, Partnership.partner_id, window, only
-        )
+        # Every partnership they partnered, now or before: past weeks stay theirs. A
+        # supervisor sees only the ones they supervise, not the others'.
+        held = held_by("partner", partner_id)
+        if not sees_all:
+            held = and_(held, Partnership.supervisor_id.in_(actor.supervisor_ids))
+        return _measure(actor, "partner", partner_id, row.timezone, held, window)
 
 
 def supervisor_fidelity(actor: Actor | None, supervisor_id: int, **window: Any) -> Fidelity:
@@ -117,12 +136,11 @@ def supervisor_fidelity(actor: Actor | None, supervisor_id: int, **window: Any) 
     with unit_of_work():
         row = _program_of(Supervisor, supervisor_id)
         if row is None or not (
-            row.program_id in actor.managed_program_ids or actor.supervisor_id == supervisor_id
+            row.program_id in actor.managed_program_ids or supervisor_id in actor.supervisor_ids
         ):
             _not_found(actor, "supervisor", supervisor_id)
-        return _measure(
-            actor, "supervisor", supervisor_id, row.timezone, Partnership.supervisor_id, window
-        )
+        held = held_by("supervisor", supervisor_id)
+        return _measure(actor, "supervisor", supervisor_id, row.timezone, held, window)
 
 
 def program_fidelity(actor: Actor | None, program_id: int, **window: Any) -> Fidelity:
@@ -142,7 +160,8 @@ def program_fidelity(actor: Actor | None, program_id: int, **window: Any) -> Fid
                 record_denied(actor, "program", program_id, ACTION)
                 raise Forbidden("Only the program's managers see the fidelity of a program.")
             _not_found(actor, "program", program_id)
-        return _measure(actor, "program", program_id, timezone, Partnership.program_id, window)
+        in_program = Partnership.program_id == program_id
+        return _measure(actor, "program", program_id, timezone, in_program, window)
 
 
 def _measure(
@@ -150,12 +169,10 @@ def _measure(
     scope: str,
     scope_id: int,
     timezone: str,
-    scope_column: Any,
+    in_scope: ColumnElement[bool],
     window: dict[str, Any],
-    only: ColumnElement[bool] | None = None,
 ) -> Fidelity:
     weeks = week_window(timezone, **window)
-    in_scope = scope_column == scope_id if only is None else and_(scope_column == scope_id, only)
     figures = week_figures(weeks, scope, scope_id, in_scope)
     record_access(actor, scope, scope_id, ACTION, ALLOWED)
     return Fidelity(scope=scope, scope_id=scope_id, timezone=timezone, weeks=figures)
@@ -178,15 +195,15 @@ def _program_of(member: type[Partner] | type[Supervisor], member_id: int) -> Row
 def _takes_part(actor: Actor, program_id: int) -> bool:
     """Whether the actor supervises or partners in the program (so may know it exists)."""
     checks = []
-    if actor.supervisor_id is not None:
+    if actor.supervisor_ids:
         checks.append(
             exists().where(
-                Supervisor.id == actor.supervisor_id, Supervisor.program_id == program_id
+                Supervisor.id.in_(actor.supervisor_ids), Supervisor.program_id == program_id
             )
         )
-    if actor.partner_id is not None:
+    if actor.partner_ids:
         checks.append(
-            exists().where(Partner.id == actor.partner_id, Partner.program_id == program_id)
+            exists().where(Partner.id.in_(actor.partner_ids), Partner.program_id == program_id)
         )
     return bool(checks) and bool(session().scalar(select(or_(*checks))))
 

@@ -63,11 +63,11 @@ def may_manage(actor: AnyActor | None, action: str) -> None:
 def program_ids_of(actor: Actor) -> set[int]:
     """The programs ``actor`` takes part in: those they manage, partner or supervise in."""
     programs = set(actor.managed_program_ids)
-    for model, person_id in ((Partner, actor.partner_id), (Supervisor, actor.supervisor_id)):
-        if person_id is not None:
-            program_id = session().scalar(select(model.program_id).where(model.id == person_id))
-            if program_id is not None:
-                programs.add(program_id)
+    for model, person_ids in ((Partner, actor.partner_ids), (Supervisor, actor.supervisor_ids)):
+        if person_ids:
+            programs.update(
+                session().scalars(select(model.program_id).where(model.id.in_(person_ids)))
+            )
     return programs
 
 

@@ -35,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "TPM_MAX_BODY_BYTES": 256 * 1024,
     # Key of the workflow new programs use; the plugin ships "therapeutic_partnership".
     "TPM_DEFAULT_WORKFLOW": "therapeutic_partnership",
+    # On PostgreSQL, a GET's transaction (which writes only its access-audit row) commits
+    # without waiting for the WAL flush; a database crash may lose the last fraction of a
+    # second of read-audit rows. False: every audit row is durable when the answer leaves.
+    "TPM_AUDIT_ASYNC_COMMIT": True,
 }
 
 

@@ -25,7 +25,7 @@ from ..models import Partnership, TransitionAudit, utcnow
 from ..workflows import engine
 from ..workflows.guards import GuardContext
 from ._unit import UnitOfWork, session, unit_of_work
-from .access import ALLOWED, forbid, partnership_for, record_access, require_actor
+from .access import ALLOWED, forbid, partnership_for, record_access, require_actor, touch
 from .workflow_versions import add_stage_work, compiled_workflow
 
 REASON_MAX = 2000
@@ -228,7 +228,7 @@ def _transition_locked(
     source = partnership.stage
     if expected_stage is not None and expected_stage != source:
         raise _stage_changed(partnership_id, source)
-    if workflow.is_terminal(source):
+    if workflow.is_terminal(source) or partnership.ended_at is not None:
         raise Conflict(
             f"Partnership {partnership_id} has ended ('{source}'); it takes no transitions.",
             code="partnership_closed",
@@ -245,6 +245,8 @@ def _transition_locked(
     role = _allowing_role(spec.roles, roles_on(actor, partnership))
     if role is None:
         forbid(actor, "partnership", partnership_id, "transition", _role_reason(spec)["message"])
+    # The audit names the role that allows this transition, not the most senior one held.
+    touch(actor, "partnership", partnership_id, "transition", role=role)
     if spec.reason_required and not reason:
         raise ValidationFailed(
             f"'{trigger}' needs a reason.",

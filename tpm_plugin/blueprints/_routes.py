@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, Map, MapAdapter, Rule
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -142,6 +142,18 @@ class RouteTable:
             return Response(status=200, headers={"Allow": ", ".join(sorted(allowed))})
         endpoint, arguments = adapter.match("/" + path, method=request.method)
         return self._views[endpoint](**arguments)
+
+    def match(self, path: str, method: str) -> tuple[str, dict[str, Any]] | None:
+        """The endpoint and arguments ``path`` (below the API prefix) answers for ``method``,
+        or ``None`` when no route does."""
+        try:
+            return self._compiled().match("/" + path.lstrip("/"), method=method)
+        except HTTPException:
+            return None
+
+    def view(self, endpoint: str) -> Callable[..., Any]:
+        """The view function of ``endpoint``."""
+        return self._views[endpoint]
 
     def path_for(self, endpoint: str, **values: Any) -> str:
         """The path of an API endpoint below the API prefix, without the leading slash."""

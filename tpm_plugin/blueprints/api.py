@@ -58,7 +58,7 @@ def create_api_blueprint(name: str) -> Blueprint:
     mount(bp, api_routes())
     bp.register_error_handler(TPMError, error_response)
     bp.register_error_handler(HTTPException, http_error_response)
-    install_idempotency(bp)
+    install_idempotency(bp, api_routes())
     return bp
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, aliased
 
 from ..access import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import Base, Partnership
+from ..models import Base, Client, Partnership
 from ._reading import Page, count_rows, detach, paginate
+from ._unit import session
 from .access import (
     partnership_for,
     partnership_scope,
@@ -78,7 +79,19 @@ def partnership_taking_records(
             code="partnership_closed",
             fields={"partnership_id": [f"Partnership {partnership.id} is closed."]},
         )
+    if correcting and partnership.ended_at is not None and _client_erased(partnership):
+        raise ValidationFailed(
+            f"Partnership {partnership.id} is of an erased client; it takes no care data, "
+            "corrections included.",
+            code="partnership_closed",
+            fields={"partnership_id": [f"Partnership {partnership.id} is closed."]},
+        )
     return partnership
+
+
+def _client_erased(partnership: Partnership) -> bool:
+    erased_at = session().scalar(select(Client.erased_at).where(Client.id == partnership.client_id))
+    return erased_at is not None
 
 
 def with_successor(model: Any) -> tuple[Select, Any]:

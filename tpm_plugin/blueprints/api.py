@@ -23,6 +23,7 @@ from . import (
     api_workflows,
     openapi,
 )
+from ._audit import install_audit_guard
 from ._idempotency import install_idempotency
 from ._openapi import operation
 from ._routes import RouteTable, mount
@@ -61,6 +62,7 @@ def create_api_blueprint(name: str) -> Blueprint:
     bp.register_error_handler(TPMError, error_response)
     bp.register_error_handler(HTTPException, http_error_response)
     install_idempotency(bp, api_routes())
+    install_audit_guard(bp, api_routes())
     return bp
 
 

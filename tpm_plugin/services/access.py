@@ -32,6 +32,7 @@ REFUSED = "refused"
 REPLAY = "replay"
 #: Set in a request's WSGI environ while it replays a stored idempotent response.
 REPLAY_ENVIRON_KEY = "tpm_plugin.replay"
+_ROWS_KEY = "tpm_plugin.audit_rows"
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ class AuditEntry:
         values["occurred_at"] = utcnow()
         session.connection().execute(_audit_statement(), values)
         _write_behind(session)
+        if has_request_context():
+            request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
 
     def write_refusal(self, session: Session, error: BaseException) -> None:
         """After the unit's rollback, write the row as denied (401/403/404) or refused
@@ -124,6 +127,11 @@ class AuditEntry:
                 raise
             # The original failure (often the database itself) is the one to report.
             logger.exception("Could not write the access-audit row of a failed request.")
+
+
+def rows_written() -> int:
+    """How many access-audit rows the current request has written."""
+    return request.environ.get(_ROWS_KEY, 0) if has_request_context() else 0
 
 
 @cache

@@ -142,3 +142,32 @@ def test_the_role_recorded_is_the_one_held_on_the_object(client) -> None:
     )
     roles = {int(row.object_id): row.actor_role for row in rows}
     assert roles == {mine.partnership.id: "program_manager", partnership.id: "partner"}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("write_behind", [True, False])
+def test_a_get_commits_its_audit_row_without_waiting_for_the_wal_only_when_configured(
+    app: Flask, client, write_behind: bool
+) -> None:
+    app.config["TPM_AUDIT_ASYNC_COMMIT"] = write_behind
+    made = factories.world()
+    with counting(app) as statements:
+        _read_partnership(client, made, made.partner_user)
+    [insert] = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert ("set_config" in insert) is write_behind
+    assert not any("synchronous_commit" in s for s in statements if s is not insert)
+    row = session().scalars(select(AccessAudit).where(AccessAudit.action == "read")).one()
+    assert (row.actor_role, row.object_id) == ("partner", str(made.partnership.id))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_post_always_waits_for_its_audit_row_to_be_durable(app: Flask, client) -> None:
+    made = factories.world()
+    with counting(app) as statements:
+        response = client.post(
+            f"{API}/partnerships/{made.partnership.id}/meetings",
+            json={"scheduled_at": "2024-03-05T16:00:00+01:00"},
+            headers=as_user(made.partner_user),
+        )
+    assert response.status_code == 201
+    assert not any("set_config" in s or "synchronous_commit" in s for s in statements)

@@ -19,6 +19,7 @@ from tpm_plugin.services import meetings, reviews, supervision
 from tpm_plugin.services._unit import session
 
 from . import factories
+from .conftest import BACKENDS
 from .factories import as_user
 
 API = "/tpm/api"
@@ -145,6 +146,7 @@ def _last_id() -> int:
     return session().scalar(select(func.coalesce(func.max(AccessAudit.id), 0)))
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_successful_transition_leaves_one_allowed_row_with_the_role_that_allowed_it(
     client,
 ) -> None:
@@ -161,6 +163,7 @@ def test_a_successful_transition_leaves_one_allowed_row_with_the_role_that_allow
     assert (row.partnership_id, row.program_id) == (made.partnership.id, made.program.id)
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_transition_refused_by_a_guard_leaves_one_refused_row(client) -> None:
     made = factories.world()
     client.post(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, NoReturn
 
@@ -100,12 +100,24 @@ class AuditEntry:
     partnership_id: int | None = None
     object_ids: list[int] | None = None
 
-    def write(self, session: Session) -> None:
-        """Insert the row in the unit's transaction (one statement, built once)."""
+    #: Already inserted by the unit's own statement (:func:`with_audit_row`).
+    written: bool = field(default=False, compare=False)
+
+    def values(self) -> dict[str, Any]:
+        """The row's column values, as of now."""
         values = asdict(self)
+        del values["written"]
         if has_request_context() and request.environ.get(REPLAY_ENVIRON_KEY):
             values["action"] = REPLAY
         values["occurred_at"] = utcnow()
+        return values
+
+    def write(self, session: Session) -> None:
+        """Insert the row in the unit's transaction (one statement, built once), unless the
+        unit's own statement already carried it."""
+        if self.written:
+            return
+        values = self.values()
         session.connection().execute(_audit_statement(_write_behind(session)), values)
         if has_request_context():
             request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
@@ -113,6 +125,7 @@ class AuditEntry:
     def write_refusal(self, session: Session, error: BaseException) -> None:
         """After the unit's rollback, write the row as denied (401/403/404) or refused
         (any other failure once the object was reached) in a transaction of its own."""
+        self.written = False
         if self.outcome == ALLOWED:
             status = getattr(error, "status", 409 if isinstance(error, StaleDataError) else 500)
             self.outcome = DENIED if status in (401, 403, 404) else REFUSED
@@ -125,6 +138,21 @@ class AuditEntry:
                 raise
             # The original failure (often the database itself) is the one to report.
             logger.exception("Could not write the access-audit row of a failed request.")
+
+
+def with_audit_row(statement: Insert) -> Insert:
+    """``statement`` carrying the current unit's access-audit row in a data-modifying CTE,
+    so a change and its audit row cost one round trip (PostgreSQL; elsewhere the row is
+    written with the commit as usual). Call it once the unit's audit row is final."""
+    unit = current_unit()
+    entry = unit.audit if unit is not None else None
+    if not isinstance(entry, AuditEntry) or session().get_bind().dialect.name != "postgresql":
+        return statement
+    entry.written = True
+    if has_request_context():
+        request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
+    row = insert(AccessAudit.__table__).values(entry.values()).cte("access_audit_row")
+    return statement.add_cte(row)
 
 
 def rows_written() -> int:

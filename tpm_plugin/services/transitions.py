@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import signals
@@ -25,7 +25,15 @@ from ..models import Partnership, TransitionAudit, utcnow
 from ..workflows import engine
 from ..workflows.guards import GuardContext
 from ._unit import UnitOfWork, session, unit_of_work
-from .access import ALLOWED, forbid, partnership_for, record_access, require_actor, touch
+from .access import (
+    ALLOWED,
+    forbid,
+    partnership_for,
+    record_access,
+    require_actor,
+    touch,
+    with_audit_row,
+)
 from .workflow_versions import add_stage_work, compiled_workflow
 
 REASON_MAX = 2000
@@ -273,21 +281,27 @@ def _transition_locked(
     partnership.stage_entered_at = now
     if workflow.is_terminal(dest):
         partnership.ended_at = now
-    audit = TransitionAudit(
-        partnership_id=partnership_id,
-        from_stage=source,
-        to_stage=dest,
-        trigger=trigger,
-        actor_id=actor.user_id,
-        actor_role=role,
-        reason=reason,
-        workflow_key=workflow.key,
-        workflow_version=workflow.version,
-        occurred_at=now,
-    )
-    session().add(audit)
     if workflow.has_scheduled_work(dest):
         add_stage_work(partnership, dest, workflow, now, partnership.version_id + 1)
+    # The transition's audit row and the access-audit row go in one statement.
+    audit_id = session().scalar(
+        with_audit_row(
+            insert(TransitionAudit)
+            .values(
+                partnership_id=partnership_id,
+                from_stage=source,
+                to_stage=dest,
+                trigger=trigger,
+                actor_id=actor.user_id,
+                actor_role=role,
+                reason=reason,
+                workflow_key=workflow.key,
+                workflow_version=workflow.version,
+                occurred_at=now,
+            )
+            .returning(TransitionAudit.id)
+        )
+    )
     session().flush()
     outcome = TransitionOutcome(
         partnership=partnership,
@@ -297,7 +311,7 @@ def _transition_locked(
         trigger=trigger,
         workflow_key=workflow.key,
         workflow_version=workflow.version,
-        audit_id=audit.id,
+        audit_id=audit_id,
         occurred_at=now,
     )
     app = current_app._get_current_object()

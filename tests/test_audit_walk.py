@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections import Counter
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 

@@ -11,7 +11,7 @@ Any other schema goes through marshmallow as usual.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from marshmallow import Schema, fields, missing
@@ -33,17 +33,43 @@ def item_dumper(item_schema: type[Schema]) -> ItemDumper | None:
             return None
         if field.attribute is not None or field.dump_default is not missing:
             return None
-        plan.append((field.data_key or name, name, field._serialize))
+        plan.append((field.data_key or name, name, _converter(field)))
 
     def dump(item: Any) -> dict[str, Any]:
+        get = item.get if isinstance(item, Mapping) else partial(getattr, item)
         out = {}
-        for key, attribute, serialize in plan:
-            if isinstance(item, Mapping):
-                value = item.get(attribute, missing)
-            else:
-                value = getattr(item, attribute, missing)
+        for key, attribute, convert in plan:
+            value = get(attribute, missing)
             if value is not missing:
-                out[key] = serialize(value, attribute, item)
+                out[key] = convert(value, attribute, item)
         return out
 
     return dump
+
+
+def _converter(field: fields.Field) -> Callable[[Any, str, Any], Any]:
+    """``field._serialize``, short-cut for the values it would hand back unchanged (an int
+    for an Integer, a str for a String) and for ISO timestamps."""
+    serialize = field._serialize
+    plain: type | None = None
+    if isinstance(field, fields.Integer) and not field.as_string:
+        plain = int
+    elif isinstance(field, fields.String):
+        plain = str
+    if plain is not None:
+
+        def unchanged_or_serialized(value: Any, attribute: str, item: Any) -> Any:
+            if value is None or type(value) is plain:
+                return value
+            return serialize(value, attribute, item)
+
+        return unchanged_or_serialized
+    if isinstance(field, fields.DateTime):
+        format_func = field.SERIALIZATION_FUNCS.get(field.format or field.DEFAULT_FORMAT)
+        if format_func is not None and type(field)._serialize is fields.DateTime._serialize:
+
+            def formatted(value: Any, attribute: str, item: Any) -> Any:
+                return None if value is None else format_func(value)
+
+            return formatted
+    return serialize

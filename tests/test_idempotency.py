@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from tpm_plugin.access import current_actor
 from tpm_plugin.blueprints import api
-from tpm_plugin.blueprints._idempotency import ABANDONED_AFTER, _fingerprint
+from tpm_plugin.blueprints._idempotency import ABANDONED_AFTER, REPLAYS, Replay, _fingerprint
 from tpm_plugin.blueprints._routes import RouteTable
 from tpm_plugin.errors import Conflict
 from tpm_plugin.models import IdempotencyRecord, Meeting, Program, utcnow
@@ -62,7 +62,16 @@ def _register_probe(gate: _Gate):
             response.headers["Location"] = f"/programs/{program_id}"
             return response
 
+        def get_program(program_id: int):
+            require_actor(current_actor())
+            with unit_of_work() as unit:
+                program = unit.session.get(Program, program_id)
+                return jsonify({"id": program.id, "key": program.key})
+
         bp.add_url_rule("/_probe/programs", "probe_create", create_program, methods=["POST"])
+        bp.add_url_rule(
+            "/_probe/programs/<int:program_id>", "probe_get", get_program, methods=["GET"]
+        )
 
     return register
 
@@ -79,6 +88,7 @@ def app(
     # No app context stays pushed: each request gets its own, as in production, so the
     # actor cached on ``g`` never leaks from one request into the next.
     monkeypatch.setattr(api, "ROUTE_MODULES", [*api.ROUTE_MODULES, _register_probe(gate)])
+    monkeypatch.setitem(REPLAYS, "probe_create", Replay("probe_get", "program_id", "body.id"))
     # The route table is built once per process; rebuild it with the probe for this test,
     # and without it afterwards.
     api.api_routes.cache_clear()
@@ -216,12 +226,17 @@ def test_a_key_of_exactly_255_characters_is_accepted(app: Flask, client) -> None
     assert _post(client, {"key": "p1"}, key="k" * 255).status_code == 201
 
 
-def test_a_completed_response_is_stored_with_its_status(app: Flask, client) -> None:
+def test_a_completed_response_is_stored_as_ids_with_its_status(app: Flask, client) -> None:
     first = _post(client, {"key": "p1"}, key="k-store")
     with app.app_context():
         record = app.extensions["sqlalchemy"].session.scalars(select(IdempotencyRecord)).one()
     assert (record.status, record.response_status, record.method) == ("completed", 201, "POST")
-    assert record.response_body["body"] == first.json
+    assert record.response_body["replay"] == {
+        "endpoint": "probe_get",
+        "arguments": {"program_id": first.json["id"]},
+        "render": True,
+    }
+    assert "body" not in record.response_body
     assert record.path == PROBE
 
 

@@ -58,6 +58,10 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between the retries of a failed job (one retry per entry); then rq's failed
     # registry, where `flask tpm jobs requeue` picks it up.
     "TPM_JOB_RETRY_INTERVALS": [10, 60, 300],
+    # On PostgreSQL, a GET's transaction (which writes only its access-audit row) commits
+    # without waiting for the WAL flush; a database crash may lose the last fraction of a
+    # second of read-audit rows. False: every audit row is durable when the answer leaves.
+    "TPM_AUDIT_ASYNC_COMMIT": True,
 }
 
 

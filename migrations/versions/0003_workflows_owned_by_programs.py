@@ -1,7 +1,7 @@
 """workflows owned by programs; version columns on meetings and supervision sessions
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-29
 
 Every program that used a global workflow gets its own copy of it, with all its published
@@ -21,7 +21,7 @@ from alembic import op
 from tpm_plugin.models.workflow import program_copy_key
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,8 +3,12 @@
 A client that may retry a POST (a partner logging a meeting on a flaky phone connection)
 sends ``Idempotency-Key: <unique value>``. The first request with a key claims it; then:
 
-* the same key and the same request again: the stored response is returned, marked with
-  ``Idempotent-Replayed: true``, and nothing is written;
+* the same key and the same request again: the request is answered again, marked with
+  ``Idempotent-Replayed: true``, and nothing is changed. A replay is authorized and
+  audited like the first request: it is answered by the GET of what the first request
+  made or changed (:data:`REPLAYS`), rendered from the current rows, so someone no longer
+  in scope gets 404, an erased client's data is not brought back, and the audit gets a
+  ``replay`` row. Only ids are stored, never care data;
 * the same key with a different body (or for a different path): 422;
 * the same key while the first request is still running: 409;
 * a first attempt that failed (any non-2xx answer) releases the key, so the client can
@@ -14,6 +18,9 @@ Keys are scoped per actor (unique ``(actor_id, key)``), so two users can never c
 read each other's stored responses. A request without an actor is left alone: the view
 answers 401 and there is nothing to store. A key stuck ``in_progress`` (its worker died)
 is taken over after :data:`ABANDONED_AFTER`.
+
+Every POST route of the API says in :data:`REPLAYS` how its replay is answered; a POST
+route missing there ignores the header (a test checks that none is missing).
 """
 
 from __future__ import annotations
@@ -21,9 +28,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +39,8 @@ from ..access import current_actor
 from ..errors import Conflict, TPMError
 from ..models import IdempotencyRecord, utcnow
 from ..services._unit import session, unit_of_work
+from ..services.access import REPLAY_ENVIRON_KEY
+from ._routes import RouteTable
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -41,18 +51,82 @@ ABANDONED_AFTER = dt.timedelta(minutes=5)
 _REPLAYED_HEADERS = ("Location",)
 _IN_PROGRESS = "in_progress"
 _COMPLETED = "completed"
+_ROUTES_KEY = "tpm_plugin.idempotency_routes"
 
 
-def install_idempotency(bp: Blueprint) -> None:
-    """Make every POST of ``bp`` honour an optional ``Idempotency-Key`` header."""
-    bp.before_request(_claim_key)
+@dataclass(frozen=True)
+class Replay:
+    """How a POST is answered when replayed: by calling the view ``endpoint`` (a GET of what
+    the POST made or changed) with ``argument`` taken from the first answer's body
+    (``body.<field>``) or the POST's own path (``path.<parameter>``).
+
+    With ``render`` the view's answer *is* the replay (status and headers of the first
+    answer); without, the view only authorizes the replay and audits it, and the first
+    answer's body (which then must hold no care data) is returned.
+    """
+
+    endpoint: str
+    argument: str
+    source: str
+    render: bool = True
+
+
+def _rendered(endpoint: str, argument: str, field: str = "body.id") -> Replay:
+    return Replay(endpoint, argument, field)
+
+
+#: Every POST route of the API, by endpoint: how its replay is answered.
+REPLAYS: dict[str, Replay] = {
+    "create_program": _rendered("get_program", "program_id"),
+    "add_program_manager": Replay(
+        "list_program_managers", "program_id", "path.program_id", render=False
+    ),
+    "create_client": _rendered("get_client", "person_id"),
+    "create_partner": _rendered("get_partner", "person_id"),
+    "create_supervisor": _rendered("get_supervisor", "person_id"),
+    "create_partnership": _rendered("get_partnership", "partnership_id"),
+    "add_identification_entry": _rendered("get_identification_entry", "entry_id"),
+    "add_plan": _rendered("get_plan", "plan_id"),
+    "add_meeting": _rendered("get_meeting", "meeting_id"),
+    "log_meeting_outcome": _rendered("get_meeting", "meeting_id", "path.meeting_id"),
+    "add_supervision_session": _rendered("get_supervision_session", "session_id"),
+    "log_supervision_outcome": _rendered(
+        "get_supervision_session", "session_id", "path.session_id"
+    ),
+    "add_review": _rendered("get_review", "review_id"),
+    # Erasing is idempotent itself: a replay erases again, which changes nothing.
+    "erase_client": _rendered("erase_client", "client_id", "path.client_id"),
+    "fire_transition": Replay(
+        "get_partnership", "partnership_id", "path.partnership_id", render=False
+    ),
+    "create_workflow": Replay("get_workflow", "key", "body.key", render=False),
+    "create_draft": Replay("get_workflow", "key", "path.key", render=False),
+    "validate_draft": Replay("get_workflow", "key", "path.key", render=False),
+    "publish_draft": Replay("get_workflow", "key", "path.key", render=False),
+    "migrate_partnerships": Replay("get_workflow", "key", "path.key", render=False),
+}
+
+
+def install_idempotency(bp: Blueprint, routes: RouteTable) -> None:
+    """Make every POST of ``bp`` (whose routes are ``routes``) honour an optional
+    ``Idempotency-Key`` header."""
+
+    def claim_key() -> Response | None:
+        request.environ[_ROUTES_KEY] = routes
+        return _claim_key(routes)
+
+    bp.before_request(claim_key)
     bp.after_request(_settle_key)
     bp.teardown_request(_release_unsettled_key)
 
 
-def _claim_key() -> Response | None:
+def _claim_key(routes: RouteTable) -> Response | None:
     if request.method != "POST" or HEADER not in request.headers:
         return None
+    matched = routes.match((request.view_args or {}).get("path", ""), "POST")
+    if matched is None or matched[0] not in REPLAYS:
+        return None
+    g.tpm_idempotency_route = matched
     key = _parse_key(request.headers[HEADER])
     actor = current_actor()
     if actor is None:
@@ -179,17 +253,49 @@ def _take_over(record_id: int) -> bool:
 
 
 def _replay(record: IdempotencyRecord) -> Response:
+    """Answer the stored request again through the view that authorizes and audits it."""
     stored: dict[str, Any] = record.response_body or {}
-    body = stored.get("body")
-    response = Response(
-        "" if body is None else json.dumps(body),
-        status=record.response_status,
-        mimetype="application/json",
+    replay = stored.get("replay") or {}
+    routes: RouteTable = request.environ[_ROUTES_KEY]
+    request.environ[REPLAY_ENVIRON_KEY] = True
+    answered = current_app.make_response(
+        routes.view(replay["endpoint"])(**replay.get("arguments", {}))
     )
+    if not 200 <= answered.status_code < 300:
+        return answered
+    if replay.get("render"):
+        response = answered
+        response.status_code = record.response_status or answered.status_code
+    else:
+        response = Response(
+            json.dumps(stored.get("body")),
+            status=record.response_status,
+            mimetype="application/json",
+        )
     for name, value in (stored.get("headers") or {}).items():
         response.headers[name] = value
     response.headers[REPLAYED_HEADER] = "true"
     return response
+
+
+def _replay_of(response: Response) -> dict[str, Any]:
+    """What to store so that the request can be replayed: ids, never care data."""
+    endpoint, path_arguments = g.pop("tpm_idempotency_route")
+    replay = REPLAYS[endpoint]
+    where, _, name = replay.source.partition(".")
+    body = response.get_json(silent=True) or {}
+    value = body.get(name) if where == "body" else path_arguments[name]
+    stored: dict[str, Any] = {
+        "replay": {
+            "endpoint": replay.endpoint,
+            "arguments": {replay.argument: value},
+            "render": replay.render,
+        },
+        "headers": {h: response.headers[h] for h in _REPLAYED_HEADERS if h in response.headers},
+    }
+    if not replay.render:
+        stored["body"] = body
+    return stored
 
 
 def _settle_key(response: Response) -> Response:
@@ -197,10 +303,7 @@ def _settle_key(response: Response) -> Response:
     if record_id is None:
         return response
     if 200 <= response.status_code < 300:
-        stored = {
-            "body": response.get_json(silent=True),
-            "headers": {h: response.headers[h] for h in _REPLAYED_HEADERS if h in response.headers},
-        }
+        stored = _replay_of(response)
         with unit_of_work() as unit:
             unit.session.execute(
                 update(IdempotencyRecord)

@@ -180,6 +180,18 @@ class RouteTable:
             return None
         return self._views[endpoint]
 
+    def match(self, path: str, method: str) -> tuple[str, dict[str, Any]] | None:
+        """The endpoint and arguments ``path`` (below the API prefix) answers for ``method``,
+        or ``None`` when no route does."""
+        try:
+            return self._compiled().match("/" + path.lstrip("/"), method=method)
+        except HTTPException:
+            return None
+
+    def view(self, endpoint: str) -> Callable[..., Any]:
+        """The view function of ``endpoint``."""
+        return self._views[endpoint]
+
     def path_for(self, endpoint: str, **values: Any) -> str:
         """The path of an API endpoint below the API prefix, without the leading slash."""
         return self._compiled().build(endpoint, values).lstrip("/")

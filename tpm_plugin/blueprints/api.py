@@ -14,6 +14,7 @@ from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
 from ..services import workflow_versions
 from . import (
+    api_audit,
     api_cadence,
     api_change,
     api_client_rights,
@@ -27,6 +28,7 @@ from . import (
     api_workflows,
     openapi,
 )
+from ._audit import install_audit_guard
 from ._hostile import install_input_guard
 from ._idempotency import install_idempotency
 from ._openapi import operation
@@ -45,6 +47,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_fidelity.register,
     api_cadence.register,
     api_client_rights.register,
+    api_audit.register,
     api_workflows.register,
     api_diagrams.register,
     openapi.register,
@@ -69,7 +72,8 @@ def create_api_blueprint(name: str) -> Blueprint:
     bp.register_error_handler(TPMError, error_response)
     bp.register_error_handler(HTTPException, http_error_response)
     install_input_guard(bp, api_routes())
-    install_idempotency(bp)
+    install_idempotency(bp, api_routes())
+    install_audit_guard(bp, api_routes())
     return bp
 
 

@@ -6,6 +6,7 @@ of the small helpers the other record route modules use to do the same.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -31,6 +32,8 @@ from ..schemas.people import (
     SupervisorSchema,
 )
 from ..services import membership, people
+from ..services._reading import Page
+from ._dump import item_dumper
 from ._openapi import operation
 from ._request import load
 from ._routes import RouteTable
@@ -62,7 +65,12 @@ def answer(schema: type[Schema], result: Any, status: int = 200) -> Response:
 
 def answer_page(item_schema: type[Schema], page: Any) -> Response:
     """A :class:`~tpm_plugin.services._reading.Page` in the list envelope."""
-    return answer(page_of(item_schema), page)
+    dump_item = item_dumper(item_schema)
+    if dump_item is None or not isinstance(page, Page):
+        return answer(page_of(item_schema), page)
+    envelope = _instance(page_of(item_schema)).dump(replace(page, items=[]))
+    envelope["items"] = [dump_item(item) for item in page.items]
+    return jsonify(envelope)
 
 
 # --- programs -------------------------------------------------------------------------

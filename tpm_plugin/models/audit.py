@@ -6,6 +6,7 @@ The service layer only ever inserts into these tables.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,7 +57,16 @@ class PartnershipMigration(Base):
 
 
 class AccessAudit(Base):
-    """Every read and change of a care record, allowed or denied."""
+    """One request that read or changed care data, allowed or refused: exactly one row each.
+
+    ``actor_role`` is the role the actor holds *on the object touched* (``None`` when they
+    hold none there, as for a refused attempt outside their scope). ``program_id`` and
+    ``partnership_id`` say whose care data it was, so a program's managers can read their
+    program's trail. A list is one row: ``object_type`` is the kind of item listed and
+    ``object_ids`` the ids it answered (an empty list too). ``outcome`` is ``allowed``,
+    ``denied`` (401/403/404) or ``refused`` (the object was reached, the change was not
+    made: 409 or 422). Ids only, never names or notes.
+    """
 
     __tablename__ = "tpm_access_audit"
 
@@ -68,7 +78,11 @@ class AccessAudit(Base):
     action: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    program_id: Mapped[int | None]
+    partnership_id: Mapped[int | None]
+    object_ids: Mapped[list[Any] | None]
 
 
 Index("ix_tpm_access_audit_object", AccessAudit.object_type, AccessAudit.object_id)
 Index("ix_tpm_access_audit_actor_occurred", AccessAudit.actor_id, AccessAudit.occurred_at)
+Index("ix_tpm_access_audit_program_occurred", AccessAudit.program_id, AccessAudit.occurred_at)

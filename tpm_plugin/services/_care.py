@@ -16,9 +16,16 @@ from sqlalchemy.orm import Session, aliased
 
 from ..access import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import Base, Partnership
+from ..models import Base, Client, Partnership
 from ._reading import Page, count_rows, detach, paginate
-from .access import partnership_scope, record_denied, record_reads
+from ._unit import session
+from .access import (
+    partnership_for,
+    partnership_scope,
+    record_denied,
+    record_reads,
+    touch_partnership,
+)
 
 
 def in_reach(
@@ -30,15 +37,61 @@ def in_reach(
         NotFound: no such record, or its partnership is outside the actor's scope (the
             attempt is audited as denied).
     """
-    row = session.scalars(
-        select(model)
+    found = session.execute(
+        select(model, Partnership)
         .join(Partnership, Partnership.id == model.partnership_id)
         .where(model.id == record_id, partnership_scope(actor))
     ).first()
-    if row is None:
+    if found is None:
         record_denied(actor, object_type, record_id, action)
         raise NotFound(f"No {object_type.replace('_', ' ')} {record_id} that you can reach.")
+    row, partnership = found
+    touch_partnership(actor, partnership, object_type, record_id, action)
     return row
+
+
+def partnership_taking_records(
+    actor: Actor,
+    partnership_id: int,
+    action: str,
+    *,
+    correcting: bool = False,
+    lock: bool = False,
+) -> Partnership:
+    """The partnership a new care record is added to, within the actor's reach and open.
+
+    Every service that adds a care record to a partnership goes through here. A closed
+    partnership (ended, at a terminal stage, or of an erased client) takes no new records;
+    a correction of an earlier record (``correcting``) is still accepted.
+
+    Raises:
+        NotFound: the partnership is outside the actor's scope (audited as denied).
+        ValidationFailed: the partnership is closed and this is not a correction
+            (``code="partnership_closed"``, naming ``partnership_id``; audited as refused).
+    """
+    from .partnerships import is_closed
+
+    partnership = partnership_for(actor, partnership_id, action, lock=lock)
+    if not correcting and is_closed(partnership):
+        raise ValidationFailed(
+            f"Partnership {partnership.id} is closed; it takes no new records. Corrections "
+            "of its earlier records (with supersedes_id) are still accepted.",
+            code="partnership_closed",
+            fields={"partnership_id": [f"Partnership {partnership.id} is closed."]},
+        )
+    if correcting and partnership.ended_at is not None and _client_erased(partnership):
+        raise ValidationFailed(
+            f"Partnership {partnership.id} is of an erased client; it takes no care data, "
+            "corrections included.",
+            code="partnership_closed",
+            fields={"partnership_id": [f"Partnership {partnership.id} is closed."]},
+        )
+    return partnership
+
+
+def _client_erased(partnership: Partnership) -> bool:
+    erased_at = session().scalar(select(Client.erased_at).where(Client.id == partnership.client_id))
+    return erased_at is not None
 
 
 def with_successor(model: Any) -> tuple[Select, Any]:

@@ -8,32 +8,33 @@ allowed or denied, leaves a row in ``tpm_access_audit`` (ids only, never names o
 
 from __future__ import annotations
 
-import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    Insert,
-    Integer,
-    String,
-    bindparam,
-    cast,
-    false,
-    func,
-    insert,
-    or_,
-    select,
-)
+from flask import current_app, has_request_context, request
+from sqlalchemy import ColumnElement, Insert, bindparam, cast, false, func, insert, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import Actor
-from ..errors import Forbidden, NotFound, Unauthenticated
+from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
+from ..errors import Forbidden, NotFound, TPMError, Unauthenticated
 from ..models import AccessAudit, Partnership, utcnow
-from ._unit import session
+from ._unit import current_unit, session
 
 ALLOWED = "allowed"
 DENIED = "denied"
+#: The object was reached but the change refused (409, 422).
+REFUSED = "refused"
+#: The action recorded for an idempotent replay, whatever the request replayed did.
+REPLAY = "replay"
+#: Set in a request's WSGI environ while it replays a stored idempotent response.
+REPLAY_ENVIRON_KEY = "tpm_plugin.replay"
+_ROWS_KEY = "tpm_plugin.audit_rows"
+
+logger = logging.getLogger(__name__)
 
 
 def require_actor(actor: Actor | None) -> Actor:
@@ -59,35 +60,209 @@ def partnership_scope(actor: Actor) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def record_access(
-    actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
-) -> None:
-    """Add an access-audit row to the current transaction."""
-    session().add(
-        AccessAudit(
-            actor_id=actor.user_id if actor else None,
-            actor_role=actor.primary_role if actor else None,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            action=action,
-            outcome=outcome,
-        )
+def role_on(
+    actor: Actor,
+    program_id: int | None,
+    supervisor_id: int | None = None,
+    partner_id: int | None = None,
+) -> str | None:
+    """The most senior role ``actor`` holds on an object of ``program_id`` supervised by
+    ``supervisor_id`` and partnered by ``partner_id`` (``None``: no role there)."""
+    if program_id is not None and program_id in actor.managed_program_ids:
+        return PROGRAM_MANAGER
+    if supervisor_id is not None and supervisor_id in actor.supervisor_ids:
+        return SUPERVISOR
+    if partner_id is not None and partner_id in actor.partner_ids:
+        return PARTNER
+    return None
+
+
+def role_on_partnership(actor: Actor, partnership: Any) -> str | None:
+    """The most senior role ``actor`` holds on ``partnership`` (a row or a mapping)."""
+    get = partnership.get if isinstance(partnership, Mapping) else partnership.__getattribute__
+    return role_on(actor, get("program_id"), get("supervisor_id"), get("partner_id"))
+
+
+_UNSET: Any = object()
+
+
+@dataclass
+class AuditEntry:
+    """The one access-audit row a unit of work owes; see :func:`touch`."""
+
+    actor_id: str | None
+    actor_role: str | None
+    object_type: str
+    object_id: str | None
+    action: str
+    outcome: str
+    program_id: int | None = None
+    partnership_id: int | None = None
+    object_ids: list[int] | None = None
+
+    #: Already inserted by the unit's own statement (:func:`with_audit_row`).
+    written: bool = field(default=False, compare=False)
+
+    def values(self) -> dict[str, Any]:
+        """The row's column values, as of now."""
+        values = asdict(self)
+        del values["written"]
+        if has_request_context() and request.environ.get(REPLAY_ENVIRON_KEY):
+            values["action"] = REPLAY
+        values["occurred_at"] = utcnow()
+        return values
+
+    def write(self, session: Session) -> None:
+        """Insert the row in the unit's transaction (one statement, built once), unless the
+        unit's own statement already carried it."""
+        if self.written:
+            return
+        values = self.values()
+        session.connection().execute(_audit_statement(_write_behind(session)), values)
+        if has_request_context():
+            request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
+
+    def write_refusal(self, session: Session, error: BaseException) -> None:
+        """After the unit's rollback, write the row as denied (401/403/404) or refused
+        (any other failure once the object was reached) in a transaction of its own."""
+        self.written = False
+        if self.outcome == ALLOWED:
+            status = getattr(error, "status", 409 if isinstance(error, StaleDataError) else 500)
+            self.outcome = DENIED if status in (401, 403, 404) else REFUSED
+        try:
+            self.write(session)
+            session.commit()
+        except Exception:
+            session.rollback()
+            if isinstance(error, TPMError):
+                raise
+            # The original failure (often the database itself) is the one to report.
+            logger.exception("Could not write the access-audit row of a failed request.")
+
+
+def with_audit_row(statement: Insert) -> Insert:
+    """``statement`` carrying the current unit's access-audit row in a data-modifying CTE,
+    so a change and its audit row cost one round trip (PostgreSQL; elsewhere the row is
+    written with the commit as usual). Call it once the unit's audit row is final."""
+    unit = current_unit()
+    entry = unit.audit if unit is not None else None
+    if not isinstance(entry, AuditEntry) or session().get_bind().dialect.name != "postgresql":
+        return statement
+    entry.written = True
+    if has_request_context():
+        request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
+    row = insert(AccessAudit.__table__).values(entry.values()).cte("access_audit_row")
+    return statement.add_cte(row)
+
+
+def rows_written() -> int:
+    """How many access-audit rows the current request has written."""
+    return request.environ.get(_ROWS_KEY, 0) if has_request_context() else 0
+
+
+@cache
+def _audit_statement(write_behind: bool) -> Insert:
+    # Built once: every request runs it. ``write_behind`` folds PostgreSQL's
+    # ``SET LOCAL synchronous_commit = off`` into the INSERT (as ``set_config(…, true)``),
+    # so skipping the WAL flush costs no round trip of its own.
+    table = AccessAudit.__table__
+    if not write_behind:
+        return insert(table)
+    names = [column.name for column in table.columns if column.name != "id"]
+    behind = select(func.set_config("synchronous_commit", "off", True)).subquery("write_behind")
+    values = select(
+        *(cast(bindparam(name, type_=table.c[name].type), table.c[name].type) for name in names)
+    ).select_from(behind)
+    return insert(table).from_select(names, values)
+
+
+def _write_behind(session: Session) -> bool:
+    # A GET changes nothing: its transaction commits its audit row only, and on PostgreSQL
+    # that commit need not wait for the WAL flush (TPM_AUDIT_ASYNC_COMMIT, see the README).
+    return (
+        has_request_context()
+        and request.method in ("GET", "HEAD")
+        and current_app.config["TPM_AUDIT_ASYNC_COMMIT"]
+        and session.get_bind().dialect.name == "postgresql"
     )
 
 
-def record_denied(actor: Actor | None, object_type: str, object_id: object, action: str) -> None:
-    """Record a denied attempt in a transaction of its own, so it survives the rollback of
-    the request that was refused."""
+def touch(
+    actor: Actor | None,
+    object_type: str,
+    object_id: object,
+    action: str,
+    outcome: str = ALLOWED,
+    *,
+    role: str | None = _UNSET,
+    program_id: int | None = _UNSET,
+    partnership_id: int | None = _UNSET,
+    object_ids: list[int] | None = None,
+) -> None:
+    """Set the access-audit row of the current unit of work: the object touched, the action
+    and its outcome so far. Each call replaces the last, so a unit writes exactly one row,
+    about the last object it touched; ``role``, ``program_id`` and ``partnership_id`` not
+    given are kept from the object touched before (the partnership a record belongs to).
+
+    The row is written with the unit's commit; if the unit fails after this call, it is
+    written as denied or refused after the rollback. Outside a unit of work the row is
+    written at once, in a transaction of its own.
+    """
+    unit = current_unit()
+    previous = unit.audit if unit is not None and isinstance(unit.audit, AuditEntry) else None
+
+    def kept(value: Any, name: str, default: Any) -> Any:
+        if value is not _UNSET:
+            return value
+        return getattr(previous, name) if previous is not None else default
+
+    program = kept(program_id, "program_id", None)
+    entry = AuditEntry(
+        actor_id=actor.user_id if actor else None,
+        actor_role=kept(role, "actor_role", _default_role(actor, program)),
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        action=action,
+        outcome=outcome,
+        program_id=program,
+        partnership_id=kept(partnership_id, "partnership_id", None),
+        object_ids=object_ids,
+    )
+    if unit is not None:
+        unit.audit = entry
+        return
     current = session()
     current.rollback()
-    record_access(actor, object_type, object_id, action, DENIED)
+    entry.write(current)
     current.commit()
+
+
+def _default_role(actor: Actor | None, program_id: int | None) -> str | None:
+    if actor is None:
+        return None
+    if program_id is not None:
+        return role_on(actor, program_id) or actor.primary_role
+    return actor.primary_role
+
+
+def record_access(
+    actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
+) -> None:
+    """The unit's access-audit row is about ``object_type`` ``object_id``; see :func:`touch`."""
+    touch(actor, object_type, object_id, action, outcome)
+
+
+def record_denied(actor: Actor | None, object_type: str, object_id: object, action: str) -> None:
+    """Audit a denied attempt on an object the actor cannot reach (no role held on it). The
+    row survives the rollback of the request that is refused."""
+    touch(actor, object_type, object_id, action, DENIED, role=None, program_id=None)
 
 
 def partnership_for(
     actor: Actor, partnership_id: int, action: str, *, lock: bool = False
 ) -> Partnership:
-    """Load a partnership the actor may reach, optionally locking its row.
+    """Load a partnership the actor may reach, optionally locking its row; the unit's audit
+    row is then about it, with the role the actor holds on it.
 
     Raises:
         NotFound: no such partnership, or it is outside the actor's scope (the attempt is
@@ -100,58 +275,59 @@ def partnership_for(
     if partnership is None:
         record_denied(actor, "partnership", partnership_id, action)
         raise NotFound(f"No partnership {partnership_id} that you can reach.")
+    touch_partnership(actor, partnership, "partnership", partnership.id, action)
     return partnership
 
 
-def record_reads(actor: Actor, object_type: str, object_ids: list[int], action: str) -> None:
-    """Audit that ``actor`` read each of ``object_ids``: one row per object, written by a
-    single ``INSERT … SELECT`` over the id list, so a list costs one statement whatever its
-    length (an executemany of one row per object costs ~4x as much on PostgreSQL)."""
-    if not object_ids:
-        return
-    current = session()
-    dialect = current.get_bind().dialect.name
-    current.connection().execute(
-        _audit_reads_statement(dialect),
-        {
-            "actor_id": actor.user_id,
-            "actor_role": actor.primary_role,
-            "object_type": object_type,
-            "action": action,
-            "outcome": ALLOWED,
-            "occurred_at": utcnow(),
-            "object_ids": object_ids if dialect == "postgresql" else json.dumps(object_ids),
-        },
+def touch_partnership(
+    actor: Actor, partnership: Any, object_type: str, object_id: object, action: str
+) -> None:
+    """The unit's audit row is about an object of ``partnership`` (``object_type``
+    ``object_id``), touched with the role the actor holds on that partnership."""
+    get = partnership.get if isinstance(partnership, Mapping) else partnership.__getattribute__
+    touch(
+        actor,
+        object_type,
+        object_id,
+        action,
+        role=role_on_partnership(actor, partnership),
+        program_id=get("program_id"),
+        partnership_id=get("id"),
     )
 
 
-@cache
-def _audit_reads_statement(dialect: str) -> Insert:
-    # Built once per dialect: lists run it on every request, and building costs more than
-    # running it. The ids arrive as one parameter: an array on PostgreSQL, JSON elsewhere.
-    if dialect == "postgresql":
-        ids = func.unnest(bindparam("object_ids", type_=ARRAY(Integer))).table_valued("value")
-        ids = ids.render_derived(name="ids")
-    else:
-        ids = func.json_each(bindparam("object_ids", type_=String)).table_valued("value")
-    names = ["actor_id", "actor_role", "object_type", "action", "outcome", "occurred_at"]
-    columns = AccessAudit.__table__.c
-    rows = select(
-        *(bindparam(name, type_=columns[name].type) for name in names),
-        cast(ids.c.value, String),
+def record_reads(
+    actor: Actor,
+    object_type: str,
+    object_ids: list[int],
+    action: str,
+    *,
+    program_id: int | None = _UNSET,
+    role: str | None = _UNSET,
+) -> None:
+    """Audit that ``actor`` listed ``object_ids`` (possibly none): one row for the list,
+    naming every id it answered, in one statement whatever the page size."""
+    touch(
+        actor,
+        object_type,
+        None,
+        action,
+        role=role,
+        program_id=program_id,
+        object_ids=[int(object_id) for object_id in object_ids],
     )
-    return insert(AccessAudit.__table__).from_select([*names, "object_id"], rows)
 
 
 def forbid(
     actor: Actor | None, object_type: str, object_id: object, action: str, message: str
 ) -> NoReturn:
-    """Audit a refused attempt, then refuse it with 403.
+    """Audit a refused attempt (with the role held on the object, if any), then refuse it
+    with 403.
 
     Raises:
         Forbidden: always, with ``message``.
     """
-    record_denied(actor, object_type, object_id, action)
+    touch(actor, object_type, object_id, action, DENIED)
     raise Forbidden(message)
 
 

@@ -11,21 +11,24 @@ the transition and version-migration history. A fixed number of statements, what
 number of partnerships.
 
 **Erase** clears the identifying fields of the client row (name, date of birth, guardian,
-contact, host user link, preferred language) and replaces every free-text care note that
-could identify them with :data:`ERASED`. Rows stay, so counts, fidelity figures and the
-audit trails keep their meaning. Erasing an erased client again changes nothing and answers
+contact, host user link, preferred language), replaces every free-text care note that
+could identify them with :data:`ERASED` (transition reasons too), and ends their open
+partnerships, which then take no new care records. Rows stay, so counts, fidelity figures
+and the audit trails keep their meaning. What an erasure does is the list
+:data:`ERASURE_STEPS`: a feature that stores strings about clients appends its step there. Erasing an erased client again changes nothing and answers
 the same result with the first ``erased_at`` (it is idempotent, not an error).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import case, exists, select, update
+from sqlalchemy import Select, case, exists, select, update
+from sqlalchemy.orm import Session
 
-from ..access import Actor
+from ..access import PROGRAM_MANAGER, Actor
 from ..errors import Forbidden, NotFound
 from ..models import (
     CadenceOverride,
@@ -45,7 +48,14 @@ from ..models import (
     utcnow,
 )
 from ._unit import session, unit_of_work
-from .access import ALLOWED, partnership_scope, record_access, record_denied, require_actor
+from .access import (
+    ALLOWED,
+    partnership_scope,
+    record_access,
+    record_denied,
+    require_actor,
+    touch,
+)
 
 #: What an erased note reads.
 ERASED = "[erased]"
@@ -204,45 +214,123 @@ def erase_client(actor: Actor | None, client_id: int) -> Erasure:
     return Erasure(client=client, rows_scrubbed=scrubbed, already_erased=already)
 
 
-def _scrub(current, client: Client) -> dict[str, int]:
+ErasureStep = Callable[[Session, Client], dict[str, int]]
+
+
+def _clear_client_fields(current: Session, client: Client) -> dict[str, int]:
     for name in IDENTIFYING_CLIENT_FIELDS:
         setattr(client, name, None)
     client.erased_at = utcnow()
-    theirs = select(Partnership.id).where(Partnership.client_id == client.id)
-    counts: dict[str, int] = {}
+    return {"clients": 1}
+
+
+def _theirs(client: Client) -> Select:
+    return select(Partnership.id).where(Partnership.client_id == client.id)
+
+
+def _update(current: Session, statement: Any) -> int:
+    return current.execute(statement, execution_options={"synchronize_session": False}).rowcount
+
+
+def _erase_care_notes(current: Session, client: Client) -> dict[str, int]:
+    counts = {}
     for label, model, columns in _NOTE_COLUMNS:
         values = {column: _erased_if_set(getattr(model, column)) for column in columns}
-        result = current.execute(
-            update(model).where(model.partnership_id.in_(theirs)).values(values),
-            execution_options={"synchronize_session": False},
+        counts[label] = _update(
+            current, update(model).where(model.partnership_id.in_(_theirs(client))).values(values)
         )
-        counts[label] = result.rowcount
-    counts["planned_activities"] = current.execute(
+    return counts
+
+
+def _erase_planned_activities(current: Session, client: Client) -> dict[str, int]:
+    plans = select(Plan.id).where(Plan.partnership_id.in_(_theirs(client)))
+    statement = (
         update(PlannedActivity)
-        .where(PlannedActivity.plan_id.in_(select(Plan.id).where(Plan.partnership_id.in_(theirs))))
-        .values(aim=ERASED, description=_erased_if_set(PlannedActivity.description)),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+        .where(PlannedActivity.plan_id.in_(plans))
+        .values(aim=ERASED, description=_erased_if_set(PlannedActivity.description))
+    )
+    return {"planned_activities": _update(current, statement)}
+
+
+def _erase_review_participants(current: Session, client: Client) -> dict[str, int]:
     # Participants are people around the client (family, teachers): keep how many, not who.
     reviews = current.execute(
-        select(Review.id, Review.participants).where(Review.partnership_id.in_(theirs))
+        select(Review.id, Review.participants).where(Review.partnership_id.in_(_theirs(client)))
     ).all()
     if reviews:
         current.execute(
             update(Review),
             [{"id": rid, "participants": [ERASED] * len(people or [])} for rid, people in reviews],
         )
-    counts["supervision_sessions"] = current.execute(
+    return {}
+
+
+def _erase_supervision_notes(current: Session, client: Client) -> dict[str, int]:
+    statement = (
         update(SupervisionSession)
         .where(
             exists().where(
                 supervision_discussed.c.session_id == SupervisionSession.id,
-                supervision_discussed.c.partnership_id.in_(theirs),
+                supervision_discussed.c.partnership_id.in_(_theirs(client)),
             )
         )
-        .values(notes=_erased_if_set(SupervisionSession.notes)),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+        .values(notes=_erased_if_set(SupervisionSession.notes))
+    )
+    return {"supervision_sessions": _update(current, statement)}
+
+
+def _erase_transition_reasons(current: Session, client: Client) -> dict[str, int]:
+    # The row stays (who moved the partnership where, and when); its free-text why goes.
+    statement = (
+        update(TransitionAudit)
+        .where(TransitionAudit.partnership_id.in_(_theirs(client)))
+        .values(reason=_erased_if_set(TransitionAudit.reason))
+    )
+    return {"transition_reasons": _update(current, statement)}
+
+
+def _end_partnerships(current: Session, client: Client) -> dict[str, int]:
+    # With nothing left to identify the client, nobody can work with them any more: their
+    # open partnerships end, and so take no new care records.
+    statement = (
+        update(Partnership)
+        .where(Partnership.client_id == client.id, Partnership.ended_at.is_(None))
+        .values(ended_at=utcnow(), version_id=Partnership.version_id + 1)
+    )
+    return {"partnerships_ended": _update(current, statement)}
+
+
+#: The steps of an erasure, run in order in the erasing transaction. Each takes the session
+#: and the locked client row, and answers how many rows it scrubbed by label (the labels
+#: show in the erasure's ``rows_scrubbed``). **Anything that stores strings about a client
+#: adds its step here** (intake records, dead letters, notification and job data), so
+#: erasure keeps erasing everything::
+#:
+#:     from tpm_plugin.services import client_rights
+#:
+#:     def _erase_intake_records(session, client):
+#:         ...
+#:         return {"intake_records": count}
+#:
+#:     client_rights.ERASURE_STEPS.append(_erase_intake_records)
+#:
+#: Stored idempotent responses need no step: they hold ids only, and a replay is
+#: re-rendered from the current (erased) rows. The access audit holds ids only too.
+ERASURE_STEPS: list[ErasureStep] = [
+    _clear_client_fields,
+    _erase_care_notes,
+    _erase_planned_activities,
+    _erase_review_participants,
+    _erase_supervision_notes,
+    _erase_transition_reasons,
+    _end_partnerships,
+]
+
+
+def _scrub(current: Session, client: Client) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for step in ERASURE_STEPS:
+        counts.update(step(current, client))
     return counts
 
 
@@ -270,6 +358,7 @@ def _client_for(actor: Actor, client_id: int, action: str, *, lock: bool = False
                 Forbidden(f"Only the program's managers may {action} a client's data."),
             )
         _refuse(actor, client_id, action, NotFound(f"No client {client_id} that you can reach."))
+    touch(actor, "client", client_id, action, role=PROGRAM_MANAGER, program_id=client.program_id)
     return client
 
 

@@ -11,7 +11,15 @@ from typing import Any
 
 from ..access import Actor
 from ..models import IdentificationEntry
-from ._care import add_record, annotate, audited_page, check_supersedes, in_reach, with_successor
+from ._care import (
+    add_record,
+    annotate,
+    audited_page,
+    check_supersedes,
+    in_reach,
+    partnership_taking_records,
+    with_successor,
+)
 from ._reading import Page, detach, order_by
 from ._unit import unit_of_work
 from .access import ALLOWED, partnership_for, record_access, require_actor
@@ -27,12 +35,15 @@ def add_entry(
 
     Raises:
         NotFound: the partnership is outside the actor's scope (audited).
-        ValidationFailed: ``supersedes_id`` is not a current entry of this partnership.
+        ValidationFailed: the partnership is closed and this is no correction, or
+            ``supersedes_id`` is not a current entry of this partnership.
         Conflict: a concurrent correction of the same entry won.
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership = partnership_for(actor, partnership_id, "create_entry")
+        partnership = partnership_taking_records(
+            actor, partnership_id, "create_entry", correcting=bool(data.get("supersedes_id"))
+        )
         check_supersedes(
             unit.session, IdentificationEntry, partnership.id, data.get("supersedes_id")
         )

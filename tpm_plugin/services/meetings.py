@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from ..access import Actor
 from ..errors import Conflict, ValidationFailed
 from ..models import Meeting, Partnership, Plan, PlannedActivity, utcnow
-from ._care import add_record, annotate, audited_page, check_supersedes, in_reach, with_successor
+from ._care import (
+    add_record,
+    annotate,
+    audited_page,
+    check_supersedes,
+    in_reach,
+    partnership_taking_records,
+    with_successor,
+)
 from ._reading import Page, detach, order_by
 from ._unit import unit_of_work
 from .access import ALLOWED, partnership_for, record_access, require_actor
@@ -37,16 +45,18 @@ def add_meeting(actor: Actor | None, partnership_id: int, data: dict[str, Any]) 
 
     Raises:
         NotFound: the partnership is outside the actor's scope (audited).
-        ValidationFailed: the partnership is closed (``partnership_id``), an activity done is
-            not one of its planned activities (``activities_done``), ``supersedes_id`` is
-            not a current meeting of this partnership, or the meeting cannot have happened
-            as logged (see :mod:`.meeting_rules`).
+        ValidationFailed: the partnership is closed and this is no correction
+            (``partnership_id``), an activity done is not one of its planned activities
+            (``activities_done``), ``supersedes_id`` is not a current meeting of this
+            partnership, or the meeting cannot have happened as logged (see
+            :mod:`.meeting_rules`).
         Conflict: a concurrent correction of the same meeting won.
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership = partnership_for(actor, partnership_id, "create_meeting")
-        ensure_open(partnership, "partnership_id")
+        partnership = partnership_taking_records(
+            actor, partnership_id, "create_meeting", correcting=bool(data.get("supersedes_id"))
+        )
         check_supersedes(unit.session, Meeting, partnership.id, data.get("supersedes_id"))
         check_meeting(unit.session, partnership, data, replacing=data.get("supersedes_id"))
         _check_activities(unit.session, partnership, data.get("activities_done") or [])

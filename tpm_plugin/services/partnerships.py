@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import RowMapping, select
 from sqlalchemy.orm import Session
 
-from ..access import Actor
+from ..access import PROGRAM_MANAGER, ROLES, Actor
 from ..errors import ValidationFailed
 from ..models import (
     Client,
@@ -36,6 +36,8 @@ from .access import (
     record_reads,
     require_actor,
     require_some_role,
+    role_on_partnership,
+    touch,
 )
 from .history import record_assignment
 from .meeting_rules import clock_skew
@@ -90,7 +92,15 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
         unit.session.add(partnership)
         unit.session.flush()
         record_assignment(partnership, now, actor.user_id)
-        record_access(actor, "partnership", partnership.id, "create", ALLOWED)
+        touch(
+            actor,
+            "partnership",
+            partnership.id,
+            "create",
+            role=PROGRAM_MANAGER,
+            program_id=program.id,
+            partnership_id=partnership.id,
+        )
         payload = {"partnership_id": partnership.id, "program_id": program.id, "stage": stage}
         app = current_app._get_current_object()
         unit.after_commit(lambda: partnership_created.send(app, **payload))
@@ -183,7 +193,16 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
         rows, total = paginate(
             unit.session, statement, query["page"], query["page_size"], plain_rows=True
         )
-        record_reads(actor, "partnership", [row["id"] for row in rows], "list")
+        programs = {row["program_id"] for row in rows} or {query.get("program_id")}
+        roles = {role_on_partnership(actor, row) for row in rows}
+        record_reads(
+            actor,
+            "partnership",
+            [row["id"] for row in rows],
+            "list",
+            program_id=next(iter(programs)) if len(programs) == 1 else None,
+            role=next((role for role in ROLES if role in roles), actor.primary_role),
+        )
     return Page(rows, query["page"], query["page_size"], total)
 
 

@@ -15,20 +15,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ..access import Actor
-from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import IdentificationEntry, Partnership, Plan, PlannedActivity, activity_answers
+from ..errors import Conflict, ValidationFailed
+from ..models import IdentificationEntry, Plan, PlannedActivity, activity_answers
+from ._care import in_reach, partnership_taking_records
 from ._reading import Page, count_rows, detach, order_by
 from ._unit import unit_of_work
 from .access import (
     ALLOWED,
     partnership_for,
-    partnership_scope,
     record_access,
-    record_denied,
     record_reads,
     require_actor,
 )
-from .partnerships import ensure_open
 
 OBJECT_TYPE = "plan"
 
@@ -49,8 +47,7 @@ def add_plan(actor: Actor | None, partnership_id: int, data: dict[str, Any]) -> 
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership = partnership_for(actor, partnership_id, "create_plan", lock=True)
-        ensure_open(partnership, "partnership_id")
+        partnership = partnership_taking_records(actor, partnership_id, "create_plan", lock=True)
         _check_answers(unit.session, partnership.id, data["activities"])
         newest = unit.session.scalar(
             select(func.max(Plan.version)).where(Plan.partnership_id == partnership.id)
@@ -99,14 +96,7 @@ def get_plan(actor: Actor | None, plan_id: int) -> Plan:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        plan = unit.session.scalars(
-            select(Plan)
-            .join(Partnership, Partnership.id == Plan.partnership_id)
-            .where(Plan.id == plan_id, partnership_scope(actor))
-        ).first()
-        if plan is None:
-            record_denied(actor, OBJECT_TYPE, plan_id, "read")
-            raise NotFound(f"No plan {plan_id} that you can reach.")
+        plan = in_reach(unit.session, actor, Plan, OBJECT_TYPE, plan_id, "read")
         _load_activities(unit.session, [plan])
         record_access(actor, OBJECT_TYPE, plan.id, "read", ALLOWED)
         detach(unit.session, [plan])

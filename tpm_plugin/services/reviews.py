@@ -23,6 +23,7 @@ from ._care import (
     audited_page,
     check_supersedes,
     in_reach,
+    partnership_taking_records,
     with_successor,
 )
 from ._reading import Page, detach, order_by
@@ -49,12 +50,15 @@ def add_review(actor: Actor | None, partnership_id: int, data: dict[str, Any]) -
         NotFound: the partnership is outside the actor's scope (audited).
         Forbidden: the actor reaches the partnership but may not write reviews, such as its
             partner (audited).
-        ValidationFailed: ``supersedes_id`` is not a current review of this partnership.
+        ValidationFailed: the partnership is closed and this is no correction, or
+            ``supersedes_id`` is not a current review of this partnership.
         Conflict: a concurrent correction of the same review won.
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership = partnership_for(actor, partnership_id, "create_review")
+        partnership = partnership_taking_records(
+            actor, partnership_id, "create_review", correcting=bool(data.get("supersedes_id"))
+        )
         if not may_write_reviews(actor, partnership):
             forbid(
                 actor,

@@ -34,6 +34,8 @@ from .access import (
     record_reads,
     require_actor,
     require_some_role,
+    role_on,
+    touch,
 )
 
 OBJECT_TYPE = "supervision_session"
@@ -93,7 +95,7 @@ def add_session(actor: Actor | None, data: dict[str, Any]) -> SupervisionSession
         unit.session.add(row)
         unit.session.flush()
         _link_discussed(unit.session, row, discussed)
-        record_access(actor, OBJECT_TYPE, row.id, "create", ALLOWED)
+        _touch_session(unit.session, actor, row, "create")
         detach(unit.session, [row])
     return row
 
@@ -221,7 +223,18 @@ def _in_scope(
     if row is None:
         record_denied(actor, OBJECT_TYPE, session_id, action)
         raise NotFound(f"No supervision session {session_id} that you can reach.")
+    _touch_session(session, actor, row, action)
     return row
+
+
+def _touch_session(session: Session, actor: Actor, row: SupervisionSession, action: str) -> None:
+    """The unit's audit row is about this session, with the role held on it: its
+    supervisor, or a manager of the supervisor's program."""
+    program_id = session.scalar(
+        select(Supervisor.program_id).where(Supervisor.id == row.supervisor_id)
+    )
+    role = role_on(actor, program_id, supervisor_id=row.supervisor_id)
+    touch(actor, OBJECT_TYPE, row.id, action, role=role, program_id=program_id)
 
 
 def _supervisor_for(session: Session, actor: Actor, supervisor_id: int | None) -> Supervisor:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, String, Text, cast, literal, null, select, union_all
+from sqlalchemy import Integer, String, Text, cast, insert, literal, null, select, union_all
 
 from .. import signals
 from ..access import PARTNER, PROGRAM_MANAGER, ROLES, SUPERVISOR, Actor
@@ -25,7 +25,15 @@ from ..workflows import engine
 from ..workflows.guards import GuardContext
 from ._reading import paginate
 from ._unit import ConcurrentChange, UnitOfWork, session, unit_of_work
-from .access import ALLOWED, forbid, partnership_for, record_access, require_actor
+from .access import (
+    ALLOWED,
+    forbid,
+    partnership_for,
+    record_access,
+    require_actor,
+    touch,
+    with_audit_row,
+)
 from .workflow_versions import add_stage_work, compiled_workflow
 
 REASON_MAX = 2000
@@ -234,7 +242,7 @@ def _transition_locked(
     source = partnership.stage
     if expected_stage is not None and expected_stage != source:
         raise _stage_changed(partnership_id, source)
-    if workflow.is_terminal(source):
+    if workflow.is_terminal(source) or partnership.ended_at is not None:
         raise Conflict(
             f"Partnership {partnership_id} has ended ('{source}'); it takes no transitions.",
             code="partnership_closed",
@@ -251,6 +259,8 @@ def _transition_locked(
     role = _allowing_role(spec.roles, roles_on(actor, partnership))
     if role is None:
         forbid(actor, "partnership", partnership_id, "transition", _role_reason(spec)["message"])
+    # The audit names the role that allows this transition, not the most senior one held.
+    touch(actor, "partnership", partnership_id, "transition", role=role)
     if spec.reason_required and not reason:
         raise ValidationFailed(
             f"'{trigger}' needs a reason.",
@@ -279,21 +289,27 @@ def _transition_locked(
     partnership.stage_entered_at = now
     if workflow.is_terminal(dest):
         partnership.ended_at = now
-    audit = TransitionAudit(
-        partnership_id=partnership_id,
-        from_stage=source,
-        to_stage=dest,
-        trigger=trigger,
-        actor_id=actor.user_id,
-        actor_role=role,
-        reason=reason,
-        workflow_key=workflow.key,
-        workflow_version=workflow.version,
-        occurred_at=now,
-    )
-    session().add(audit)
     if workflow.has_scheduled_work(dest):
         add_stage_work(partnership, dest, workflow, now, partnership.version_id + 1)
+    # The transition's audit row and the access-audit row go in one statement.
+    audit_id = session().scalar(
+        with_audit_row(
+            insert(TransitionAudit)
+            .values(
+                partnership_id=partnership_id,
+                from_stage=source,
+                to_stage=dest,
+                trigger=trigger,
+                actor_id=actor.user_id,
+                actor_role=role,
+                reason=reason,
+                workflow_key=workflow.key,
+                workflow_version=workflow.version,
+                occurred_at=now,
+            )
+            .returning(TransitionAudit.id)
+        )
+    )
     session().flush()
     outcome = TransitionOutcome(
         partnership=partnership,
@@ -303,7 +319,7 @@ def _transition_locked(
         trigger=trigger,
         workflow_key=workflow.key,
         workflow_version=workflow.version,
-        audit_id=audit.id,
+        audit_id=audit_id,
         occurred_at=now,
     )
     app = current_app._get_current_object()

@@ -19,6 +19,7 @@ from . import (
     api_partnerships,
     api_people,
     api_records,
+    api_rhythm,
     api_workflows,
     openapi,
 )
@@ -37,6 +38,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_client_rights.register,
     api_workflows.register,
     api_diagrams.register,
+    api_rhythm.register,
     openapi.register,
 ]
 

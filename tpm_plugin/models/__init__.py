@@ -21,6 +21,7 @@ from .care import (
 from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, WebhookDelivery
 from .partnerships import Partnership
 from .people import Client, Partner, Program, ProgramManager, Supervisor
+from .rhythm import CheckedWeek, MissedWeek, PreferredMeetingTime
 from .workflow import Workflow, WorkflowDraft, WorkflowVersion
 
 __all__ = [
@@ -31,11 +32,13 @@ __all__ = [
     "REVIEW_OUTCOMES",
     "TABLE_PREFIX",
     "AccessAudit",
+    "CheckedWeek",
     "Base",
     "Client",
     "IdempotencyRecord",
     "IdentificationEntry",
     "Meeting",
+    "MissedWeek",
     "NotificationLedger",
     "OutboxMessage",
     "Partner",
@@ -43,6 +46,7 @@ __all__ = [
     "PartnershipMigration",
     "Plan",
     "PlannedActivity",
+    "PreferredMeetingTime",
     "Program",
     "ProgramManager",
     "Review",

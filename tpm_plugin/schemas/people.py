@@ -67,6 +67,7 @@ class ProgramSchema(StrictSchema):
     meetings_per_week = fields.Integer(required=True)
     supervision_minutes_per_client = fields.Integer(required=True)
     workflow_key = fields.String(required=True)
+    remind_guardians = fields.Boolean(required=True)
     created_at = AwareDateTime(required=True)
 
 
@@ -77,6 +78,9 @@ class ProgramUpdateSchema(StrictSchema):
     timezone = _timezone()
     meetings_per_week = bounded_integer(1, 14)
     supervision_minutes_per_client = bounded_integer(0, 240)
+    remind_guardians = fields.Boolean(
+        metadata={"description": "Meeting reminders also go to a minor client's guardian."}
+    )
 
     @validates("timezone")
     def _known_timezone(self, value: str, **kwargs: Any) -> None:

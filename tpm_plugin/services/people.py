@@ -55,6 +55,7 @@ def create_program(
     meetings_per_week: int | None = None,
     supervision_minutes_per_client: int | None = None,
     workflow_key: str | None = None,
+    remind_guardians: bool = False,
     actor: Actor | None = None,
 ) -> Program:
     """Create a program managed by ``manager_user_ids`` (host user ids).
@@ -90,6 +91,7 @@ def create_program(
                 else config["TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT"]
             ),
             workflow_key=workflow_key or config["TPM_DEFAULT_WORKFLOW"],
+            remind_guardians=remind_guardians,
         )
         unit.session.add(program)
         unit.session.flush()

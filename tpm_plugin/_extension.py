@@ -13,7 +13,9 @@ from .access import ActorLoader, RolesLoader, flask_login_actor, roles_from_tpm_
 from .blueprints._routes import RouteTable
 from .blueprints.api import api_routes, create_api_blueprint
 from .cli import tpm_cli
+from .contacts import ContactLoader, contact_from_tpm_tables
 from .jobs.queue import QueueBackend, announce, connect
+from .notifiers import Notifier, build_notifier
 from .workflows.default_guards import register_default_guards
 from .workflows.guards import GuardFunction, GuardRegistry
 
@@ -30,12 +32,14 @@ class TPMState:
         db: the host's Flask-SQLAlchemy instance; the plugin uses its session.
         redis_url, queue_name: where jobs go (``None``: the embedded in-memory Redis).
         machines: the per-app cache of built workflow machines, by (workflow key, version).
+        notifier: how notifications go out (``TPM_NOTIFIER``).
     """
 
     ext: TPM
     db: SQLAlchemy
     redis_url: str | None
     queue_name: str
+    notifier: Notifier
     machines: dict[tuple[str, int], Any] = field(default_factory=dict)
     api_routes: RouteTable = field(default_factory=api_routes)
     _queue: QueueBackend | None = None
@@ -74,7 +78,10 @@ class TPM:
     ``TPM_URL_PREFIX``, ``TPM_API_BLUEPRINT_NAME``, ``TPM_REDIS_URL``, ``TPM_QUEUE_NAME``,
     ``TPM_DEFAULT_TIMEZONE``, ``TPM_DEFAULT_MEETINGS_PER_WEEK``,
     ``TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT``, ``TPM_MAX_PAGE_SIZE``,
-    ``TPM_DEFAULT_PAGE_SIZE``, ``TPM_MAX_BODY_BYTES``, ``TPM_DEFAULT_WORKFLOW``.
+    ``TPM_DEFAULT_PAGE_SIZE``, ``TPM_MAX_BODY_BYTES``, ``TPM_DEFAULT_WORKFLOW``,
+    ``TPM_NOTIFIER`` and its ``TPM_NOTIFIER_WEBHOOK_*`` settings (``"smtp"`` reads the host's
+    ``MAIL_*``), ``TPM_MESSAGE_NAMES``, ``TPM_NOTIFICATION_CLAIM_SECONDS``,
+    ``TPM_RELAY_INTERVAL_SECONDS``, ``TPM_RELAY_BATCH_SIZE``, ``TPM_JOB_RETRY_INTERVALS``.
     An unknown ``TPM_`` key raises :class:`tpm_plugin.config.ConfigError` at ``init_app``.
     """
 
@@ -84,6 +91,7 @@ class TPM:
         register_default_guards(self.guards)
         self._actor_loader: ActorLoader = flask_login_actor
         self._roles_loader: RolesLoader = roles_from_tpm_tables
+        self._contact_loader: ContactLoader = contact_from_tpm_tables
         if app is not None:
             self.init_app(app, db)
 
@@ -118,6 +126,7 @@ class TPM:
             db=db,
             redis_url=app.config["TPM_REDIS_URL"],
             queue_name=app.config["TPM_QUEUE_NAME"],
+            notifier=build_notifier(app.config),
         )
         app.extensions["tpm"] = state
 
@@ -136,6 +145,13 @@ class TPM:
     def roles_loader(self, loader: RolesLoader) -> RolesLoader:
         """Decorator: register how to turn a host user id into an :class:`~tpm_plugin.Actor`."""
         self._roles_loader = loader
+        return loader
+
+    def contact_loader(self, loader: ContactLoader) -> ContactLoader:
+        """Decorator: register how to reach a person the plugin notifies: called with a role
+        (``"partner"``, ``"supervisor"``, ``"guardian"``) and the plugin id, it returns a
+        :class:`~tpm_plugin.contacts.Contact` or ``None``."""
+        self._contact_loader = loader
         return loader
 
     def guard(

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from . import migrate
+from .jobs.cli import jobs_cli, outbox_cli
 from .workflows.cli import workflow_cli
 
 
@@ -18,6 +19,8 @@ def tpm_cli() -> None:
 
 
 tpm_cli.add_command(workflow_cli)
+tpm_cli.add_command(outbox_cli)
+tpm_cli.add_command(jobs_cli)
 
 
 @tpm_cli.group("db")
@@ -77,11 +80,15 @@ def db_current() -> None:
 @click.option("--with-scheduler", is_flag=True, help="Also move scheduled jobs when due.")
 @with_appcontext
 def worker(burst: bool, with_scheduler: bool) -> None:
-    """Run an rq worker on the plugin's queue, each job in the app's context."""
-    from .jobs.worker import make_worker
+    """Run an rq worker on the plugin's queue, each job in the app's context. With
+    --with-scheduler it also runs the periodic jobs (the outbox relay, the sweeps)."""
+    from .jobs.worker import book_periodic_jobs, make_worker
 
+    app = current_app._get_current_object()
     try:
-        rq_worker = make_worker(current_app._get_current_object())
+        rq_worker = make_worker(app)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
+    if with_scheduler:
+        book_periodic_jobs(app)
     rq_worker.work(burst=burst, with_scheduler=with_scheduler)

@@ -35,6 +35,24 @@ DEFAULTS: dict[str, Any] = {
     "TPM_MAX_BODY_BYTES": 256 * 1024,
     # Key of the workflow new programs use; the plugin ships "therapeutic_partnership".
     "TPM_DEFAULT_WORKFLOW": "therapeutic_partnership",
+    # How notifications go out: "log" (a log line, the demo's default), "smtp" (e-mail through
+    # the host's MAIL_* settings) or "webhook" (a signed POST to TPM_NOTIFIER_WEBHOOK_URL).
+    "TPM_NOTIFIER": "log",
+    # The outbound notification webhook: its URL, its Standard Webhooks secret ("whsec_...")
+    # and how long to wait for the receiver, in seconds.
+    "TPM_NOTIFIER_WEBHOOK_URL": None,
+    "TPM_NOTIFIER_WEBHOOK_SECRET": None,
+    "TPM_NOTIFIER_WEBHOOK_TIMEOUT": 10,
+    # What messages may call their recipient: "first" (the first name, at most) or "none".
+    "TPM_MESSAGE_NAMES": "first",
+    # A notification claimed by a job that then vanished is taken over after this many seconds.
+    "TPM_NOTIFICATION_CLAIM_SECONDS": 300,
+    # How often the scheduler relays the outbox to rq, and how many rows one relay takes.
+    "TPM_RELAY_INTERVAL_SECONDS": 5,
+    "TPM_RELAY_BATCH_SIZE": 500,
+    # Seconds between the retries of a failed job (one retry per entry); then rq's failed
+    # registry, where `flask tpm jobs requeue` picks it up.
+    "TPM_JOB_RETRY_INTERVALS": [10, 60, 300],
 }
 
 
@@ -53,6 +71,10 @@ def apply_defaults(config: dict[str, Any]) -> None:
             raise ConfigError(_unknown_key_message(key))
     for key, value in DEFAULTS.items():
         config.setdefault(key, value)
+    if config["TPM_MESSAGE_NAMES"] not in ("first", "none"):
+        raise ConfigError(
+            f"TPM_MESSAGE_NAMES must be 'first' or 'none' (got {config['TPM_MESSAGE_NAMES']!r})."
+        )
     prefix = config["TPM_URL_PREFIX"]
     if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/"):
         raise ConfigError(

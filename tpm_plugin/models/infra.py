@@ -37,15 +37,28 @@ Index("ix_tpm_outbox_pending", OutboxMessage.relayed_at, OutboxMessage.available
 
 
 class NotificationLedger(Base):
-    """One row per notification sent; its unique key makes a retried job send nothing."""
+    """One row per notification, unique on (kind, recipient, occurrence): the claim that makes
+    a retried, duplicated or requeued job notify nobody twice.
+
+    A row is claimed (``status`` "sending", committed) before the notifier is called and
+    marked "sent" after; ``claimed_by`` names the rq job that holds the claim, so a retry of
+    that same job resumes it. ``recipient_ref`` is "<role>-<id>" (``partner-12``), never an
+    address; ``occurrence`` names the event (``meeting-88-24h``), never its content.
+    """
 
     __tablename__ = "tpm_notification_ledger"
+    __table_args__ = (UniqueConstraint("kind", "recipient_ref", "occurrence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ledger_key: Mapped[str] = mapped_column(String(200), unique=True)
-    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(64))
     recipient_ref: Mapped[str] = mapped_column(String(64))
-    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    occurrence: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="sending")
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=1)
+    sent_at: Mapped[dt.datetime | None]
 
 
 class WebhookDelivery(Base):

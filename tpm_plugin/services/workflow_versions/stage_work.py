@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ...models import OutboxMessage, Partnership
+from ...models import Partnership
 from ...workflows import engine
-from .._unit import session
+from ..outbox import add_to_outbox
 
 #: The job the outbox names when a partnership enters a stage with scheduled work.
 STAGE_WORK_JOB = "tpm.stage_entered"
@@ -28,17 +28,13 @@ def add_stage_work(
     The payload holds ids and keys only; ``row_version`` (the partnership's version after
     this change) makes the dedupe key unique per entry.
     """
-    session().add(
-        OutboxMessage(
-            job_name=STAGE_WORK_JOB,
-            payload={
-                "partnership_id": partnership.id,
-                "stage": stage,
-                "workflow_key": workflow.key,
-                "workflow_version": workflow.version,
-                "entered_at": entered_at.isoformat(),
-            },
-            dedupe_key=f"stage-entered:{partnership.id}:{row_version}",
-            available_at=entered_at,
-        )
+    add_to_outbox(
+        STAGE_WORK_JOB,
+        f"stage-entered-{partnership.id}-{row_version}",
+        available_at=entered_at,
+        partnership_id=partnership.id,
+        stage=stage,
+        workflow_key=workflow.key,
+        workflow_version=workflow.version,
+        entered_at=entered_at.isoformat(),
     )

@@ -1,0 +1,6 @@
+"""Every module that registers jobs, imported together so the registry is complete.
+
+Add a module here when it defines a job with ``@register_job``.
+"""
+
+from . import relay, stage  # noqa: F401

@@ -1,0 +1,74 @@
+"""Rendering a notification from its overridable Jinja template.
+
+Templates live at ``templates/tpm/messages/<name>.txt`` and define two blocks, ``subject``
+and ``body``. A host overrides one by putting a file of the same name in its own templates
+folder (the app's loader is asked first). Messages carry no care details: the context holds
+the recipient's ``first_name`` (or ``None`` when ``TPM_MESSAGE_NAMES`` is ``"none"``) and
+what the caller passes, which :func:`render_message` limits to ids, short keys and times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from jinja2 import ChoiceLoader, Environment, PackageLoader, TemplateNotFound
+
+#: Longest string a message context may hold: keys and formatted times, never free text.
+MAX_CONTEXT_STRING = 64
+
+_ALLOWED = (int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta, type(None))
+_ENV_KEY = "tpm_plugin.messages"
+
+
+def render_message(
+    template: str, context: Mapping[str, Any], first_name: str | None
+) -> tuple[str, str]:
+    """Render ``template`` to its (subject, body).
+
+    Raises:
+        ValueError: a context value that is not a number, a time or a short string (free
+            text could carry care details), or a template missing a block.
+        jinja2.TemplateNotFound: no template of that name, in the host or the plugin.
+    """
+    for name, value in context.items():
+        if isinstance(value, str) and len(value) <= MAX_CONTEXT_STRING:
+            continue
+        if not isinstance(value, _ALLOWED):
+            raise ValueError(
+                f"Message context {name!r} is a {type(value).__name__}; messages take ids, "
+                f"times and strings of at most {MAX_CONTEXT_STRING} characters, never care "
+                "details."
+            )
+    if current_app.config["TPM_MESSAGE_NAMES"] == "none":
+        first_name = None
+    name = f"tpm/messages/{template}.txt"
+    try:
+        loaded = _environment().get_template(name)
+    except TemplateNotFound:
+        raise TemplateNotFound(
+            f"No message template {name}: ship it in the host's templates folder."
+        ) from None
+    values = loaded.new_context({**context, "first_name": first_name})
+    parts = []
+    for block in ("subject", "body"):
+        if block not in loaded.blocks:
+            raise ValueError(f"Message template {name} has no {{% block {block} %}}; add one.")
+        parts.append("".join(loaded.blocks[block](values)).strip())
+    subject, body = parts
+    return " ".join(subject.split()), body
+
+
+def _environment() -> Environment:
+    # One environment per app: the host's loaders first (its overrides win), then ours.
+    app = current_app._get_current_object()
+    env = app.extensions.get(_ENV_KEY)
+    if env is None:
+        env = app.jinja_env.overlay(
+            loader=ChoiceLoader([app.jinja_env.loader, PackageLoader("tpm_plugin", "templates")]),
+            autoescape=False,
+        )
+        app.extensions[_ENV_KEY] = env
+    return env

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from . import migrate
 from .jobs.cli import jobs_cli, outbox_cli
+from .jobs.rhythm_cli import rhythm_cli
 from .workflows.cli import workflow_cli
 
 
@@ -21,6 +22,7 @@ def tpm_cli() -> None:
 tpm_cli.add_command(workflow_cli)
 tpm_cli.add_command(outbox_cli)
 tpm_cli.add_command(jobs_cli)
+tpm_cli.add_command(rhythm_cli)
 
 
 @tpm_cli.group("db")

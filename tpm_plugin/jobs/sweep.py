@@ -1,0 +1,193 @@
+"""The sweep: rebuild from the database every job that is due, and book each once.
+
+Every ``TPM_SWEEP_INTERVAL_SECONDS`` rq's scheduler runs :func:`sweep_job` (a periodic job,
+see :mod:`.periodic`). It flags the misses of weeks just ended, then reads open
+partnerships in batches of ``TPM_SWEEP_BATCH_SIZE`` ids (so its memory is bounded by the
+batch, not the center) and books each batch's due jobs (reminders, log nudges, reviews due,
+see :mod:`tpm_plugin.services.rhythm.due`) under fixed job ids: a job due now goes on the
+queue, a later one on rq's scheduled registry until its time.
+
+Booking is one optimistic Redis transaction per batch: ``WATCH`` the batch's job keys, see
+which exist, and in ``MULTI`` book the missing ones; if another sweep booked any of them
+meanwhile, ``EXEC`` fails and the batch is looked at again. So two sweeps at once book each
+job once, and after a Redis flush one sweep books every due job again, exactly once. The
+send ledger keeps a job that runs twice from notifying twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+from rq.job import Job, JobStatus
+
+from ..models import utcnow
+from ..services._unit import unit_of_work
+from ..services.outbox import job_id_for
+from ..services.rhythm import flag_missed_weeks, plan_meetings
+from ..services.rhythm.due import DueJob, SweepSettings, due_jobs, open_partnership_ids
+from .periodic import register_periodic, schedule_next_tick
+from .queue import QueueBackend
+from .registry import job_function, register_job
+from .relay import JOB_NAME_META, _retry_policy
+
+SWEEP_JOB = "tpm.rhythm_sweep"
+PLANNING_JOB = "tpm.plan_meetings"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What one sweep did: weeks flagged as missed, jobs found due, jobs newly booked."""
+
+    missed_weeks: int = 0
+    due: int = 0
+    booked: int = 0
+
+
+def sweep(
+    *,
+    now: dt.datetime | None = None,
+    batch_size: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Flag missed weeks and book every due job that is not booked yet.
+
+    Args:
+        now: the sweep's clock (default: now); jobs due by ``now`` + ``TPM_SWEEP_HORIZON_HOURS``
+            are booked.
+        batch_size: partnerships per batch; default ``TPM_SWEEP_BATCH_SIZE``.
+        on_batch: called with the number of partnerships after each batch (progress bars).
+
+    Raises:
+        redis.RedisError: Redis is unreachable (nothing is lost: the next sweep books it).
+    """
+    now = now or utcnow()
+    batch_size = batch_size or current_app.config["TPM_SWEEP_BATCH_SIZE"]
+    settings = SweepSettings.from_config()
+    backend: QueueBackend = current_app.extensions["tpm"].queue
+    missed = flag_missed_weeks(now)
+    due = booked = 0
+    for ids in _batches(batch_size):
+        with unit_of_work():
+            jobs = due_jobs(ids[0], ids[-1], now, settings)
+        due += len(jobs)
+        booked += book(backend, jobs, now)
+        if on_batch is not None:
+            on_batch(len(ids))
+    return SweepResult(missed, due, booked)
+
+
+def plan_coming_week(
+    *,
+    now: dt.datetime | None = None,
+    batch_size: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Plan the coming week's meetings of every open partnership, batch by batch. Returns
+    how many meetings were scheduled."""
+    now = now or utcnow()
+    batch_size = batch_size or current_app.config["TPM_SWEEP_BATCH_SIZE"]
+    planned = 0
+    for ids in _batches(batch_size):
+        planned += plan_meetings(ids, now)
+        if on_batch is not None:
+            on_batch(len(ids))
+    return planned
+
+
+def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
+    """Book each of ``jobs`` under its fixed id unless a job of that id exists. Returns how
+    many were booked.
+
+    Without Redis (the embedded queue) there is no scheduler: jobs due now run in-process
+    and later ones wait for a later sweep.
+    """
+    if backend.embedded:
+        jobs = [job for job in jobs if job.at <= now]
+    if not jobs:
+        return 0
+    ids = [job_id_for(job.key) for job in jobs]
+    keys = [Job.key_for(job_id) for job_id in ids]
+    with backend.connection.pipeline() as transaction:
+        while True:
+            try:
+                transaction.watch(*keys)
+                with backend.connection.pipeline(transaction=False) as check:
+                    for key in keys:
+                        check.exists(key)
+                    exists = check.execute()
+                missing = [
+                    (job, job_id)
+                    for job, job_id, found in zip(jobs, ids, exists, strict=True)
+                    if not found
+                ]
+                if not missing:
+                    transaction.unwatch()
+                    return 0
+                transaction.multi()
+                for job, job_id in missing:
+                    _add(backend, transaction, job, job_id, now)
+                transaction.execute()
+                return len(missing)
+            except redis.WatchError:
+                continue
+
+
+def _add(
+    backend: QueueBackend,
+    transaction: redis.client.Pipeline,
+    due: DueJob,
+    job_id: str,
+    now: dt.datetime,
+) -> None:
+    queue = backend.queue
+    later = due.at > now
+    job = queue.create_job(
+        job_function(due.job_name),
+        kwargs=dict(due.kwargs),
+        job_id=job_id,
+        description=f"{due.job_name} {due.key}",
+        meta={JOB_NAME_META: due.job_name},
+        retry=_retry_policy(),
+        status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
+    )
+    if later:
+        queue.schedule_job(job, due.at, pipeline=transaction)
+    elif backend.embedded:
+        queue.enqueue_job(job)
+    else:
+        queue.enqueue_job(job, pipeline=transaction)
+
+
+def _batches(batch_size: int):
+    after = 0
+    while True:
+        with unit_of_work():
+            ids = open_partnership_ids(after, batch_size)
+        if not ids:
+            return
+        yield ids
+        if len(ids) < batch_size:
+            return
+        after = ids[-1]
+
+
+@register_job(SWEEP_JOB)
+def sweep_job() -> int:
+    """The scheduled sweep: book the next run, then sweep. Returns the jobs booked."""
+    schedule_next_tick(SWEEP_JOB)
+    return sweep().booked
+
+
+@register_job(PLANNING_JOB)
+def planning_job() -> int:
+    """The scheduled planning of the coming week's meetings. Returns meetings scheduled."""
+    schedule_next_tick(PLANNING_JOB)
+    return plan_coming_week()
+
+
+register_periodic(SWEEP_JOB, "TPM_SWEEP_INTERVAL_SECONDS")
+register_periodic(PLANNING_JOB, "TPM_PLANNING_INTERVAL_SECONDS")

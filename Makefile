@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The tests of the plugin's rq jobs, run on every supported rq (see test-rq-lowest).
+RQ_JOBS_TESTS ?= tests/test_worker.py tests/test_outbox.py tests/test_relay.py \
+	tests/test_notifications.py tests/test_job_faults.py
 
-.PHONY: demo test lint install benchmarks clean
+.PHONY: demo test lint install benchmarks clean test-rq-lowest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +26,19 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+	$(MAKE) test-rq-lowest
+
+# The jobs tests again on the lowest rq the plugin supports (rq 2.0), in a venv of their own.
+RQ_LOWEST_VENV ?= .venv-rq-lowest
+$(RQ_LOWEST_VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(RQ_LOWEST_VENV)
+	$(RQ_LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(RQ_LOWEST_VENV)/bin/python -m pip install --quiet -e ".[dev]" "rq==2.0.*"
+	touch $@
+
+test-rq-lowest: $(RQ_LOWEST_VENV)/.installed
+	$(RQ_LOWEST_VENV)/bin/python -c "import rq; assert rq.__version__.startswith('2.0'), rq.__version__"
+	$(RQ_LOWEST_VENV)/bin/pytest -q -p no:cacheprovider $(RQ_JOBS_TESTS)
 
 demo: install
 	$(BIN)/python -m examples.center_app.demo --port $(PORT)
@@ -35,4 +51,4 @@ benchmarks: install
 	$(BIN)/python benchmarks/transitions_memory.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info instance
+	rm -rf $(VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

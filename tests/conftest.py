@@ -21,6 +21,7 @@ from tpm_plugin.models import metadata
 
 from . import services
 from .hostapp import create_host_app
+from .throwaway_redis import ThrowawayRedis
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -132,3 +133,11 @@ def redis_app(database_url: str, redis_url: str, queue_name: str) -> Iterator[Fl
 def client(app: Flask):
     """A test client of the host app."""
     return app.test_client()
+
+
+@pytest.fixture
+def throwaway_redis() -> Iterator[ThrowawayRedis]:
+    """A redis-server of this test's own, started, to kill, flush or restart freely."""
+    server = ThrowawayRedis().start()
+    yield server
+    server.stop()

@@ -140,19 +140,22 @@ def _enqueue(backend: QueueBackend, rows: Sequence[OutboxMessage]) -> int:
         already = pipeline.execute()
     retry = _retry_policy()
     fresh = [
-        queue.prepare_data(
-            job_function(row.job_name),
-            kwargs=dict(row.payload),
-            job_id=job_id,
-            description=f"{row.job_name} {row.dedupe_key}",
-            meta={JOB_NAME_META: row.job_name},
-            retry=retry,
-        )
+        {
+            "func": job_function(row.job_name),
+            "kwargs": dict(row.payload),
+            "job_id": job_id,
+            "description": f"{row.job_name} {row.dedupe_key}",
+            "meta": {JOB_NAME_META: row.job_name},
+            "retry": retry,
+        }
         for row, job_id, exists in zip(rows, job_ids, already, strict=True)
         if not exists
     ]
-    if fresh:
-        queue.enqueue_many(fresh)
+    if backend.embedded:  # enqueue_many does not run jobs in-process; enqueue_call does
+        for job in fresh:
+            queue.enqueue_call(**job)
+    elif fresh:
+        queue.enqueue_many([queue.prepare_data(**job) for job in fresh])
     return len(fresh)
 
 

@@ -1,7 +1,7 @@
 """meeting rhythm: preferred meeting times, missed and checked weeks, guardian reminders
 
 Revision ID: 0009
-Revises: 0001
+Revises: 0008
 Create Date: 2026-11-29
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tpm_plugin.models.base
 
 revision: str = "0009"
-down_revision: str | None = "0001"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

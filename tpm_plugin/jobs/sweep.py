@@ -106,7 +106,7 @@ def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
     and later ones wait for a later sweep.
     """
     if backend.embedded:
-        jobs = [job for job in jobs if job.at <= now]
+        return _run_in_process(backend, [job for job in jobs if job.at <= now], now)
     if not jobs:
         return 0
     ids = [job_id_for(job.key) for job in jobs]
@@ -136,6 +136,17 @@ def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
                 continue
 
 
+def _run_in_process(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
+    # One process, no scheduler: the embedded queue runs each job as it is enqueued.
+    ran = 0
+    for due in jobs:
+        job_id = job_id_for(due.key)
+        if not backend.connection.exists(Job.key_for(job_id)):
+            backend.queue.enqueue_job(_job(backend, due, job_id, now))
+            ran += 1
+    return ran
+
+
 def _add(
     backend: QueueBackend,
     transaction: redis.client.Pipeline,
@@ -143,9 +154,16 @@ def _add(
     job_id: str,
     now: dt.datetime,
 ) -> None:
-    queue = backend.queue
+    job = _job(backend, due, job_id, now)
+    if due.at > now:
+        backend.queue.schedule_job(job, due.at, pipeline=transaction)
+    else:
+        backend.queue.enqueue_job(job, pipeline=transaction)
+
+
+def _job(backend: QueueBackend, due: DueJob, job_id: str, now: dt.datetime) -> Job:
     later = due.at > now
-    job = queue.create_job(
+    return backend.queue.create_job(
         job_function(due.job_name),
         kwargs=dict(due.kwargs),
         job_id=job_id,
@@ -154,12 +172,6 @@ def _add(
         retry=_retry_policy(),
         status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
     )
-    if later:
-        queue.schedule_job(job, due.at, pipeline=transaction)
-    elif backend.embedded:
-        queue.enqueue_job(job)
-    else:
-        queue.enqueue_job(job, pipeline=transaction)
 
 
 def _batches(batch_size: int):

@@ -225,15 +225,14 @@ def _review_jobs(in_batch, now: dt.datetime, settings: SweepSettings) -> Iterabl
     }
     if not reviewing:
         return
-    last_reviews = dict(
-        session()
-        .execute(
+    last_reviews = {
+        partnership_id: held_at
+        for partnership_id, held_at in session().execute(
             select(Review.partnership_id, func.max(Review.held_at))
             .where(Review.partnership_id.in_(sorted(reviewing)))
             .group_by(Review.partnership_id)
         )
-        .tuples()
-    )
+    }
     until = now + settings.horizon
     for row in rows:
         if row.id not in reviewing:

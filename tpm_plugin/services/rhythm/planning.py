@@ -77,15 +77,16 @@ def plan_meetings(partnership_ids: list[int], now: dt.datetime) -> int:
             select(PreferredMeetingTime).where(PreferredMeetingTime.partnership_id.in_(ids))
         ):
             preferred[time.partnership_id].append((time.weekday, time.local_time))
-        existing = set(
-            db.execute(
+        existing = {
+            (partnership_id, at)
+            for partnership_id, at in db.execute(
                 select(Meeting.partnership_id, Meeting.scheduled_at).where(
                     Meeting.partnership_id.in_(ids),
                     Meeting.scheduled_at > now,
                     Meeting.scheduled_at <= now + PLANNING_HORIZON,
                 )
-            ).tuples()
-        )
+            )
+        }
         rhythms = stage_rhythms((p.workflow_key, p.workflow_version) for p, _, _ in rows)
         added = 0
         for partnership, timezone, program_default in rows:

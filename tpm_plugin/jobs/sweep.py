@@ -28,7 +28,13 @@ from ..models import utcnow
 from ..services._unit import unit_of_work
 from ..services.outbox import job_id_for
 from ..services.rhythm import flag_missed_weeks, plan_meetings
-from ..services.rhythm.due import DueJob, SweepSettings, due_jobs, open_partnership_ids
+from ..services.rhythm.due import (
+    DueJob,
+    SweepSettings,
+    all_stage_rhythms,
+    due_jobs,
+    partnership_id_ranges,
+)
 from .periodic import register_periodic, schedule_next_tick
 from .queue import QueueBackend
 from .registry import job_function, register_job
@@ -69,14 +75,17 @@ def sweep(
     settings = SweepSettings.from_config()
     backend: QueueBackend = current_app.extensions["tpm"].queue
     missed = flag_missed_weeks(now)
+    with unit_of_work():
+        ranges = partnership_id_ranges(batch_size)
+        rhythms = all_stage_rhythms()
     due = booked = 0
-    for ids in _batches(batch_size):
+    for first, last in ranges:
         with unit_of_work():
-            jobs = due_jobs(ids[0], ids[-1], now, settings)
+            jobs = due_jobs(first, last, now, settings, rhythms)
         due += len(jobs)
         booked += book(backend, jobs, now)
         if on_batch is not None:
-            on_batch(len(ids))
+            on_batch(last - first + 1)
     return SweepResult(missed, due, booked)
 
 
@@ -90,11 +99,13 @@ def plan_coming_week(
     how many meetings were scheduled."""
     now = now or utcnow()
     batch_size = batch_size or current_app.config["TPM_SWEEP_BATCH_SIZE"]
+    with unit_of_work():
+        ranges = partnership_id_ranges(batch_size)
     planned = 0
-    for ids in _batches(batch_size):
-        planned += plan_meetings(ids, now)
+    for first, last in ranges:
+        planned += plan_meetings(first, last, now)
         if on_batch is not None:
-            on_batch(len(ids))
+            on_batch(last - first + 1)
     return planned
 
 
@@ -172,19 +183,6 @@ def _job(backend: QueueBackend, due: DueJob, job_id: str, now: dt.datetime) -> J
         retry=_retry_policy(),
         status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
     )
-
-
-def _batches(batch_size: int):
-    after = 0
-    while True:
-        with unit_of_work():
-            ids = open_partnership_ids(after, batch_size)
-        if not ids:
-            return
-        yield ids
-        if len(ids) < batch_size:
-            return
-        after = ids[-1]
 
 
 @register_job(SWEEP_JOB)

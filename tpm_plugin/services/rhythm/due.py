@@ -25,14 +25,23 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from ...contacts import GUARDIAN, PARTNER, SUPERVISOR
-from ...models import Client, Meeting, NotificationLedger, Partnership, Program, Review
+from ...models import (
+    Client,
+    Meeting,
+    NotificationLedger,
+    Partnership,
+    Program,
+    Review,
+    Workflow,
+    WorkflowVersion,
+)
 from .._unit import session
 from ..notifications.ledger import NO_CONTACT, SENT
-from .cadence import review_every_weeks, stage_rhythms
+from .cadence import Rhythms, review_every_weeks, stage_rhythms
 from .local_time import instant_of, wall_time
 
 MEETING_REMINDER_JOB = "tpm.meeting_reminder"
@@ -121,26 +130,57 @@ def review_occurrence(partnership_id: int, due_at: dt.datetime) -> str:
     return f"partnership-{partnership_id}-review-{due_at:%Y%m%dT%H%M}"
 
 
-def open_partnership_ids(after_id: int, limit: int) -> list[int]:
-    """The next ``limit`` open partnership ids above ``after_id``, in order."""
-    return list(
-        session().scalars(
-            select(Partnership.id)
-            .where(Partnership.id > after_id, Partnership.ended_at.is_(None))
-            .order_by(Partnership.id)
-            .limit(limit)
+def partnership_id_ranges(batch_size: int) -> list[tuple[int, int]]:
+    """Consecutive id ranges of at most ``batch_size`` partnerships each, covering every
+    open partnership (one read; the ranges themselves hold no rows)."""
+    lowest, highest = (
+        session()
+        .execute(
+            select(func.min(Partnership.id), func.max(Partnership.id)).where(
+                Partnership.ended_at.is_(None)
+            )
         )
+        .one()
     )
+    if lowest is None:
+        return []
+    return [
+        (first, min(first + batch_size - 1, highest))
+        for first in range(lowest, highest + 1, batch_size)
+    ]
 
 
 def due_jobs(
-    first_id: int, last_id: int, now: dt.datetime, settings: SweepSettings
+    first_id: int,
+    last_id: int,
+    now: dt.datetime,
+    settings: SweepSettings,
+    rhythms: Rhythms | None = None,
 ) -> list[DueJob]:
     """Every job due by ``now`` + the horizon for the open partnerships with ids in
-    [``first_id``, ``last_id``], less those the ledger shows done (three reads)."""
+    [``first_id``, ``last_id``], less those the ledger shows done.
+
+    Args:
+        rhythms: the stage rhythms of every published version (:func:`all_stage_rhythms`),
+            read once per sweep; default: read them now.
+    """
     in_batch = and_(Partnership.id.between(first_id, last_id), Partnership.ended_at.is_(None))
-    jobs = [*_meeting_jobs(in_batch, now, settings), *_review_jobs(in_batch, now, settings)]
+    rhythms = all_stage_rhythms() if rhythms is None else rhythms
+    jobs = [
+        *_meeting_jobs(in_batch, now, settings),
+        *_review_jobs(in_batch, now, settings, rhythms),
+    ]
     return _not_done(jobs)
+
+
+def all_stage_rhythms() -> Rhythms:
+    """The stage rhythms of every published workflow version (they never change)."""
+    versions = session().execute(
+        select(Workflow.key, WorkflowVersion.version).join(
+            WorkflowVersion, WorkflowVersion.workflow_id == Workflow.id
+        )
+    )
+    return stage_rhythms((key, version) for key, version in versions)
 
 
 def _meeting_jobs(in_batch, now: dt.datetime, settings: SweepSettings) -> Iterable[DueJob]:
@@ -201,43 +241,45 @@ def _meeting_jobs(in_batch, now: dt.datetime, settings: SweepSettings) -> Iterab
             )
 
 
-def _review_jobs(in_batch, now: dt.datetime, settings: SweepSettings) -> Iterable[DueJob]:
-    rows = (
-        session()
-        .execute(
-            select(
-                Partnership.id,
-                Partnership.partner_id,
-                Partnership.supervisor_id,
-                Partnership.stage,
-                Partnership.workflow_key,
-                Partnership.workflow_version,
-                Partnership.stage_entered_at,
-            ).where(in_batch)
-        )
-        .all()
-    )
-    rhythms = stage_rhythms((row.workflow_key, row.workflow_version) for row in rows)
-    reviewing = {
-        row.id: every
-        for row in rows
-        if (every := review_every_weeks(rhythms, row.workflow_key, row.workflow_version, row.stage))
-    }
-    if not reviewing:
-        return
-    last_reviews = {
-        partnership_id: held_at
-        for partnership_id, held_at in session().execute(
-            select(Review.partnership_id, func.max(Review.held_at))
-            .where(Review.partnership_id.in_(sorted(reviewing)))
-            .group_by(Review.partnership_id)
-        )
-    }
+def _review_jobs(
+    in_batch, now: dt.datetime, settings: SweepSettings, rhythms: Rhythms
+) -> Iterable[DueJob]:
     until = now + settings.horizon
+    # A review falls due no sooner than N weeks after entering the stage: only partnerships
+    # that entered a reviewing stage at least N weeks before the horizon's end can be due.
+    candidates = [
+        and_(
+            Partnership.workflow_key == key,
+            Partnership.workflow_version == version,
+            Partnership.stage == stage,
+            Partnership.stage_entered_at <= until - dt.timedelta(weeks=rhythm.review_every_weeks),
+        )
+        for (key, version), stages in rhythms.items()
+        for stage, rhythm in stages.items()
+        if rhythm.review_every_weeks and not rhythm.terminal
+    ]
+    if not candidates:
+        return
+    last_review = (
+        select(func.max(Review.held_at))
+        .where(Review.partnership_id == Partnership.id)
+        .scalar_subquery()
+    )
+    rows = session().execute(
+        select(
+            Partnership.id,
+            Partnership.partner_id,
+            Partnership.supervisor_id,
+            Partnership.stage,
+            Partnership.workflow_key,
+            Partnership.workflow_version,
+            Partnership.stage_entered_at,
+            last_review.label("last_review"),
+        ).where(in_batch, or_(*candidates))
+    )
     for row in rows:
-        if row.id not in reviewing:
-            continue
-        due_at = review_due_at(row.stage_entered_at, last_reviews.get(row.id), reviewing[row.id])
+        every = review_every_weeks(rhythms, row.workflow_key, row.workflow_version, row.stage)
+        due_at = review_due_at(row.stage_entered_at, row.last_review, every)
         recipients = tuple(
             f"{role}-{person}"
             for role, person in ((PARTNER, row.partner_id), (SUPERVISOR, row.supervisor_id))

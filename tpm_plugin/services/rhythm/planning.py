@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from ...models import Meeting, Partnership, PreferredMeetingTime, Program
 from .._unit import unit_of_work
@@ -54,8 +54,9 @@ def planned_instants(
     ]
 
 
-def plan_meetings(partnership_ids: list[int], now: dt.datetime) -> int:
-    """Schedule the coming week's meetings of ``partnership_ids`` (one transaction).
+def plan_meetings(first_id: int, last_id: int, now: dt.datetime) -> int:
+    """Schedule the coming week's meetings of the open partnerships with ids in
+    [``first_id``, ``last_id``] (one transaction).
 
     Returns:
         How many meetings were scheduled.
@@ -65,7 +66,12 @@ def plan_meetings(partnership_ids: list[int], now: dt.datetime) -> int:
         rows = db.execute(
             select(Partnership, Program.timezone, Program.meetings_per_week)
             .join(Program, Program.id == Partnership.program_id)
-            .where(Partnership.id.in_(partnership_ids), Partnership.ended_at.is_(None))
+            .where(
+                Partnership.id.between(first_id, last_id),
+                Partnership.ended_at.is_(None),
+                # Only partnerships with preferred times are locked and planned.
+                exists().where(PreferredMeetingTime.partnership_id == Partnership.id),
+            )
             .order_by(Partnership.id)
             .with_for_update(of=Partnership, skip_locked=True)
         ).all()

@@ -11,8 +11,8 @@ so one in seven has its 24-hour reminder inside the sweep's 24-hour horizon.
 Each round flushes Redis and times, in turn:
 
 * **baseline**: one indexed ``SELECT`` of the scheduled meetings in the window and one
-  pipelined booking of the same reminders (an rq job each, on rq's scheduled registry, one
-  ``EXECUTE``): the least any sweep must do;
+  pipelined booking of the same reminders (the same rq job each, with its retry policy and
+  job-name meta, on rq's scheduled registry, one ``EXECUTE``): the least any sweep must do;
 * **plugin**: :func:`tpm_plugin.jobs.sweep.sweep`, in batches of ``TPM_SWEEP_BATCH_SIZE``
   partnerships, with everything it checks besides (open partnerships, uncorrected meetings,
   guardians, nudges, reviews due, the send ledger, jobs already booked).
@@ -47,6 +47,7 @@ from contextlib import contextmanager  # noqa: E402
 import redis  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask_sqlalchemy import SQLAlchemy  # noqa: E402
+from rq import Retry  # noqa: E402
 from rq.job import JobStatus  # noqa: E402
 from sqlalchemy import create_engine, func, insert, literal, select, update  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase  # noqa: E402
@@ -55,6 +56,7 @@ from benchmarks import _harness as harness  # noqa: E402
 from benchmarks.transitions import open_partnerships  # noqa: E402
 from tpm_plugin import TPM  # noqa: E402
 from tpm_plugin.jobs.registry import job_function  # noqa: E402
+from tpm_plugin.jobs.relay import JOB_NAME_META  # noqa: E402
 from tpm_plugin.jobs.sweep import sweep  # noqa: E402
 from tpm_plugin.models import Client, Meeting, Partnership, utcnow  # noqa: E402
 from tpm_plugin.services.outbox import job_id_for  # noqa: E402
@@ -154,6 +156,8 @@ def baseline(app: Flask, now: dt.datetime, horizon: dt.timedelta) -> int:
         ).all()
         state.db.session.rollback()
         function = job_function(MEETING_REMINDER_JOB)
+        intervals = list(app.config["TPM_JOB_RETRY_INTERVALS"])
+        retry = Retry(max=len(intervals), interval=intervals)
         with state.queue.connection.pipeline(transaction=False) as pipeline:
             for meeting_id, starts_at in rows:
                 key = f"reminder-{meeting_id}-1440m"
@@ -161,6 +165,9 @@ def baseline(app: Flask, now: dt.datetime, horizon: dt.timedelta) -> int:
                     function,
                     kwargs={"meeting_id": meeting_id, "lead_minutes": 1440},
                     job_id=job_id_for(key),
+                    description=f"{MEETING_REMINDER_JOB} {key}",
+                    meta={JOB_NAME_META: MEETING_REMINDER_JOB},
+                    retry=retry,
                     status=JobStatus.SCHEDULED,
                 )
                 queue.schedule_job(job, starts_at - dt.timedelta(days=1), pipeline=pipeline)

@@ -64,7 +64,7 @@ DEFAULTS: dict[str, Any] = {
     # how far ahead it books jobs, and how many partnerships one of its batches reads.
     "TPM_SWEEP_INTERVAL_SECONDS": 300,
     "TPM_SWEEP_HORIZON_HOURS": 24,
-    "TPM_SWEEP_BATCH_SIZE": 1000,
+    "TPM_SWEEP_BATCH_SIZE": 5000,
     # How often the coming week's meetings are planned from the preferred weekly times.
     "TPM_PLANNING_INTERVAL_SECONDS": 3600,
 }

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import redis
 from flask import current_app
+from rq import Retry
 from rq.job import Job, JobStatus
 
 from ..models import utcnow
@@ -139,8 +140,9 @@ def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
                     transaction.unwatch()
                     return 0
                 transaction.multi()
+                retry = _retry_policy()
                 for job, job_id in missing:
-                    _add(backend, transaction, job, job_id, now)
+                    _add(backend, transaction, job, job_id, now, retry)
                 transaction.execute()
                 return len(missing)
             except redis.WatchError:
@@ -153,7 +155,7 @@ def _run_in_process(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime)
     for due in jobs:
         job_id = job_id_for(due.key)
         if not backend.connection.exists(Job.key_for(job_id)):
-            backend.queue.enqueue_job(_job(backend, due, job_id, now))
+            backend.queue.enqueue_job(_job(backend, due, job_id, now, _retry_policy()))
             ran += 1
     return ran
 
@@ -164,15 +166,18 @@ def _add(
     due: DueJob,
     job_id: str,
     now: dt.datetime,
+    retry: Retry | None,
 ) -> None:
-    job = _job(backend, due, job_id, now)
+    job = _job(backend, due, job_id, now, retry)
     if due.at > now:
         backend.queue.schedule_job(job, due.at, pipeline=transaction)
     else:
         backend.queue.enqueue_job(job, pipeline=transaction)
 
 
-def _job(backend: QueueBackend, due: DueJob, job_id: str, now: dt.datetime) -> Job:
+def _job(
+    backend: QueueBackend, due: DueJob, job_id: str, now: dt.datetime, retry: Retry | None
+) -> Job:
     later = due.at > now
     return backend.queue.create_job(
         job_function(due.job_name),
@@ -180,7 +185,7 @@ def _job(backend: QueueBackend, due: DueJob, job_id: str, now: dt.datetime) -> J
         job_id=job_id,
         description=f"{due.job_name} {due.key}",
         meta={JOB_NAME_META: due.job_name},
-        retry=_retry_policy(),
+        retry=retry,
         status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
     )
 

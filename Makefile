@@ -49,6 +49,8 @@ benchmarks: install
 	$(BIN)/python benchmarks/transitions.py
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/transitions_memory.py
+	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/chaos.py
 
 clean:
 	rm -rf $(VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

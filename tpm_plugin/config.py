@@ -67,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     "TPM_SWEEP_BATCH_SIZE": 5000,
     # How often the coming week's meetings are planned from the preferred weekly times.
     "TPM_PLANNING_INTERVAL_SECONDS": 3600,
+    # The rhythm's clock: None for the system clock, or a callable returning an aware UTC
+    # datetime (a simulated week, a test).
+    "TPM_CLOCK": None,
 }
 
 

@@ -25,10 +25,10 @@ from flask import current_app
 from rq import Retry
 from rq.job import Job, JobStatus
 
-from ..models import utcnow
 from ..services._unit import unit_of_work
 from ..services.outbox import job_id_for
 from ..services.rhythm import flag_missed_weeks, plan_meetings
+from ..services.rhythm.clock import rhythm_now
 from ..services.rhythm.due import (
     DueJob,
     SweepSettings,
@@ -71,7 +71,7 @@ def sweep(
     Raises:
         redis.RedisError: Redis is unreachable (nothing is lost: the next sweep books it).
     """
-    now = now or utcnow()
+    now = now or rhythm_now()
     batch_size = batch_size or current_app.config["TPM_SWEEP_BATCH_SIZE"]
     settings = SweepSettings.from_config()
     backend: QueueBackend = current_app.extensions["tpm"].queue
@@ -98,7 +98,7 @@ def plan_coming_week(
 ) -> int:
     """Plan the coming week's meetings of every open partnership, batch by batch. Returns
     how many meetings were scheduled."""
-    now = now or utcnow()
+    now = now or rhythm_now()
     batch_size = batch_size or current_app.config["TPM_SWEEP_BATCH_SIZE"]
     with unit_of_work():
         ranges = partnership_id_ranges(batch_size)

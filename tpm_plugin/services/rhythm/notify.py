@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ...contacts import GUARDIAN, PARTNER, SUPERVISOR
-from ...models import Client, Meeting, Partnership, Program, Review, utcnow
+from ...models import Client, Meeting, Partnership, Program, Review
 from .._unit import unit_of_work
 from ..notifications import send_once
 from .cadence import review_every_weeks, stage_rhythms
+from .clock import rhythm_now
 from .due import (
     NUDGE_KIND,
     OVERDUE_AFTER,
@@ -44,7 +45,7 @@ def remind_meeting(meeting_id: int, lead_minutes: int) -> int:
             )
             .join(Client, Client.id == Partnership.client_id)
         ).first()
-    if row is None or row.scheduled_at <= utcnow() or row.partner_id is None:
+    if row is None or row.scheduled_at <= rhythm_now() or row.partner_id is None:
         return 0
     recipients = [(PARTNER, row.partner_id)]
     if row.guardian:

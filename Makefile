@@ -49,6 +49,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/transitions.py
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/transitions_memory.py
+	$(BIN)/python benchmarks/relay.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/chaos.py
 

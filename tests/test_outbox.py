@@ -87,7 +87,7 @@ def test_outbox_status_counts_the_backlog_and_its_age(app: Flask) -> None:
         add_to_outbox("tests.echo", "due-2", available_at=now - dt.timedelta(minutes=1), item=2)
         add_to_outbox("tests.echo", "later", available_at=now + dt.timedelta(hours=1), item=3)
     status = outbox_status(now)
-    assert (status.due, status.waiting, status.relayed) == (2, 1, 0)
+    assert (status.due, status.waiting, status.relayed, status.refused) == (2, 1, 0, 0)
     assert status.oldest_due_age == dt.timedelta(minutes=5)
 
 
@@ -102,7 +102,7 @@ def test_outbox_status_command_prints_backlog_and_age(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["tpm", "outbox", "status"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 due (oldest waiting 9")
-    assert "0 scheduled for later, 0 relayed." in result.output
+    assert "0 scheduled for later, 0 relayed, 0 refused." in result.output
 
 
 def test_entering_a_stage_with_a_cadence_writes_its_job_through_the_outbox(app: Flask) -> None:

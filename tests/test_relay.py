@@ -167,3 +167,35 @@ def test_relay_command_with_redis_down_says_so_and_keeps_the_rows(
     assert result.exit_code == 1
     assert "Redis did not answer" in result.output
     assert outbox_status().due == 1
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_row_naming_an_unregistered_job_is_refused_never_imported(redis_app: Flask) -> None:
+    _add_echo_jobs(1)
+    # Written behind the service's back: a dotted path where a registered name belongs.
+    factories.session().add(
+        OutboxMessage(job_name="os.system", payload={"command": 1}, dedupe_key="evil-1")
+    )
+    factories.session().commit()
+    result = relay_outbox()
+    assert (result.relayed, result.enqueued, result.refused) == (2, 1, 1)
+    assert _queue(redis_app).get_job_ids() == [job_id_for("echo-0")]
+    assert outbox_status().refused == 1
+    status = redis_app.test_cli_runner().invoke(args=["tpm", "outbox", "status"])
+    assert "1 relayed, 1 refused." in status.output
+
+
+def test_the_plugins_queue_is_its_own_and_its_worker_leaves_the_hosts_jobs_alone(
+    redis_app: Flask,
+) -> None:
+    connection = redis_app.extensions["tpm"].queue.connection
+    host_queue = Queue(f"host-{_queue(redis_app).name}", connection=connection)
+    host_job = host_queue.enqueue("tests.jobs_for_tests.echo", item=7)
+    _add_echo_jobs(1)
+    relay_outbox()
+    result = redis_app.test_cli_runner().invoke(args=["tpm", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert host_job.get_status() == JobStatus.QUEUED
+    assert host_queue.get_job_ids() == [host_job.id]
+    assert _queue(redis_app).fetch_job(job_id_for("echo-0")).get_status() == JobStatus.FINISHED
+    host_queue.delete(delete_jobs=True)

@@ -13,7 +13,8 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 
 from ..services.outbox import outbox_status
-from .relay import JOB_NAME_META, relay_outbox
+from .registry import job_name_of
+from .relay import relay_outbox
 
 outbox_cli = click.Group("outbox", help="The job outbox: what waits to be handed to rq.")
 jobs_cli = click.Group("jobs", help="The plugin's rq jobs: failed ones, and requeueing them.")
@@ -36,7 +37,8 @@ def outbox_relay() -> None:
             result = relay_outbox(on_batch=bar.update)
     except redis.RedisError as error:
         raise _redis_down(error) from None
-    click.echo(f"Relayed {result.relayed} outbox rows; enqueued {result.enqueued} jobs.")
+    refused = f"; refused {result.refused} naming no registered job" if result.refused else ""
+    click.echo(f"Relayed {result.relayed} outbox rows; enqueued {result.enqueued} jobs{refused}.")
 
 
 @outbox_cli.command("status")
@@ -50,7 +52,8 @@ def outbox_status_command() -> None:
         else f"oldest waiting {int(status.oldest_due_age.total_seconds())} s"
     )
     click.echo(
-        f"{status.due} due ({age}), {status.waiting} scheduled for later, {status.relayed} relayed."
+        f"{status.due} due ({age}), {status.waiting} scheduled for later, "
+        f"{status.relayed} relayed, {status.refused} refused."
     )
 
 
@@ -79,7 +82,7 @@ def jobs_failed() -> None:
             click.echo(f"{job_id}  (expired)")
             continue
         ended = job.ended_at.isoformat(timespec="seconds") if job.ended_at else "?"
-        click.echo(f"{job_id}  {job.meta.get(JOB_NAME_META, '?')}  failed {ended}")
+        click.echo(f"{job_id}  {job_name_of(job.func_name) or job.func_name}  failed {ended}")
 
 
 @jobs_cli.command("requeue")

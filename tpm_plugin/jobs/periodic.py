@@ -57,7 +57,6 @@ def schedule_next_tick(job_name: str, now: dt.datetime | None = None) -> Job | N
         job_function(job_name),
         job_id=job_id,
         description=f"{job_name} tick {slot}",
-        meta={"tpm_job": job_name},
         result_ttl=max(interval * 4, 60),
         failure_ttl=24 * 3600,
     )

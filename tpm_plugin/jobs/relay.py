@@ -19,13 +19,14 @@ by hand.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from flask import current_app
 from rq import Retry
 from rq.job import Job
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 
 from ..models import OutboxMessage
 from ..models.base import utcnow
@@ -33,13 +34,12 @@ from ..services._unit import session, unit_of_work
 from ..services.outbox import job_id_for
 from .periodic import register_periodic, schedule_next_tick
 from .queue import QueueBackend
-from .registry import job_function, register_job
+from .registry import is_registered, job_function, register_job
+
+log = logging.getLogger("tpm_plugin.jobs")
 
 #: The periodic job that relays the outbox.
 RELAY_JOB = "tpm.relay_outbox"
-
-#: ``Job.meta`` key holding the registered job name (``flask tpm jobs failed`` shows it).
-JOB_NAME_META = "tpm_job"
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,13 @@ class RelayResult:
     Attributes:
         relayed: rows marked relayed.
         enqueued: jobs put on the queue (fewer when a job id was already in Redis).
+        refused: rows naming a job that is not registered; kept with ``last_error`` set,
+            never enqueued.
     """
 
     relayed: int = 0
     enqueued: int = 0
+    refused: int = 0
 
 
 def relay_outbox(
@@ -75,35 +78,34 @@ def relay_outbox(
     batch_size = batch_size or current_app.config["TPM_RELAY_BATCH_SIZE"]
     now = now or utcnow()
     backend: QueueBackend = current_app.extensions["tpm"].queue
-    relayed = enqueued = 0
+    total = RelayResult()
     while True:
-        count, jobs = _relay_batch(backend, batch_size, now)
-        relayed += count
-        enqueued += jobs
-        if on_batch is not None and count:
-            on_batch(count)
-        if count < batch_size:
-            return RelayResult(relayed, enqueued)
+        batch = _relay_batch(backend, batch_size, now)
+        total = RelayResult(*(a + b for a, b in zip(astuple(total), astuple(batch), strict=True)))
+        if on_batch is not None and batch.relayed:
+            on_batch(batch.relayed)
+        if batch.relayed < batch_size:
+            return total
 
 
-def _relay_batch(backend: QueueBackend, batch_size: int, now: dt.datetime) -> tuple[int, int]:
+def _relay_batch(backend: QueueBackend, batch_size: int, now: dt.datetime) -> RelayResult:
     with unit_of_work():
         rows = _claim_due_rows(batch_size, now)
-        if not rows:
-            return 0, 0
-        if backend.embedded:
-            _mark_relayed(rows)
-            run_after = rows
-        else:
-            enqueued = _enqueue(backend, rows)
-            _mark_relayed(rows)
-            run_after = []
-    if run_after:  # embedded: each job runs in-process now, in its own transactions
-        enqueued = _enqueue(backend, run_after)
-    return len(rows), enqueued
+        known = [row for row in rows if is_registered(row.job_name)]
+        if len(known) < len(rows):
+            _refuse([row for row in rows if not is_registered(row.job_name)])
+        # Marked relayed by the claim itself: Redis hears of the rows before the commit,
+        # and a failed enqueue rolls the marks back with it.
+        enqueued = 0 if backend.embedded or not known else _enqueue(backend, known)
+    if backend.embedded and known:  # each job runs in-process now, in its own transactions
+        enqueued = _enqueue(backend, known)
+    return RelayResult(len(rows), enqueued, len(rows) - len(known))
 
 
-def _claim_due_rows(batch_size: int, now: dt.datetime) -> Sequence[OutboxMessage]:
+def _claim_due_rows(batch_size: int, now: dt.datetime) -> Sequence[Row]:
+    """Mark a batch of due rows relayed and return them, in one statement. On PostgreSQL
+    rows another relay holds are skipped; on SQLite the UPDATE takes the one write lock, so
+    a second relay waits for this one's commit and then finds these rows relayed."""
     current = session()
     due = (
         select(OutboxMessage.id)
@@ -112,28 +114,26 @@ def _claim_due_rows(batch_size: int, now: dt.datetime) -> Sequence[OutboxMessage
         .limit(batch_size)
     )
     if current.get_bind().dialect.name == "postgresql":
-        claimed = (
-            select(OutboxMessage)
-            .where(OutboxMessage.relayed_at.is_(None), OutboxMessage.available_at <= now)
-            .order_by(OutboxMessage.id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        return current.scalars(claimed).all()
-    # SQLite: writing first takes the database's one write lock, so a second relay waits
-    # here and then sees these rows relayed.
-    current.execute(
+        due = due.with_for_update(skip_locked=True)
+    claimed = (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(attempts=OutboxMessage.attempts + 1),
-        execution_options={"synchronize_session": False},
+        .values(relayed_at=utcnow(), attempts=OutboxMessage.attempts + 1, last_error=None)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.job_name,
+            OutboxMessage.dedupe_key,
+            OutboxMessage.payload,
+        )
     )
-    return current.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(due))).all()
+    rows = current.execute(claimed, execution_options={"synchronize_session": False}).all()
+    return sorted(rows, key=lambda row: row.id)
 
 
-def _enqueue(backend: QueueBackend, rows: Sequence[OutboxMessage]) -> int:
+def _enqueue(backend: QueueBackend, rows: Sequence[Row]) -> int:
     queue = backend.queue
-    job_ids = [job_id_for(row.dedupe_key) for row in rows]
+    prefix = job_id_for("")
+    job_ids = [prefix + row.dedupe_key for row in rows]
     with backend.connection.pipeline(transaction=False) as pipeline:
         for job_id in job_ids:
             pipeline.exists(Job.key_for(job_id))
@@ -145,7 +145,6 @@ def _enqueue(backend: QueueBackend, rows: Sequence[OutboxMessage]) -> int:
             "kwargs": dict(row.payload),
             "job_id": job_id,
             "description": f"{row.job_name} {row.dedupe_key}",
-            "meta": {JOB_NAME_META: row.job_name},
             "retry": retry,
         }
         for row, job_id, exists in zip(rows, job_ids, already, strict=True)
@@ -159,12 +158,15 @@ def _enqueue(backend: QueueBackend, rows: Sequence[OutboxMessage]) -> int:
     return len(fresh)
 
 
-def _mark_relayed(rows: Sequence[OutboxMessage]) -> None:
-    now = utcnow()
+def _refuse(rows: Sequence[Row]) -> None:
+    # A name read from the database is never imported: a row naming no registered job is
+    # kept, marked, for a developer to look at (``flask tpm outbox status`` counts them).
+    for row in rows:
+        log.warning("Outbox row %s names no registered job; not enqueued.", row.id)
     session().execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_([row.id for row in rows]))
-        .values(relayed_at=now, last_error=None),
+        .values(last_error="No job is registered under this job_name; it was not enqueued."),
         execution_options={"synchronize_session": False},
     )
 

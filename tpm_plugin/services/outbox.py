@@ -100,12 +100,14 @@ class OutboxStatus:
         waiting: rows not relayed because their ``available_at`` is still ahead.
         oldest_due_age: how long the oldest due row has waited, or ``None`` with no backlog.
         relayed: rows already handed to rq.
+        refused: rows the relay would not enqueue (their job name is not registered).
     """
 
     due: int
     waiting: int
     oldest_due_age: dt.timedelta | None
     relayed: int
+    refused: int
 
 
 def outbox_status(now: dt.datetime | None = None) -> OutboxStatus:
@@ -121,18 +123,20 @@ def outbox_status(now: dt.datetime | None = None) -> OutboxStatus:
                 func.count().filter(pending, ~is_due),
                 func.min(OutboxMessage.available_at).filter(pending, is_due),
                 func.count().filter(~pending),
+                func.count().filter(~pending, OutboxMessage.last_error.is_not(None)),
             )
         )
         .one()
     )
-    due, waiting, oldest, relayed = row
+    due, waiting, oldest, relayed, refused = row
     if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() returns a naive string
         oldest = oldest.replace(tzinfo=dt.UTC)
     return OutboxStatus(
         due=due,
         waiting=waiting,
         oldest_due_age=None if oldest is None else max(now - oldest, dt.timedelta(0)),
-        relayed=relayed,
+        relayed=relayed - refused,
+        refused=refused,
     )
 
 

@@ -31,7 +31,7 @@ from flask import current_app
 from ...contacts import RECIPIENT_ROLES
 from ...notifiers import Message
 from . import ledger
-from .messages import render_message
+from .messages import check_context, render_message
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -76,6 +76,7 @@ def send_once(
             )
     if role not in RECIPIENT_ROLES:
         raise ValueError(f"Notification role {role!r} is not one of {', '.join(RECIPIENT_ROLES)}.")
+    check_context(context)
     state = current_app.extensions["tpm"]
     recipient_ref = f"{role}-{person_id}"
     claimed = ledger.claim(

@@ -33,15 +33,7 @@ def render_message(
             text could carry care details), or a template missing a block.
         jinja2.TemplateNotFound: no template of that name, in the host or the plugin.
     """
-    for name, value in context.items():
-        if isinstance(value, str) and len(value) <= MAX_CONTEXT_STRING:
-            continue
-        if not isinstance(value, _ALLOWED):
-            raise ValueError(
-                f"Message context {name!r} is a {type(value).__name__}; messages take ids, "
-                f"times and strings of at most {MAX_CONTEXT_STRING} characters, never care "
-                "details."
-            )
+    check_context(context)
     if current_app.config["TPM_MESSAGE_NAMES"] == "none":
         first_name = None
     name = f"tpm/messages/{template}.txt"
@@ -59,6 +51,24 @@ def render_message(
         parts.append("".join(loaded.blocks[block](values)).strip())
     subject, body = parts
     return " ".join(subject.split()), body
+
+
+def check_context(context: Mapping[str, Any]) -> None:
+    """Refuse a context value that could carry care details.
+
+    Raises:
+        ValueError: a value that is not a number, a time or a string of at most
+            :data:`MAX_CONTEXT_STRING` characters.
+    """
+    for name, value in context.items():
+        if isinstance(value, str) and len(value) <= MAX_CONTEXT_STRING:
+            continue
+        if isinstance(value, str) or not isinstance(value, _ALLOWED):
+            raise ValueError(
+                f"Message context {name!r} is a {type(value).__name__}; messages take ids, "
+                f"times and strings of at most {MAX_CONTEXT_STRING} characters, never care "
+                "details."
+            )
 
 
 def _environment() -> Environment:

@@ -65,6 +65,8 @@ benchmarks: install
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/transitions_memory.py
 	$(BIN)/python benchmarks/relay.py
+	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/chaos.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

@@ -62,6 +62,23 @@ DEFAULTS: dict[str, Any] = {
     # without waiting for the WAL flush; a database crash may lose the last fraction of a
     # second of read-audit rows. False: every audit row is durable when the answer leaves.
     "TPM_AUDIT_ASYNC_COMMIT": True,
+    # Meeting reminders go this many minutes before each meeting, on the program's wall
+    # clock (1440: the same time the day before).
+    "TPM_REMINDER_LEAD_MINUTES": [1440, 60],
+    # How long a planned meeting lasts, and how long after its end an unlogged meeting
+    # nudges its partner (once).
+    "TPM_MEETING_MINUTES": 60,
+    "TPM_LOG_NUDGE_AFTER_MINUTES": 120,
+    # How often the sweep rebuilds what is due (reminders, log nudges, reviews due, misses),
+    # how far ahead it books jobs, and how many partnerships one of its batches reads.
+    "TPM_SWEEP_INTERVAL_SECONDS": 300,
+    "TPM_SWEEP_HORIZON_HOURS": 24,
+    "TPM_SWEEP_BATCH_SIZE": 5000,
+    # How often the coming week's meetings are planned from the preferred weekly times.
+    "TPM_PLANNING_INTERVAL_SECONDS": 3600,
+    # The rhythm's clock: None for the system clock, or a callable returning an aware UTC
+    # datetime (a simulated week, a test).
+    "TPM_CLOCK": None,
 }
 
 

@@ -23,3 +23,7 @@ partnership_created = _signals.signal("partnership-created")
 
 #: A workflow version was published (``workflow_key``, ``version``).
 workflow_published = _signals.signal("workflow-published")
+
+#: A program-local week ended below its meetings target and was put on the supervisor's list
+#: of misses (``partnership_id``, ``supervisor_id``, ``program_id``, ``week_starts_on``).
+week_missed = _signals.signal("week-missed")

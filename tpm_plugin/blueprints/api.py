@@ -24,6 +24,7 @@ from . import (
     api_partnerships,
     api_people,
     api_records,
+    api_rhythm,
     api_timeline,
     api_workflows,
     openapi,
@@ -50,6 +51,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_audit.register,
     api_workflows.register,
     api_diagrams.register,
+    api_rhythm.register,
     openapi.register,
 ]
 

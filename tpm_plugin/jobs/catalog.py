@@ -3,4 +3,4 @@
 Add a module here when it defines a job with ``@register_job``.
 """
 
-from . import relay, stage  # noqa: F401
+from . import relay, rhythm, stage, sweep  # noqa: F401

@@ -23,6 +23,7 @@ from .history import PartnershipAssignment, ProgramTargets
 from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, WebhookDelivery
 from .partnerships import Partnership
 from .people import PROGRAM_SETTINGS, Client, Partner, Program, ProgramManager, Supervisor
+from .rhythm import CheckedWeek, MissedWeek, PreferredMeetingTime
 from .workflow import Workflow, WorkflowDraft, WorkflowVersion, program_copy_key
 
 __all__ = [
@@ -35,12 +36,14 @@ __all__ = [
     "REVIEW_OUTCOMES",
     "TABLE_PREFIX",
     "AccessAudit",
+    "CheckedWeek",
     "Base",
     "CadenceOverride",
     "Client",
     "IdempotencyRecord",
     "IdentificationEntry",
     "Meeting",
+    "MissedWeek",
     "NotificationLedger",
     "OutboxMessage",
     "Partner",
@@ -49,6 +52,7 @@ __all__ = [
     "PartnershipMigration",
     "Plan",
     "PlannedActivity",
+    "PreferredMeetingTime",
     "Program",
     "ProgramManager",
     "ProgramTargets",

@@ -41,6 +41,8 @@ class Program(Base):
     supervision_minutes_per_client: Mapped[int] = mapped_column(default=20)
     workflow_key: Mapped[str] = mapped_column(String(64), default="therapeutic_partnership")
     setting: Mapped[str] = mapped_column(String(20), default="individual")
+    # Whether meeting reminders also go to a minor client's guardian.
+    remind_guardians: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -72,6 +72,7 @@ class ProgramSchema(StrictSchema):
         required=True,
         metadata={"description": "individual, or afterschool (partners log group activities)."},
     )
+    remind_guardians = fields.Boolean(required=True)
     created_at = AwareDateTime(required=True)
 
 
@@ -85,6 +86,9 @@ class ProgramUpdateSchema(StrictSchema):
     supervision_minutes_per_client = bounded_integer(0, 240)
     setting = fields.String(validate=validate.OneOf(PROGRAM_SETTINGS))
     workflow_key = fields.String(validate=validate.Length(min=1, max=64))
+    remind_guardians = fields.Boolean(
+        metadata={"description": "Meeting reminders also go to a minor client's guardian."}
+    )
 
     @validates("timezone")
     def _known_timezone(self, value: str, **kwargs: Any) -> None:

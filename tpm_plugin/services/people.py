@@ -70,6 +70,7 @@ def create_program(
     supervision_minutes_per_client: int | None = None,
     workflow_key: str | None = None,
     setting: str = "individual",
+    remind_guardians: bool = False,
     actor: Actor | None = None,
 ) -> Program:
     """Create a program managed by ``manager_user_ids`` (host user ids).
@@ -108,6 +109,7 @@ def create_program(
                 else config["TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT"]
             ),
             setting=setting,
+            remind_guardians=remind_guardians,
         )
         unit.session.add(program)
         unit.session.flush()

@@ -162,7 +162,7 @@ def test_a_get_commits_its_audit_row_without_waiting_for_the_wal_only_when_confi
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_post_always_waits_for_its_audit_row_to_be_durable(app: Flask, client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     with counting(app) as statements:
         response = client.post(
             f"{API}/partnerships/{made.partnership.id}/meetings",

@@ -29,7 +29,7 @@ ROLES = ("program_manager", "supervisor", "partner", "other_manager", "no_role",
 
 
 def _world_with_every_record() -> tuple[factories.World, dict[str, int]]:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     factories.activate(made)
     manager = factories.actor(made.manager_user)
     pid = made.partnership.id
@@ -213,7 +213,7 @@ def test_a_record_refused_on_a_closed_partnership_leaves_one_refused_row(client)
 
 
 def test_logging_a_meeting_twice_leaves_one_refused_row_for_the_second(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     meeting = meetings.add_meeting(
         factories.actor(made.partner_user),
         made.partnership.id,

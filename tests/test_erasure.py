@@ -76,6 +76,7 @@ def _client_with_every_record(app: Flask, client: Any) -> tuple[dict, int, str]:
             "client_id": person["id"],
             "partner_id": partner_id,
             "supervisor_id": supervisor_id,
+            "started_at": "2024-01-01T00:00:00+00:00",
         },
     )["id"]
     api.post(f"/partnerships/{pid}/transitions", {"trigger": "begin_identification"}, 200)

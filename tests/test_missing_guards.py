@@ -26,7 +26,7 @@ MISSING = "consent_on_file"
 def world(app: Flask) -> factories.World:
     """A world whose partnership runs on version 2 of its workflow, published elsewhere with
     ``begin_identification`` guarded by a guard this app never registered."""
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     key = made.program.workflow_key
     definition = copy.deepcopy(dict(default_definition(), key=key))
     for transition in definition["transitions"]:

@@ -49,7 +49,7 @@ def test_every_post_route_says_how_its_replay_is_answered() -> None:
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_partner_reassigned_away_gets_404_on_replaying_their_old_post(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     first = _meeting_post(client, made, made.partner_user)
     assert first.status_code == 201
     newcomer = factories.partner(made.program)
@@ -71,7 +71,7 @@ def test_a_partner_reassigned_away_gets_404_on_replaying_their_old_post(client) 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_replay_is_audited_with_the_role_held_on_the_record(client) -> None:
-    made = factories.world()
+    made = factories.world(started_at=factories.LONG_AGO)
     first = _meeting_post(client, made, made.partner_user)
     replay = _meeting_post(client, made, made.partner_user)
     assert (replay.status_code, replay.headers["Idempotent-Replayed"]) == (201, "true")

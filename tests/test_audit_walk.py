@@ -11,12 +11,12 @@ from collections import Counter
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tpm_plugin.blueprints._audit import is_care_route
 from tpm_plugin.blueprints.api import api_routes
-from tpm_plugin.models import AccessAudit, IdentificationEntry, Plan
-from tpm_plugin.services import meetings, reviews, supervision
+from tpm_plugin.models import AccessAudit, IdentificationEntry, Meeting, Plan
+from tpm_plugin.services import cadence_overrides, meetings, reviews, supervision
 from tpm_plugin.services._unit import session
 
 from . import factories
@@ -25,6 +25,8 @@ from .factories import as_user
 
 API = "/tpm/api"
 WHEN = dt.datetime(2024, 5, 6, 13, tzinfo=dt.UTC)
+#: The group its one meeting is marked with, so the group-activity read finds something.
+GROUP_ID = "0" * 32
 ROLES = ("program_manager", "supervisor", "partner", "other_manager", "no_role", "anonymous")
 
 
@@ -49,8 +51,15 @@ def _world_with_every_record() -> tuple[factories.World, dict[str, int]]:
             "ratings": [],
         },
     )
+    override = cadence_overrides.raise_cadence(
+        manager, pid, {"weeks": 1, "reason": "A hard week.", "meetings_per_week": 3}
+    )
+    session().execute(update(Meeting).where(Meeting.id == meeting.id).values(group_id=GROUP_ID))
+    session().commit()
     ids = {
         "partnership_id": pid,
+        "override_id": override.id,
+        "group_id": GROUP_ID,
         "entry_id": session().scalar(select(func.min(IdentificationEntry.id))),
         "plan_id": session().scalar(select(func.min(Plan.id))),
         "meeting_id": meeting.id,
@@ -60,6 +69,8 @@ def _world_with_every_record() -> tuple[factories.World, dict[str, int]]:
         "client_id": made.client.id,
         "partner_id": made.partner.id,
         "supervisor_id": made.supervisor.id,
+        # No such manager: removing the world's only manager mid-walk would lock it out.
+        "manager_id": 999_999,
         "draft_id": 1,
         "version": 1,
     }

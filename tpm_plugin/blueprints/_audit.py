@@ -27,8 +27,10 @@ CARE_SEGMENTS = {
     "supervision-sessions": "supervision_session",
     "reviews": "review",
     "clients": "client",
+    "cadence-overrides": "cadence_override",
+    "group-activities": "meeting",
 }
-#: What the other segments of care routes (fidelity, audit) name.
+#: What the other segments of care routes (fidelity, audit, misses) name.
 _OTHER_SEGMENTS = {"partners": "partner", "supervisors": "supervisor", "programs": "program"}
 _ACTIONS = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "PATCH": "update"}
 
@@ -36,7 +38,11 @@ _ACTIONS = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "P
 def is_care_route(endpoint: str, rule: str) -> bool:
     """Whether the API route ``endpoint`` at ``rule`` reads or changes care data."""
     segment = rule.strip("/").split("/", 1)[0]
-    return segment in CARE_SEGMENTS or endpoint.endswith("_fidelity") or endpoint == "program_audit"
+    return (
+        segment in CARE_SEGMENTS
+        or endpoint.endswith("_fidelity")
+        or endpoint in ("program_audit", "list_misses")
+    )
 
 
 def install_audit_guard(bp: Blueprint, routes: RouteTable) -> None:

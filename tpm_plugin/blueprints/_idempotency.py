@@ -99,6 +99,9 @@ REPLAYS: dict[str, Replay] = {
     "fire_transition": Replay(
         "get_partnership", "partnership_id", "path.partnership_id", render=False
     ),
+    "raise_cadence": _rendered("get_cadence_override", "override_id"),
+    "end_cadence": _rendered("get_cadence_override", "override_id", "path.override_id"),
+    "log_group_activity": _rendered("get_group_activity", "group_id", "body.group_id"),
     "create_workflow": Replay("get_workflow", "key", "body.key", render=False),
     "create_draft": Replay("get_workflow", "key", "path.key", render=False),
     "validate_draft": Replay("get_workflow", "key", "path.key", render=False),

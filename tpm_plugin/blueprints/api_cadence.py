@@ -56,6 +56,14 @@ def end_cadence(partnership_id: int, override_id: int) -> Response:
     return answer(CadenceOverrideSchema, override)
 
 
+@operation(tags=TAGS, response=CadenceOverrideSchema, errors=(401, 404))
+def get_cadence_override(override_id: int) -> Response:
+    """One crisis cadence of a partnership the caller can reach."""
+    return answer(
+        CadenceOverrideSchema, cadence_overrides.get_cadence_override(current_actor(), override_id)
+    )
+
+
 def register(routes: RouteTable) -> None:
     """Add the cadence override routes to the API."""
     base = f"/partnerships/<int(max={MAX_INT}):partnership_id>/cadence-overrides"
@@ -66,4 +74,10 @@ def register(routes: RouteTable) -> None:
         "end_cadence",
         end_cadence,
         methods=["POST"],
+    )
+    routes.add_url_rule(
+        f"/cadence-overrides/<int(max={MAX_INT}):override_id>",
+        "get_cadence_override",
+        get_cadence_override,
+        methods=["GET"],
     )

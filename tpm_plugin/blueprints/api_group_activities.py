@@ -26,8 +26,22 @@ def log_group_activity() -> Response:
     return answer(GroupActivitySchema, logged, 201)
 
 
+@operation(tags=["meetings"], response=GroupActivitySchema, errors=(401, 404))
+def get_group_activity(group_id: str) -> Response:
+    """A logged group activity: its meetings in the partnerships the caller can reach."""
+    return answer(
+        GroupActivitySchema, group_activities.get_group_activity(current_actor(), group_id)
+    )
+
+
 def register(routes: RouteTable) -> None:
     """Add the group-activity route to the API."""
     routes.add_url_rule(
         "/group-activities", "log_group_activity", log_group_activity, methods=["POST"]
+    )
+    routes.add_url_rule(
+        "/group-activities/<string(length=32):group_id>",
+        "get_group_activity",
+        get_group_activity,
+        methods=["GET"],
     )

@@ -27,6 +27,7 @@ from .access import (
     record_access,
     record_denied,
     require_actor,
+    touch_partnership,
 )
 from .partnerships import ensure_open
 
@@ -128,6 +129,30 @@ def list_cadence_overrides(
         record_access(actor, "partnership", partnership_id, "list_cadence", ALLOWED)
         detach(unit.session, rows)
     return Page(rows, query["page"], query["page_size"], total)
+
+
+def get_cadence_override(actor: Actor | None, override_id: int) -> CadenceOverride:
+    """One crisis cadence, for anyone who can reach its partnership (the read is audited).
+
+    Raises:
+        Unauthenticated: no actor.
+        NotFound: no such override, or its partnership is outside the actor's scope
+            (audited as denied).
+    """
+    actor = require_actor(actor)
+    with unit_of_work() as unit:
+        override = unit.session.get(CadenceOverride, override_id)
+        if override is None:
+            record_denied(actor, OBJECT_TYPE, override_id, "read")
+            raise NotFound(f"No cadence override {override_id} that you can reach.")
+        try:
+            partnership = partnership_for(actor, override.partnership_id, "read")
+        except NotFound:
+            record_denied(actor, OBJECT_TYPE, override_id, "read")
+            raise NotFound(f"No cadence override {override_id} that you can reach.") from None
+        touch_partnership(actor, partnership, OBJECT_TYPE, override.id, "read")
+        detach(unit.session, [override])
+    return override
 
 
 def _may_change(actor: Actor, partnership: Partnership, action: str) -> None:

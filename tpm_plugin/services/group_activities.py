@@ -28,6 +28,7 @@ from .access import (
     partnership_scope,
     record_access,
     record_denied,
+    record_reads,
     require_actor,
 )
 from .meeting_rules import check_meeting
@@ -127,6 +128,34 @@ def log_group_activity(actor: Actor | None, data: dict[str, Any]) -> GroupActivi
         for meeting in meetings:
             record_access(actor, OBJECT_TYPE, meeting.id, "create", ALLOWED)
             meeting.superseded_by_id = None
+        detach(unit.session, meetings)
+    return GroupActivity(group_id, meetings)
+
+
+def get_group_activity(actor: Actor | None, group_id: str) -> GroupActivity:
+    """A logged group activity: its meetings the actor can reach, in partnership order
+    (the read is audited as one row naming every meeting).
+
+    Raises:
+        Unauthenticated: no actor.
+        NotFound: no meeting of that group within the actor's scope (audited as denied).
+    """
+    actor = require_actor(actor)
+    with unit_of_work() as unit:
+        meetings = list(
+            unit.session.scalars(
+                select(Meeting)
+                .join(Partnership, Partnership.id == Meeting.partnership_id)
+                .where(Meeting.group_id == group_id, partnership_scope(actor))
+                .order_by(Meeting.partnership_id, Meeting.id)
+            )
+        )
+        if not meetings:
+            record_denied(actor, OBJECT_TYPE, None, "read_group_activity")
+            raise NotFound(f"No group activity {group_id} that you can reach.")
+        record_reads(
+            actor, OBJECT_TYPE, [meeting.id for meeting in meetings], "read_group_activity"
+        )
         detach(unit.session, meetings)
     return GroupActivity(group_id, meetings)
 

@@ -96,21 +96,17 @@ def test_a_partnership_without_reviews_draws_an_empty_chart(client) -> None:
     assert b"No review has rated" in answer.data
 
 
-def test_reading_change_is_audited(client) -> None:
+def test_reading_change_is_audited_as_one_row_naming_each_review(client) -> None:
     made = factories.world()
     review_id = _review(made, 0, {"self": 3})
     _change(client, made, made.supervisor_user)
-    audited = (
+    [row] = (
         session()
-        .execute(
-            select(AccessAudit.object_type, AccessAudit.object_id).where(
-                AccessAudit.actor_id == made.supervisor_user
-            )
-        )
+        .scalars(select(AccessAudit).where(AccessAudit.actor_id == made.supervisor_user))
         .all()
     )
-    assert ("partnership", str(made.partnership.id)) in audited
-    assert ("review", str(review_id)) in audited
+    assert (row.object_type, row.action, row.actor_role) == ("review", "read_change", "supervisor")
+    assert (row.partnership_id, row.object_ids) == (made.partnership.id, [review_id])
 
 
 def test_another_partners_change_is_404(client) -> None:

@@ -166,29 +166,32 @@ def test_the_timeline_runs_the_same_statements_for_a_long_history(app, client) -
     assert counts[0] == counts[1]
 
 
-def test_reading_the_timeline_is_audited_with_each_care_record(client) -> None:
+def test_reading_the_timeline_is_audited_as_one_row_naming_each_care_record(client) -> None:
     made = _lived()
     items = client.get(
         _url(made, kind="meeting"), headers=factories.as_user(made.supervisor_user)
     ).json["items"]
-    audited = (
-        session()
-        .scalars(
-            select(AccessAudit.object_id).where(
-                AccessAudit.actor_id == made.supervisor_user,
-                AccessAudit.object_type == "meeting",
-                AccessAudit.action == "timeline",
-            )
-        )
-        .all()
-    )
-    assert sorted(audited) == sorted(str(item["id"]) for item in items)
-    assert session().scalar(
-        select(AccessAudit.id).where(
+    [row] = session().scalars(
+        select(AccessAudit).where(
+            AccessAudit.actor_id == made.supervisor_user,
             AccessAudit.action == "read_timeline",
-            AccessAudit.object_id == str(made.partnership.id),
         )
     )
+    assert (row.object_type, row.partnership_id) == ("meeting", made.partnership.id)
+    assert sorted(row.object_ids) == sorted(item["id"] for item in items)
+
+
+def test_reading_a_timeline_of_every_kind_is_one_row_about_the_partnership(client) -> None:
+    made = _lived()
+    answer = client.get(_url(made), headers=factories.as_user(made.supervisor_user))
+    assert answer.status_code == 200
+    [row] = session().scalars(
+        select(AccessAudit).where(
+            AccessAudit.actor_id == made.supervisor_user,
+            AccessAudit.action == "read_timeline",
+        )
+    )
+    assert (row.object_type, row.object_id) == ("partnership", str(made.partnership.id))
 
 
 def test_another_partners_timeline_is_404_and_audited(client) -> None:

@@ -257,8 +257,8 @@ def timeline(actor: Actor | None, partnership_id: int, query: dict[str, Any]) ->
 
     Each item: ``kind``, ``id`` (of the row in its own table), ``occurred_at``,
     ``actor_id``, ``correction`` with ``corrects_id`` / ``superseded_by_id``, and
-    ``details`` by name. The read of the partnership is audited, and so is each care record
-    on the page. A constant number of statements whatever the page size or history.
+    ``details`` by name. The read is audited as one row, naming the partnership or each
+    care record on the page (:func:`_audit_page`). A constant number of statements whatever the page size or history.
 
     Raises:
         Unauthenticated: nobody is logged in.
@@ -277,12 +277,24 @@ def timeline(actor: Actor | None, partnership_id: int, query: dict[str, Any]) ->
             unit.session, statement, query["page"], query["page_size"], plain_rows=True
         )
         items = [_item(by_kind[row["kind"]], row) for row in rows]
-        record_access(actor, "partnership", partnership_id, "read_timeline", ALLOWED)
-        for source in sources:
-            ids = [item["id"] for item in items if item["kind"] == source.kind]
-            if source.object_type is not None and ids:
-                record_reads(actor, source.object_type, ids, "timeline")
+        _audit_page(actor, partnership_id, sources, items)
     return Page(items, query["page"], query["page_size"], total)
+
+
+def _audit_page(
+    actor: Actor, partnership_id: int, sources: list[TimelineSource], items: list[dict]
+) -> None:
+    """The request's one audit row (one row per request): a page holding care records of
+    one type (``?kind=meeting``) is a list of them, naming each id; a page mixing types is
+    a read of the partnership, since the row's ids name records of one type only."""
+    types = {source.object_type for source in sources if source.object_type is not None}
+    kinds = {source.kind for source in sources if source.object_type is not None}
+    if len(types) == 1 and len(sources) == 1:
+        [object_type] = types
+        ids = [item["id"] for item in items if item["kind"] in kinds]
+        record_reads(actor, object_type, ids, "read_timeline")
+    else:
+        record_access(actor, "partnership", partnership_id, "read_timeline", ALLOWED)
 
 
 def _item(source: TimelineSource, row: Any) -> dict[str, Any]:

@@ -125,16 +125,13 @@ def test_the_timeline_pages_through_the_events(client) -> None:
 
 def test_the_timeline_shows_a_move_to_another_version(client) -> None:
     made = factories.world()
-    definition = default_definition()
+    key = made.program.workflow_key
+    definition = dict(default_definition(), key=key)
     definition["stages"][0]["description"] = "Waiting for a partner."
-    draft = workflow_versions.create_draft(
-        workflow_versions.COMMAND_LINE, "therapeutic_partnership", definition
-    )
-    workflow_versions.publish_draft(
-        workflow_versions.COMMAND_LINE, "therapeutic_partnership", draft.id
-    )
+    draft = workflow_versions.create_draft(workflow_versions.COMMAND_LINE, key, definition)
+    workflow_versions.publish_draft(workflow_versions.COMMAND_LINE, key, draft.id)
     workflow_versions.migrate_partnerships(
-        workflow_versions.COMMAND_LINE, "therapeutic_partnership", 2, [made.partnership.id]
+        workflow_versions.COMMAND_LINE, key, 2, [made.partnership.id]
     )
     headers = factories.as_user(made.manager_user)
     [moved] = client.get(_url(made, kind="migration"), headers=headers).json["items"]

@@ -111,3 +111,38 @@ def test_a_replay_after_erasure_answers_the_erased_rows(client) -> None:
     assert "Kowalczyk" not in replay.get_data(as_text=True)
     stored = session().scalars(select(IdempotencyRecord)).one()
     assert "Kowalczyk" not in str(stored.response_body)
+
+
+def test_a_replayed_crisis_cadence_is_rendered_from_the_override_as_it_is_now(client) -> None:
+    made = factories.world()
+    path = f"{API}/partnerships/{made.partnership.id}/cadence-overrides"
+    headers = {**as_user(made.manager_user), "Idempotency-Key": "crisis"}
+    body = {"weeks": 2, "reason": "A hard month at home.", "meetings_per_week": 3}
+    first = client.post(path, json=body, headers=headers)
+    assert first.status_code == 201
+    ended = client.post(
+        f"{path}/{first.json['id']}/end", headers=as_user(made.manager_user), json={}
+    )
+    assert ended.status_code == 200
+
+    replay = client.post(path, json=body, headers=headers)
+
+    assert (replay.status_code, replay.headers["Idempotent-Replayed"]) == (201, "true")
+    assert replay.json["id"] == first.json["id"]
+    assert replay.json["ended_early_at"] is not None
+
+
+def test_a_cadence_override_is_not_found_outside_its_partnerships_reach(client) -> None:
+    made = factories.world()
+    raised = client.post(
+        f"{API}/partnerships/{made.partnership.id}/cadence-overrides",
+        json={"weeks": 1, "reason": "A hard week.", "meetings_per_week": 2},
+        headers=as_user(made.manager_user),
+    )
+    url = f"{API}/cadence-overrides/{raised.json['id']}"
+    assert client.get(url, headers=as_user(made.partner_user)).status_code == 200
+    stranger = factories.world().manager_user
+    outside = client.get(url, headers=as_user(stranger))
+    assert (outside.status_code, outside.json["error"]["code"]) == (404, "not_found")
+    last = _audit_rows(stranger)[-1]
+    assert (last.object_type, last.outcome) == ("cadence_override", "denied")

@@ -40,7 +40,7 @@ def register(routes: RouteTable) -> None:
         "/group-activities", "log_group_activity", log_group_activity, methods=["POST"]
     )
     routes.add_url_rule(
-        "/group-activities/<string(length=32):group_id>",
+        "/group-activities/<group_id>",
         "get_group_activity",
         get_group_activity,
         methods=["GET"],

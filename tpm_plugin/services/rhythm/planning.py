@@ -19,6 +19,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
 from ...models import Meeting, Partnership, PreferredMeetingTime, Program
 from .._unit import unit_of_work
@@ -108,33 +109,45 @@ def plan_meetings(first_id: int, last_id: int, now: dt.datetime) -> int:
             .order_by(Partnership.id)
             .with_for_update(of=Partnership, skip_locked=True)
         ).all()
-        if not rows:
-            return 0
-        ids = [row.Partnership.id for row in rows]
-        preferred: dict[int, list[tuple[int, dt.time]]] = defaultdict(list)
-        for time in db.scalars(
-            select(PreferredMeetingTime).where(PreferredMeetingTime.partnership_id.in_(ids))
-        ):
-            preferred[time.partnership_id].append((time.weekday, time.local_time))
-        existing = {
-            (partnership_id, at)
-            for partnership_id, at in db.execute(
-                select(Meeting.partnership_id, Meeting.scheduled_at).where(
-                    Meeting.partnership_id.in_(ids),
-                    Meeting.scheduled_at > now,
-                    Meeting.scheduled_at <= now + PLANNING_HORIZON,
-                )
+        return schedule_coming_week(db, [(p, timezone) for p, timezone in rows], now)
+
+
+def schedule_coming_week(
+    db: Session, partnerships: list[tuple[Partnership, str]], now: dt.datetime
+) -> int:
+    """Add the coming week's meetings of ``partnerships`` ((partnership, program timezone)
+    pairs, their rows locked by the caller) in the caller's transaction.
+
+    Returns:
+        How many meetings were scheduled.
+    """
+    if not partnerships:
+        return 0
+    ids = [partnership.id for partnership, _ in partnerships]
+    preferred: dict[int, list[tuple[int, dt.time]]] = defaultdict(list)
+    for time in db.scalars(
+        select(PreferredMeetingTime).where(PreferredMeetingTime.partnership_id.in_(ids))
+    ):
+        preferred[time.partnership_id].append((time.weekday, time.local_time))
+    existing = {
+        (partnership_id, at)
+        for partnership_id, at in db.execute(
+            select(Meeting.partnership_id, Meeting.scheduled_at).where(
+                Meeting.partnership_id.in_(ids),
+                Meeting.scheduled_at > now,
+                Meeting.scheduled_at <= now + PLANNING_HORIZON,
             )
-        }
-        histories = load_histories(Partnership.id.in_(ids), now, now + PLANNING_HORIZON)
-        added = 0
-        for partnership, timezone in rows:
-            history = histories.get(partnership.id)
-            if history is None or not preferred[partnership.id]:
-                continue
-            count = owed_meetings(history)
-            for at in planned_instants(preferred[partnership.id], count, ZoneInfo(timezone), now):
-                if (partnership.id, at) not in existing:
-                    db.add(Meeting(partnership_id=partnership.id, scheduled_at=at))
-                    added += 1
-        return added
+        )
+    }
+    histories = load_histories(Partnership.id.in_(ids), now, now + PLANNING_HORIZON)
+    added = 0
+    for partnership, timezone in partnerships:
+        history = histories.get(partnership.id)
+        if history is None or not preferred[partnership.id]:
+            continue
+        count = owed_meetings(history)
+        for at in planned_instants(preferred[partnership.id], count, ZoneInfo(timezone), now):
+            if (partnership.id, at) not in existing:
+                db.add(Meeting(partnership_id=partnership.id, scheduled_at=at))
+                added += 1
+    return added

@@ -60,31 +60,35 @@ def booking_states(backend: QueueBackend, job_ids: Sequence[str]) -> list[Bookin
     if not job_ids:
         return []
     queue = backend.queue
-    # Reading the started registry also lets rq fail (and retry) the jobs of dead workers.
-    started = set(StartedJobRegistry(queue=queue).get_job_ids())
     scheduled = ScheduledJobRegistry(queue=queue).key
     with backend.connection.pipeline(transaction=False) as check:
         for job_id in job_ids:
             check.hget(Job.key_for(job_id), "status")
-            check.lpos(queue.key, job_id)
             check.zscore(scheduled, job_id)
         answers = check.execute()
-    states = []
-    for index, job_id in enumerate(job_ids):
-        status, queued, at = answers[3 * index : 3 * index + 3]
-        states.append(_state(job_id, status, queued, at, started))
-    return states
-
-
-def _state(
-    job_id: str, status: bytes | None, queued: int | None, at: float | None, started: set[str]
-) -> Booking:
-    if status is None:
-        # No status field: either no hash at all, or a hash rq never finished writing.
-        return Booking.MISSING
-    if status.decode() in _SETTLED or job_id in started or queued is not None or at is not None:
-        return Booking.BOOKED
-    return Booking.ORPHANED
+    states: dict[str, Booking] = {}
+    unsure = []
+    for job_id, status, at in zip(job_ids, answers[::2], answers[1::2], strict=True):
+        if status is None:
+            # No status: no hash at all, or one rq never finished writing.
+            states[job_id] = Booking.MISSING
+        elif status.decode() in _SETTLED or at is not None:
+            states[job_id] = Booking.BOOKED
+        else:
+            unsure.append(job_id)
+    if unsure:
+        # Only jobs neither settled nor scheduled are looked for on the queue (LPOS walks
+        # it) and among the started. Reading the started registry also lets rq fail (and
+        # retry) the jobs of workers that died.
+        started = set(StartedJobRegistry(queue=queue).get_job_ids())
+        with backend.connection.pipeline(transaction=False) as check:
+            for job_id in unsure:
+                check.lpos(queue.key, job_id)
+            queued = check.execute()
+        for job_id, position in zip(unsure, queued, strict=True):
+            booked = position is not None or job_id in started
+            states[job_id] = Booking.BOOKED if booked else Booking.ORPHANED
+    return [states[job_id] for job_id in job_ids]
 
 
 def forget_orphan(transaction: redis.client.Pipeline, backend: QueueBackend, job_id: str) -> None:

@@ -133,7 +133,7 @@ def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
                 transaction.watch(*keys)
                 states = booking_states(backend, ids)
                 unbooked = [
-                    (job, job_id)
+                    (job, job_id, state)
                     for job, job_id, state in zip(jobs, ids, states, strict=True)
                     if state is not Booking.BOOKED
                 ]
@@ -142,8 +142,9 @@ def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
                     return 0
                 transaction.multi()
                 retry = retry_policy()
-                for job, job_id in unbooked:
-                    forget_orphan(transaction, backend, job_id)
+                for job, job_id, state in unbooked:
+                    if state is Booking.ORPHANED:
+                        forget_orphan(transaction, backend, job_id)
                     _add(backend, transaction, job, job_id, now, retry)
                 transaction.execute()
                 return len(unbooked)

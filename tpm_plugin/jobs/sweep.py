@@ -175,7 +175,10 @@ def _add(
     if due.at > now:
         backend.queue.schedule_job(job, due.at, pipeline=transaction)
     else:
-        backend.queue.enqueue_job(job, pipeline=transaction)
+        # Our jobs have no dependencies. rq 2.0's enqueue_job calls MULTI on the pipeline
+        # it is given, which fails inside ours; _enqueue_job (rq 2.0 to 3.x) adds the job
+        # to the queue without that dependency step.
+        backend.queue._enqueue_job(job, pipeline=transaction)
 
 
 def _job(

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 # The tests of the plugin's rq jobs, run on every supported rq (see test-rq-lowest).
 RQ_JOBS_TESTS ?= tests/test_worker.py tests/test_outbox.py tests/test_relay.py \
-	tests/test_notifications.py tests/test_job_faults.py
+	tests/test_notifications.py tests/test_job_faults.py tests/test_sweep_orphans.py
 
 .PHONY: demo test test-lowest test-rq-lowest lint install benchmarks clean
 

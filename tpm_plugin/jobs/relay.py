@@ -138,7 +138,7 @@ def _enqueue(backend: QueueBackend, rows: Sequence[Row]) -> int:
         for job_id in job_ids:
             pipeline.exists(Job.key_for(job_id))
         already = pipeline.execute()
-    retry = _retry_policy()
+    retry = retry_policy()
     fresh = [
         {
             "func": job_function(row.job_name),
@@ -171,7 +171,10 @@ def _refuse(rows: Sequence[Row]) -> None:
     )
 
 
-def _retry_policy() -> Retry | None:
+def retry_policy() -> Retry | None:
+    """The retries every job the plugin enqueues gets: one retry per interval of
+    ``TPM_JOB_RETRY_INTERVALS`` (seconds), waiting each in turn; ``None`` when that list is
+    empty (a failed job then goes straight to the failed registry)."""
     intervals = list(current_app.config["TPM_JOB_RETRY_INTERVALS"])
     return Retry(max=len(intervals), interval=intervals) if intervals else None
 

@@ -8,8 +8,10 @@ see :mod:`tpm_plugin.services.rhythm.due`) under fixed job ids: a job due now go
 queue, a later one on rq's scheduled registry until its time.
 
 Booking is one optimistic Redis transaction per batch: ``WATCH`` the batch's job keys, see
-which exist, and in ``MULTI`` book the missing ones; if another sweep booked any of them
-meanwhile, ``EXEC`` fails and the batch is looked at again. So two sweeps at once book each
+which are booked (a job hash alone is not: a worker killed between taking a job off the
+queue and starting it leaves an orphan, see :mod:`.booking`), and in ``MULTI`` book the
+others; if another sweep or a worker changed any of them meanwhile, ``EXEC`` fails and the
+batch is looked at again. So two sweeps at once book each
 job once, and after a Redis flush one sweep books every due job again, exactly once. The
 send ledger keeps a job that runs twice from notifying twice.
 """
@@ -36,10 +38,11 @@ from ..services.rhythm.due import (
     due_jobs,
     partnership_id_ranges,
 )
+from .booking import Booking, booking_states, forget_orphan
 from .periodic import register_periodic, schedule_next_tick
 from .queue import QueueBackend
 from .registry import job_function, register_job
-from .relay import _retry_policy
+from .relay import retry_policy
 
 SWEEP_JOB = "tpm.rhythm_sweep"
 PLANNING_JOB = "tpm.plan_meetings"
@@ -111,8 +114,9 @@ def plan_coming_week(
 
 
 def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
-    """Book each of ``jobs`` under its fixed id unless a job of that id exists. Returns how
-    many were booked.
+    """Book each of ``jobs`` under its fixed id unless a job of that id is booked: queued,
+    scheduled, started or done (see :mod:`.booking`). A job hash a killed worker left in no
+    queue or registry is booked again under the same id. Returns how many were booked.
 
     Without Redis (the embedded queue) there is no scheduler: jobs due now run in-process
     and later ones wait for a later sweep.
@@ -127,24 +131,23 @@ def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
         while True:
             try:
                 transaction.watch(*keys)
-                with backend.connection.pipeline(transaction=False) as check:
-                    for key in keys:
-                        check.exists(key)
-                    exists = check.execute()
-                missing = [
-                    (job, job_id)
-                    for job, job_id, found in zip(jobs, ids, exists, strict=True)
-                    if not found
+                states = booking_states(backend, ids)
+                unbooked = [
+                    (job, job_id, state)
+                    for job, job_id, state in zip(jobs, ids, states, strict=True)
+                    if state is not Booking.BOOKED
                 ]
-                if not missing:
+                if not unbooked:
                     transaction.unwatch()
                     return 0
                 transaction.multi()
-                retry = _retry_policy()
-                for job, job_id in missing:
+                retry = retry_policy()
+                for job, job_id, state in unbooked:
+                    if state is Booking.ORPHANED:
+                        forget_orphan(transaction, backend, job_id)
                     _add(backend, transaction, job, job_id, now, retry)
                 transaction.execute()
-                return len(missing)
+                return len(unbooked)
             except redis.WatchError:
                 continue
 
@@ -155,7 +158,7 @@ def _run_in_process(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime)
     for due in jobs:
         job_id = job_id_for(due.key)
         if not backend.connection.exists(Job.key_for(job_id)):
-            backend.queue.enqueue_job(_job(backend, due, job_id, now, _retry_policy()))
+            backend.queue.enqueue_job(_job(backend, due, job_id, now, retry_policy()))
             ran += 1
     return ran
 
@@ -172,7 +175,10 @@ def _add(
     if due.at > now:
         backend.queue.schedule_job(job, due.at, pipeline=transaction)
     else:
-        backend.queue.enqueue_job(job, pipeline=transaction)
+        # Our jobs have no dependencies. rq 2.0's enqueue_job calls MULTI on the pipeline
+        # it is given, which fails inside ours; _enqueue_job (rq 2.0 to 3.x) adds the job
+        # to the queue without that dependency step.
+        backend.queue._enqueue_job(job, pipeline=transaction)
 
 
 def _job(

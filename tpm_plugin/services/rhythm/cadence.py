@@ -1,8 +1,8 @@
-"""What a stage asks of the rhythm: meetings a week and how often a review falls due.
+"""What a stage asks of the rhythm: how often a review falls due.
 
 Read from the ``cadence`` of each stage in the published workflow version a partnership is
-pinned to. Meetings a week follow the fidelity rule (:mod:`tpm_plugin.services.fidelity`):
-the stage's ``meetings_per_week``, else the program's, and none in a terminal stage.
+pinned to. Meetings a week are not decided here: planning asks the one owed-time rule
+(:mod:`tpm_plugin.services.owed`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ class StageRhythm:
     """The cadence one stage of one workflow version sets (``None``: not set)."""
 
     terminal: bool
-    meetings_per_week: int | None
     review_every_weeks: int | None
 
 
@@ -46,23 +45,9 @@ def stage_rhythms(versions: Iterable[tuple[str, int]]) -> Rhythms:
             cadence = stage.get("cadence") or {}
             stages[stage["key"]] = StageRhythm(
                 terminal=stage.get("kind") == "terminal",
-                meetings_per_week=cadence.get("meetings_per_week"),
                 review_every_weeks=cadence.get("review_every_weeks"),
             )
     return rhythms
-
-
-def meetings_per_week(
-    rhythms: Rhythms, workflow_key: str, version: int, stage: str, program_default: int
-) -> int:
-    """Meetings a week a partnership in ``stage`` is planned: the stage's cadence, else the
-    program's figure; none in a terminal stage."""
-    rhythm = rhythms.get((workflow_key, version), {}).get(stage)
-    if rhythm is None:
-        return program_default
-    if rhythm.terminal:
-        return 0
-    return program_default if rhythm.meetings_per_week is None else rhythm.meetings_per_week
 
 
 def review_every_weeks(rhythms: Rhythms, workflow_key: str, version: int, stage: str) -> int | None:

@@ -2,7 +2,8 @@
 supervisor and its program managers (anyone who can reach the partnership).
 
 Times are wall-clock times in the program's timezone; the coming week's meetings are
-planned from them (:mod:`.planning`).
+planned from them (:mod:`.planning`). Replacing them replaces the meetings still to come
+that were planned from the old times (:mod:`.replanning`), in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from sqlalchemy import delete, select
 from ...access import Actor
 from ...models import PreferredMeetingTime, Program
 from .._unit import unit_of_work
-from ..access import ALLOWED, partnership_for, record_access, require_actor
+from ..access import ALLOWED, partnership_for, record_access, require_actor, touch
 from ..partnerships import ensure_open
+from .clock import rhythm_now
+from .replanning import replace_planned_meetings
 
 OBJECT_TYPE = "partnership"
 READ_ACTION = "read_preferred_times"
@@ -59,7 +62,9 @@ def get_preferred_times(actor: Actor | None, partnership_id: int) -> PreferredTi
 def set_preferred_times(
     actor: Actor | None, partnership_id: int, times: list[dict[str, Any]]
 ) -> PreferredTimes:
-    """Replace the partnership's preferred weekly times (the change is audited).
+    """Replace the partnership's preferred weekly times, and the meetings still to come
+    that were planned from the old times (see :mod:`.replanning`), in one transaction. The
+    change is audited; the audit row names the meetings removed (``object_ids``).
 
     Args:
         times: ``weekday`` (0 = Monday) and ``local_time`` of each, distinct (checked by
@@ -74,6 +79,14 @@ def set_preferred_times(
     with unit_of_work() as unit:
         partnership = partnership_for(actor, partnership_id, SET_ACTION, lock=True)
         ensure_open(partnership, "times")
+        old = [
+            (time.weekday, time.local_time)
+            for time in unit.session.scalars(
+                select(PreferredMeetingTime).where(
+                    PreferredMeetingTime.partnership_id == partnership.id
+                )
+            )
+        ]
         unit.session.execute(
             delete(PreferredMeetingTime).where(
                 PreferredMeetingTime.partnership_id == partnership.id
@@ -87,7 +100,15 @@ def set_preferred_times(
         )
         unit.session.flush()
         answer = _current(unit.session, partnership.id, partnership.program_id)
-        record_access(actor, OBJECT_TYPE, partnership.id, SET_ACTION, ALLOWED)
+        removed, _ = replace_planned_meetings(
+            unit.session,
+            partnership,
+            answer.timezone,
+            old,
+            [(time.weekday, time.time) for time in answer.times],
+            rhythm_now(),
+        )
+        touch(actor, OBJECT_TYPE, partnership.id, SET_ACTION, ALLOWED, object_ids=removed)
     return answer
 
 

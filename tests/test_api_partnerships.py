@@ -6,12 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from tpm_plugin.models import AccessAudit, Meeting, Partnership, utcnow
+from tpm_plugin.models import (
+    AccessAudit,
+    Meeting,
+    Partnership,
+    PartnershipAssignment,
+    TransitionAudit,
+    utcnow,
+)
 from tpm_plugin.services import meetings
 from tpm_plugin.services._unit import session
-from tpm_plugin.services.partnerships import last_complete_week
+from tpm_plugin.services.overdue import last_complete_week
 
 from . import factories
 from .conftest import BACKENDS
@@ -193,11 +200,15 @@ def test_nobody_logged_in_gets_401(client) -> None:
 
 
 def _backdate_stage(partnership_id: int, weeks: int) -> None:
-    session().execute(
-        update(Partnership)
-        .where(Partnership.id == partnership_id)
-        .values(stage_entered_at=utcnow() - dt.timedelta(weeks=weeks))
-    )
+    """Move the partnership's whole life (start, assignment, stage changes) back so that it
+    entered its stage ``weeks`` weeks ago."""
+    partnership = session().get(Partnership, partnership_id)
+    shift = utcnow() - dt.timedelta(weeks=weeks) - partnership.stage_entered_at
+    partnership.stage_entered_at += shift
+    partnership.started_at += shift
+    for model, column in ((TransitionAudit, "occurred_at"), (PartnershipAssignment, "valid_from")):
+        for row in session().scalars(select(model).where(model.partnership_id == partnership_id)):
+            setattr(row, column, getattr(row, column) + shift)
     session().commit()
 
 

@@ -273,11 +273,14 @@ def test_a_stage_cadence_in_the_pinned_workflow_overrides_the_program_target(
     assert week["meetings"]["target"] == 5
 
 
-def test_a_partnership_owes_nothing_in_weeks_it_ended_in_a_terminal_stage(
+def test_a_partnership_closed_on_wednesday_owes_monday_to_wednesdays_share(
     app: Flask, client, world
 ) -> None:
     definition = {
-        "stages": [{"key": "active", "kind": "normal"}, {"key": "closed", "kind": "terminal"}]
+        "stages": [
+            {"key": "active", "kind": "normal", "cadence": {"owes": True}},
+            {"key": "closed", "kind": "terminal"},
+        ]
     }
     pid = world["first"]
     with app.app_context(), unit_of_work() as unit:
@@ -300,17 +303,23 @@ def test_a_partnership_owes_nothing_in_weeks_it_ended_in_a_terminal_stage(
 
     weeks = _weeks(_get(client, f"partnerships/{pid}"))
 
-    assert [w["meetings"]["target"] for w in weeks] == [3, 0]
-    assert [w["supervision"]["minutes_owed"] for w in weeks] == [20, 0]
+    # Closed at noon on Wednesday: 60 of the week's 168 hours owed.
+    assert [w["owing_share"] for w in weeks] == [1, 0.36]
+    assert [w["meetings"]["target"] for w in weeks] == [3, 1.07]
+    assert [w["supervision"]["minutes_owed"] for w in weeks] == [20, 7.1]
+    assert [w["meetings"]["below_target"] for w in weeks] == [True, True]
 
 
-def test_weeks_before_a_partnership_started_owe_nothing(app: Flask, client, world) -> None:
+def test_weeks_before_a_partnership_started_owe_nothing_and_its_first_week_owes_a_share(
+    app: Flask, client, world
+) -> None:
     with app.app_context(), unit_of_work() as unit:
         pid = _partnership(
             unit.session, world["program"], world["partner"], None, started_at=_local(2024, 3, 12)
         )
     weeks = _weeks(_get(client, f"partnerships/{pid}"))
-    assert [w["meetings"]["target"] for w in weeks] == [0, 3]
+    # Started on Tuesday: six of the week's seven days owe.
+    assert [w["meetings"]["target"] for w in weeks] == [0, 2.57]
 
 
 def test_program_figures_add_up_its_partnerships_and_count_those_below_target(

@@ -32,6 +32,7 @@ from tpm_plugin.models import (
 )
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.fidelity import Fidelity, WeekFigures
+from tpm_plugin.services.owed import Owed
 
 from .conftest import BACKENDS
 
@@ -305,14 +306,18 @@ def _fidelity(draw) -> Fidelity:
     weeks = [
         WeekFigures(
             monday=dt.date(2024, 12, 2) + dt.timedelta(weeks=index),
-            meetings_target=draw(_COUNTS),
+            owed=Owed(
+                owing_time=draw(st.integers(0, 7)),
+                meeting_time=draw(_COUNTS) * draw(st.integers(0, 7)),
+                minute_time=draw(st.integers(0, 7_000_000)),
+                length=7,
+            ),
             meetings_held=draw(_COUNTS),
             cancelled_by_client=draw(_COUNTS),
             cancelled_by_partner=draw(_COUNTS),
             cancelled_by_center=draw(_COUNTS),
             no_shows=draw(_COUNTS),
             partnerships_below_target=draw(_COUNTS),
-            supervision_minutes_owed=draw(_MINUTES),
             supervision_minutes_delivered=draw(_MINUTES),
         )
         for index in range(count)

@@ -116,4 +116,5 @@ def test_installed_wheel_runs_flask_tpm_db_upgrade(wheel: Path, tmp_path: Path) 
         text=True,
     )
     assert result.returncode == 0, result.stderr
+    # The head of the shipped history, whichever revision that is.
     assert f"tpm_plugin tables at revision {migrate.head_revision()}" in result.stdout

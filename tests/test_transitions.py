@@ -345,7 +345,7 @@ def test_a_partnership_on_hold_resumes_in_the_stage_it_left(world) -> None:
     assert session().get(Partnership, pid).held_from_stage is None
 
 
-def test_entering_a_stage_with_a_cadence_writes_an_outbox_row(world) -> None:
+def test_entering_a_stage_that_owes_writes_an_outbox_row(world) -> None:
     walk_to(world, "active")
     pid = world.partnership.id
     rows = (
@@ -353,12 +353,20 @@ def test_entering_a_stage_with_a_cadence_writes_an_outbox_row(world) -> None:
         .scalars(select(OutboxMessage).where(OutboxMessage.job_name == STAGE_WORK_JOB))
         .all()
     )
-    assert [(r.payload["partnership_id"], r.payload["stage"]) for r in rows] == [(pid, "active")]
+    assert [(r.payload["partnership_id"], r.payload["stage"]) for r in rows] == [
+        (pid, "identification"),
+        (pid, "planning"),
+        (pid, "active"),
+    ]
 
 
-def test_entering_a_stage_without_a_cadence_writes_no_outbox_row(world) -> None:
+def test_entering_a_stage_that_owes_nothing_writes_no_outbox_row(world) -> None:
     walk_to(world, "planning")
-    assert session().scalar(select(func.count()).select_from(OutboxMessage)) == 0
+    before = session().scalar(select(func.count()).select_from(OutboxMessage))
+    transitions.fire(
+        factories.actor(world.manager_user), world.partnership.id, "put_on_hold", "Away."
+    )
+    assert session().scalar(select(func.count()).select_from(OutboxMessage)) == before
 
 
 def test_partnership_transitioned_is_sent_after_the_commit(app, world) -> None:

@@ -164,7 +164,7 @@ def test_a_transition_may_not_leave_a_terminal_stage(definition) -> None:
 
 def test_shape_errors_are_reported_at_their_paths(definition) -> None:
     definition["stages"][2]["kind"] = "middle"
-    definition["stages"][3]["cadence"]["meetings_per_week"] = 0
+    definition["stages"][3]["cadence"]["meetings_per_week"] = 15
     definition["transitions"][0]["colour"] = "red"
     problems = _problems(definition)
     assert set(problems) == {
@@ -172,6 +172,15 @@ def test_shape_errors_are_reported_at_their_paths(definition) -> None:
         "stages[3].cadence.meetings_per_week",
         "transitions[0].colour",
     }
+
+
+def test_a_stage_cadence_may_owe_zero_and_says_whether_it_owes_with_a_boolean(
+    definition,
+) -> None:
+    definition["stages"][3]["cadence"] = {"meetings_per_week": 0}
+    validate_definition(definition, GUARDS)
+    definition["stages"][3]["cadence"] = {"owes": "yes"}
+    assert set(_problems(definition)) == {"stages[3].cadence.owes"}
 
 
 def test_every_problem_is_reported_at_once(definition) -> None:

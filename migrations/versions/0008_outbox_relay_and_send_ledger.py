@@ -16,7 +16,7 @@ from alembic import op
 import tpm_plugin.models.base
 
 revision: str = "0008"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
 from . import (
+    api_cadence,
     api_client_rights,
     api_diagrams,
     api_fidelity,
@@ -35,6 +36,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_partnerships.register,
     api_records.register,
     api_fidelity.register,
+    api_cadence.register,
     api_client_rights.register,
     api_workflows.register,
     api_diagrams.register,

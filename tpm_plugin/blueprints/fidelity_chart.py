@@ -185,7 +185,7 @@ def _meeting_week(
     group = _week_group(parent, week, below)
     cancelled = week.cancelled_by_client + week.cancelled_by_partner + week.cancelled_by_center
     ET.SubElement(group, "title").text = (
-        f"Week of {week.monday.isoformat()}: {week.meetings_held} of {week.meetings_target} "
+        f"Week of {week.monday.isoformat()}: {week.meetings_held} of {_owed(week.meetings_target)} "
         f"meetings held; {cancelled} cancelled ({week.cancelled_by_client} by client, "
         f"{week.cancelled_by_partner} by partner, {week.cancelled_by_center} by center); "
         f"{_plural(week.no_shows, 'no-show')}" + ("; below target" if below else "")
@@ -431,6 +431,11 @@ def _summary(fidelity: Fidelity) -> str:
 
 def _minutes(value: float) -> str:
     return f"{value:,.1f}".removesuffix(".0")
+
+
+def _owed(value: float) -> str:
+    # Owed meetings are a decimal (a share of the week); whole ones read as whole numbers.
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _whole(value: float) -> str:

@@ -2,6 +2,7 @@
 
 from .audit import AccessAudit, PartnershipMigration, TransitionAudit
 from .base import TABLE_PREFIX, Base, UTCDateTime, metadata, utcnow
+from .cadence import MAX_OVERRIDE_WEEKS, CadenceOverride
 from .care import (
     CANCELLED_BY,
     DOMAINS,
@@ -18,6 +19,7 @@ from .care import (
     activity_answers,
     supervision_discussed,
 )
+from .history import PartnershipAssignment, ProgramTargets
 from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, WebhookDelivery
 from .partnerships import Partnership
 from .people import Client, Partner, Program, ProgramManager, Supervisor
@@ -28,12 +30,14 @@ __all__ = [
     "CANCELLED_BY",
     "DOMAINS",
     "IDENTIFICATION_KINDS",
+    "MAX_OVERRIDE_WEEKS",
     "MEETING_STATUSES",
     "REVIEW_OUTCOMES",
     "TABLE_PREFIX",
     "AccessAudit",
     "CheckedWeek",
     "Base",
+    "CadenceOverride",
     "Client",
     "IdempotencyRecord",
     "IdentificationEntry",
@@ -43,12 +47,14 @@ __all__ = [
     "OutboxMessage",
     "Partner",
     "Partnership",
+    "PartnershipAssignment",
     "PartnershipMigration",
     "Plan",
     "PlannedActivity",
     "PreferredMeetingTime",
     "Program",
     "ProgramManager",
+    "ProgramTargets",
     "Review",
     "ReviewRating",
     "Supervisor",

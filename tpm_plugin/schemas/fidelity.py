@@ -46,7 +46,11 @@ class WeekMeetingsSchema(StrictSchema):
     def _cancelled_alongside(self, week: WeekFigures, **kwargs: Any) -> dict[str, Any]:
         return {**_public(week), "cancelled": week}
 
-    target = fields.Integer(required=True, attribute="meetings_target")
+    target = fields.Float(
+        required=True,
+        attribute="meetings_target",
+        metadata={"description": "Meetings the week owes (a decimal: see owing_share)."},
+    )
     held = fields.Integer(required=True, attribute="meetings_held")
     cancelled = fields.Nested(CancelledSchema, required=True)
     no_shows = fields.Integer(required=True)
@@ -66,20 +70,33 @@ class FidelityWeekSchema(StrictSchema):
     """One week (starting Monday, local date) of fidelity figures."""
 
     week_start = fields.Date(required=True, attribute="monday")
+    owing_share = fields.Float(
+        required=True,
+        metadata={
+            "description": "The share of the week spent in stages that owe (0 to 1 for one "
+            "partnership, summed over the partnerships of a wider scope); what the week owes "
+            "is each target times this share."
+        },
+    )
     meetings = fields.Nested(WeekMeetingsSchema, required=True)
     supervision = fields.Nested(WeekSupervisionSchema, required=True)
 
     @pre_dump
     def _sections(self, week: WeekFigures, **kwargs: Any) -> dict[str, Any]:
         # Both sections read the same week's figures.
-        return {"monday": week.monday, "meetings": week, "supervision": week}
+        return {
+            "monday": week.monday,
+            "owing_share": week.owing_share,
+            "meetings": week,
+            "supervision": week,
+        }
 
 
 class FidelitySummarySchema(StrictSchema):
     """Totals over the window."""
 
     weeks = fields.Integer(required=True)
-    meetings_target = fields.Integer(required=True)
+    meetings_target = fields.Float(required=True)
     meetings_held = fields.Integer(required=True)
     meeting_weeks_below_target = fields.Integer(required=True)
     supervision_minutes_owed = fields.Float(required=True)
@@ -98,10 +115,10 @@ def _summary(fidelity: Fidelity) -> dict[str, Any]:
     weeks = fidelity.weeks
     return {
         "weeks": len(weeks),
-        "meetings_target": sum(w.meetings_target for w in weeks),
+        "meetings_target": fidelity.meetings_owed,
         "meetings_held": sum(w.meetings_held for w in weeks),
         "meeting_weeks_below_target": fidelity.meeting_weeks_below_target,
-        "supervision_minutes_owed": sum(w.supervision_minutes_owed for w in weeks),
+        "supervision_minutes_owed": fidelity.supervision_minutes_owed,
         "supervision_minutes_delivered": round(
             sum(w.supervision_minutes_delivered for w in weeks), 1
         ),

@@ -61,8 +61,9 @@ class PartnershipListQuerySchema(PageQuerySchema):
     overdue = fields.Boolean(
         metadata={
             "description": (
-                "true: only overdue partnerships (too few meetings held in the last complete "
-                "week, or in a stage longer than its review cadence); false: only the others."
+                "true: only overdue partnerships (fewer meetings held than owed in the "
+                "program's last complete local week, or in a stage longer than its review "
+                "cadence); false: only the others."
             )
         }
     )

@@ -28,6 +28,7 @@ from sqlalchemy import case, exists, select, update
 from ..access import Actor
 from ..errors import Forbidden, NotFound
 from ..models import (
+    CadenceOverride,
     Client,
     IdentificationEntry,
     Meeting,
@@ -72,6 +73,7 @@ _NOTE_COLUMNS: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
     ("plans", Plan, ("summary",)),
     ("meetings", Meeting, ("experience_note",)),
     ("reviews", Review, ("discussion", "changes_decided")),
+    ("cadence_overrides", CadenceOverride, ("reason",)),
 )
 
 

@@ -7,24 +7,20 @@ published version.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, RowMapping, and_, exists, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import RowMapping, select
+from sqlalchemy.orm import Session
 
 from ..access import Actor
 from ..errors import ValidationFailed
 from ..models import (
     Client,
-    Meeting,
     Partner,
     Partnership,
     Program,
     Supervisor,
-    Workflow,
-    WorkflowVersion,
     utcnow,
 )
 from ..signals import partnership_created
@@ -40,6 +36,8 @@ from .access import (
     require_actor,
     require_some_role,
 )
+from .history import record_assignment
+from .overdue import overdue_clause
 
 #: Sort keys of ``GET /partnerships``.
 PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
@@ -82,6 +80,7 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
         )
         unit.session.add(partnership)
         unit.session.flush()
+        record_assignment(partnership, now, actor.user_id)
         record_access(actor, "partnership", partnership.id, "create", ALLOWED)
         payload = {"partnership_id": partnership.id, "program_id": program.id, "stage": stage}
         app = current_app._get_current_object()
@@ -128,8 +127,12 @@ def update_partnership(
             )
         ensure_open(partnership, next(iter(changes), "partnership_id"))
         _check_people(unit.session, partnership.program_id, changes)
+        reassigned = any(getattr(partnership, name) != value for name, value in changes.items())
         for name, value in changes.items():
             setattr(partnership, name, value)
+        if reassigned:
+            # Weeks before now stay credited to whoever held the assignment then.
+            record_assignment(partnership, utcnow(), actor.user_id)
         record_access(actor, "partnership", partnership.id, "update", ALLOWED)
         detach(unit.session, [partnership])
     return partnership
@@ -139,7 +142,7 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
     """One page of the partnerships the actor may see, filtered and stably sorted.
 
     Filters (all optional): ``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
-    ``overdue`` (see :func:`overdue_clause`). Each returned partnership's read is audited.
+    ``overdue`` (see :mod:`.overdue`). Each returned partnership's read is audited.
     Two statements whatever the page size: the page with its count, and the audit insert.
     Items are mappings of the partnership's columns: a list only shows them, and skipping
     the ORM's identity bookkeeping halves the cost of a page.
@@ -154,7 +157,7 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
             if query.get(name) is not None:
                 statement = statement.where(getattr(Partnership, name) == query[name])
         if query.get("overdue") is not None:
-            overdue = overdue_clause(unit.session, utcnow())
+            overdue = overdue_clause(partnership_scope(actor), utcnow())
             statement = statement.where(overdue if query["overdue"] else ~overdue)
         statement = order_by(
             statement,
@@ -167,80 +170,6 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
         )
         record_reads(actor, "partnership", [row["id"] for row in rows], "list")
     return Page(rows, query["page"], query["page_size"], total)
-
-
-def last_complete_week(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The last complete ISO week (Monday 00:00 to Monday 00:00, UTC) before ``now``."""
-    today = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    this_monday = today - dt.timedelta(days=today.weekday())
-    return this_monday - dt.timedelta(weeks=1), this_monday
-
-
-def overdue_clause(session: Session, now: dt.datetime) -> ColumnElement[bool]:
-    """A WHERE clause selecting the partnerships that are overdue at ``now``.
-
-    A partnership is **overdue** when either:
-
-    * its stage expects meetings (the stage's cadence in the partnership's workflow version
-      names ``meetings_per_week``), it was already in that stage when the last complete
-      week (Monday to Monday, UTC) began, and fewer meetings than that target were *held*
-      during that week (corrected meetings count once, by their current entry); or
-    * its stage has a review cadence (``review_every_weeks``) and the partnership has been
-      in that stage for longer than that many weeks.
-
-    Partnerships in stages with neither cadence, and closed ones (``ended_at`` set), are
-    never overdue. The clause is pure SQL (one correlated count per partnership row, in the
-    database); the only Python work is reading the published workflow versions (one
-    statement) to learn which stages carry which cadence.
-    """
-    week_start, week_end = last_complete_week(now)
-    current_meeting = aliased(Meeting)
-    correction = aliased(Meeting)
-    held_last_week = (
-        select(func.count(current_meeting.id))
-        .where(
-            current_meeting.partnership_id == Partnership.id,
-            current_meeting.status == "held",
-            current_meeting.scheduled_at >= week_start,
-            current_meeting.scheduled_at < week_end,
-            ~exists().where(correction.supersedes_id == current_meeting.id),
-        )
-        .scalar_subquery()
-    )
-    clauses: list[ColumnElement[bool]] = []
-    for workflow_key, version, stage in _cadenced_stages(session):
-        in_stage = and_(
-            Partnership.workflow_key == workflow_key,
-            Partnership.workflow_version == version,
-            Partnership.stage == stage["key"],
-        )
-        cadence = stage.get("cadence") or {}
-        if "meetings_per_week" in cadence:
-            clauses.append(
-                and_(
-                    in_stage,
-                    Partnership.stage_entered_at <= week_start,
-                    held_last_week < cadence["meetings_per_week"],
-                )
-            )
-        if "review_every_weeks" in cadence:
-            due = now - dt.timedelta(weeks=cadence["review_every_weeks"])
-            clauses.append(and_(in_stage, Partnership.stage_entered_at < due))
-    if not clauses:
-        return false()
-    return and_(Partnership.ended_at.is_(None), or_(*clauses))
-
-
-def _cadenced_stages(session: Session):
-    rows = session.execute(
-        select(Workflow.key, WorkflowVersion.version, WorkflowVersion.definition).join(
-            Workflow, Workflow.id == WorkflowVersion.workflow_id
-        )
-    )
-    for workflow_key, version, definition in rows:
-        for stage in definition.get("stages", []):
-            if stage.get("cadence"):
-                yield workflow_key, version, stage
 
 
 def is_closed(partnership: Partnership) -> bool:

@@ -24,7 +24,16 @@ from sqlalchemy import ColumnElement, false, or_, select
 
 from ..access import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import Base, Client, Partner, Partnership, Program, ProgramManager, Supervisor
+from ..models import (
+    Base,
+    Client,
+    Partner,
+    Partnership,
+    Program,
+    ProgramManager,
+    Supervisor,
+    utcnow,
+)
 from ._reading import Page, detach, order_by, paginate
 from ._unit import unit_of_work
 from .access import (
@@ -37,6 +46,7 @@ from .access import (
     require_actor,
     require_some_role,
 )
+from .history import TARGET_FIELDS, record_targets
 
 #: Sort keys of the people lists.
 PROGRAM_SORTS = ("id", "key", "created_at")
@@ -95,6 +105,7 @@ def create_program(
         )
         unit.session.add(program)
         unit.session.flush()
+        record_targets(program, program.created_at, actor.user_id if actor else None)
         unit.session.add_all(
             ProgramManager(program_id=program.id, host_user_id=user_id) for user_id in managers
         )
@@ -180,8 +191,16 @@ def update_program(actor: Actor | None, program_id: int, changes: dict[str, Any]
             unit.session, actor, Program, _program_scope(actor), program_id, "program"
         )
         _require_manages(actor, program.id, "program", program.id, "update")
+        retargeted = any(
+            getattr(program, name) != value
+            for name, value in changes.items()
+            if name in TARGET_FIELDS
+        )
         for name, value in changes.items():
             setattr(program, name, value)
+        if retargeted:
+            # Weeks before now keep the targets that were in force in them.
+            record_targets(program, utcnow(), actor.user_id)
         record_access(actor, "program", program.id, "update", ALLOWED)
         detach(unit.session, [program])
     return program

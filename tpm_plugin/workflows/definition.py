@@ -68,12 +68,15 @@ class DefinitionInvalid(Exception):
 
 
 class CadenceSchema(Schema):
-    """A stage's cadence overrides; each key is optional."""
+    """A stage's cadence; each key is optional. ``owes`` says whether the stage owes
+    meetings and supervision (default: whether it names either figure); a figure replaces
+    the program's target while the partnership is in the stage (0 allowed)."""
 
     class Meta:
         unknown = RAISE
 
-    meetings_per_week = fields.Integer(validate=validate.Range(min=1, max=14), strict=True)
+    owes = fields.Boolean(truthy={True}, falsy={False})
+    meetings_per_week = fields.Integer(validate=validate.Range(min=0, max=14), strict=True)
     supervision_minutes_per_client = fields.Integer(
         validate=validate.Range(min=0, max=240), strict=True
     )

@@ -20,6 +20,7 @@ from typing import Any
 from flask import current_app
 from transitions import Machine
 
+from .cadence import stage_rule
 from .definition import START, TERMINAL
 from .guards import Guard, GuardContext, GuardRegistry
 
@@ -80,8 +81,12 @@ class CompiledWorkflow:
         return self.stages.get(stage, {}).get("kind") == TERMINAL
 
     def has_scheduled_work(self, stage: str) -> bool:
-        """Whether entering ``stage`` starts scheduled work (its definition sets a cadence)."""
-        return "cadence" in self.stages.get(stage, {})
+        """Whether entering ``stage`` starts scheduled work: it owes meetings and supervision,
+        or its cadence makes reviews due."""
+        definition = self.stages.get(stage, {})
+        return stage_rule(definition).owes or "review_every_weeks" in (
+            definition.get("cadence") or {}
+        )
 
 
 def build(

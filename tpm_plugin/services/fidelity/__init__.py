@@ -4,25 +4,19 @@ minutes delivered against the minutes owed.
 For one partnership, a partner, a supervisor or a whole program, and for each week (Monday
 to Sunday in the program's IANA timezone):
 
-* **meetings**: the target (``program.meetings_per_week``, unless the stage the partnership
-  was in at the end of the week sets ``cadence.meetings_per_week`` in its published
-  workflow version; terminal stages owe nothing), meetings held, cancelled by the client,
-  the partner or the center, and no-shows. A corrected meeting counts once, as its newest
-  version.
+* **meetings**: what the week owes, meetings held, cancelled by the client, the partner or
+  the center, and no-shows. A corrected meeting counts once, as its newest version.
 * **supervision**: minutes delivered (``held_minutes`` of held sessions) against minutes
-  owed (``program.supervision_minutes_per_client``, or the stage's cadence, for every
-  partnership open that week). For a single partnership a session counts with its minutes
-  shared equally among the partnerships it discussed.
+  owed. For a single partnership a session counts with its minutes shared equally among
+  the partnerships it discussed.
 
-A partnership is open in a week when it started before the week ended, had not ended
-before it began, and its stage at the week's end is not terminal.
-
-Each figure is computed by ONE SQL statement with aggregates grouped by week, whatever the
-number of partnerships.
+What a week owes comes from :mod:`tpm_plugin.services.owed`, the one rule of owed time: in
+proportion to the time spent in stages that owe, at the target in force, raised by any
+crisis cadence. A partner's or supervisor's weeks credit them only while they held the
+assignment.
 
 Modules: :mod:`.scopes` (who may see which scope, the public functions), :mod:`.weeks`
-(the window and its table of UTC instants), :mod:`.targets` (program defaults, stage
-cadences, terminal stages), :mod:`.figures` (the meetings and supervision statements).
+(the window and its table of UTC instants), :mod:`.figures` (the weekly figures).
 """
 
 from .figures import WeekFigures

@@ -1,53 +1,88 @@
-"""What each week shows, one SQL statement per figure whatever the number of partnerships.
+"""What each week shows, in a constant number of statements whatever the number of
+partnerships.
 
-* **meetings**: the target, meetings held, cancelled by the client, the partner or the
-  center, and no-shows. A corrected meeting counts once, as its newest version.
+* **meetings**: what the week owes (from :mod:`tpm_plugin.services.owed`, the one rule of
+  owed time), meetings held, cancelled by the client, the partner or the center, and
+  no-shows. A corrected meeting counts once, as its newest version.
 * **supervision**: minutes delivered (``held_minutes`` of held sessions) against minutes
-  owed for every partnership open that week. For a single partnership a session counts
-  with its minutes shared equally among the partnerships it discussed.
+  owed. For a single partnership a session counts with its minutes shared equally among
+  the partnerships it discussed.
 
-Each statement aggregates grouped by week over the table of :mod:`.weeks`, joined to the
-targets of :mod:`.targets`.
+A partner's or supervisor's figures credit them only for the time they held the assignment:
+what was owed and held before a reassignment stays with whoever held it then.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ...models import Meeting, Partner, Partnership, SupervisionSession, supervision_discussed
 from .._unit import session
-from .targets import StageCadence, partnership_weeks, pinned_cadences
+from ..history import assignment_periods
+from ..owed import NOTHING_OWED, Owed, owed_by_week
 from .weeks import Week, weeks_table
+
+#: Decimal places shown: meetings owed and the owing share, then supervision minutes.
+MEETING_PLACES, MINUTE_PLACES = 2, 1
+
+_COUNTS = ("held", "by_client", "by_partner", "by_center", "no_shows")
+_NO_COUNTS = (0,) * len(_COUNTS)
 
 
 @dataclass(frozen=True)
 class WeekFigures:
-    """What one week shows: meeting counts against the target, supervision against owed."""
+    """What one week shows: meeting counts against what the week owes, supervision minutes
+    delivered against minutes owed.
+
+    ``owed`` keeps the exact figures (add those, and round once); ``meetings_target``,
+    ``supervision_minutes_owed`` and ``owing_share`` are them rounded for showing.
+    """
 
     monday: dt.date
-    meetings_target: int
+    owed: Owed
     meetings_held: int
     cancelled_by_client: int
     cancelled_by_partner: int
     cancelled_by_center: int
     no_shows: int
     partnerships_below_target: int
-    supervision_minutes_owed: float
     supervision_minutes_delivered: float
 
     @property
+    def meetings_target(self) -> float:
+        """Meetings the week owes, rounded to two places."""
+        return shown(self.owed.meetings, MEETING_PLACES)
+
+    @property
+    def supervision_minutes_owed(self) -> float:
+        """Supervision minutes the week owes, rounded to one place."""
+        return shown(self.owed.supervision_minutes, MINUTE_PLACES)
+
+    @property
+    def owing_share(self) -> float:
+        """The share of the week spent in stages that owe (summed over the partnerships of a
+        scope), rounded to two places."""
+        return shown(self.owed.share, MEETING_PLACES)
+
+    @property
     def meetings_below_target(self) -> bool:
-        """Fewer meetings held than the target."""
-        return self.meetings_held < self.meetings_target
+        """Fewer meetings held than owed."""
+        return self.owed.meetings_missed(self.meetings_held)
 
     @property
     def supervision_below_target(self) -> bool:
         """Fewer supervision minutes delivered than owed."""
-        return self.supervision_minutes_delivered < self.supervision_minutes_owed
+        return self.supervision_minutes_delivered < self.owed.supervision_minutes
+
+
+def shown(value: Fraction, places: int) -> float:
+    """An exact figure rounded for showing (the only rounding a figure gets)."""
+    return float(round(value, places))
 
 
 def week_figures(
@@ -55,60 +90,71 @@ def week_figures(
 ) -> list[WeekFigures]:
     """The figures of every week of ``weeks`` for the partnerships ``in_scope``.
 
-    Three statements: the stage cadences, the meetings, the supervision.
-
     Args:
         weeks: the window, from :func:`~.weeks.week_window`.
         scope: ``partnership``, ``partner``, ``supervisor`` or ``program``.
         scope_id: the id of that partnership, partner, supervisor or program.
-        in_scope: the condition on ``Partnership`` selecting the scope's partnerships.
+        in_scope: the condition on ``Partnership`` selecting the scope's partnerships (for a
+            partner or supervisor: every partnership they held, now or before).
     """
-    cadences = pinned_cadences(in_scope)
-    meetings = session().execute(_meetings_statement(weeks, in_scope, cadences)).all()
-    supervision = (
-        session().execute(_supervision_statement(weeks, scope, scope_id, in_scope, cadences)).all()
-    )
-    return [
-        WeekFigures(
-            monday=week.monday,
-            meetings_target=int(m.target),
-            meetings_held=int(m.held),
-            cancelled_by_client=int(m.by_client),
-            cancelled_by_partner=int(m.by_partner),
-            cancelled_by_center=int(m.by_center),
-            no_shows=int(m.no_shows),
-            partnerships_below_target=int(m.below),
-            supervision_minutes_owed=float(s.owed),
-            supervision_minutes_delivered=round(float(s.delivered), 1),
+    held_by = (scope, scope_id) if scope in ("partner", "supervisor") else None
+    owed = owed_by_week(in_scope, weeks, held_by)
+    counts: dict[tuple[int, int], tuple[int, ...]] = {
+        (week, pid): tuple(map(int, figures))
+        for week, pid, *figures in session().execute(_meetings_statement(weeks, in_scope, held_by))
+    }
+    delivered = session().execute(_supervision_statement(weeks, scope, scope_id)).all()
+    week_totals: dict[int, tuple[int, ...]] = {}
+    for (index, _), row in counts.items():
+        before = week_totals.get(index, _NO_COUNTS)
+        week_totals[index] = tuple(a + b for a, b in zip(before, row, strict=True))
+    figures = []
+    for week, supervision in zip(weeks, delivered, strict=True):
+        week_owed = NOTHING_OWED
+        below = 0
+        for pid, by_week in owed.items():
+            owed_now = by_week[week.index]
+            week_owed += owed_now
+            below += owed_now.meetings_missed(counts.get((week.index, pid), _NO_COUNTS)[0])
+        totals = week_totals.get(week.index, _NO_COUNTS)
+        figures.append(
+            WeekFigures(
+                monday=week.monday,
+                owed=week_owed,
+                meetings_held=totals[0],
+                cancelled_by_client=totals[1],
+                cancelled_by_partner=totals[2],
+                cancelled_by_center=totals[3],
+                no_shows=totals[4],
+                partnerships_below_target=below,
+                supervision_minutes_delivered=round(float(supervision.delivered), MINUTE_PLACES),
+            )
         )
-        for week, m, s in zip(weeks, meetings, supervision, strict=True)
-    ]
+    return figures
 
 
 def _meetings_statement(
-    weeks_list: list[Week], in_scope: ColumnElement[bool], cadences: list[StageCadence]
+    weeks_list: list[Week], in_scope: ColumnElement[bool], held_by: tuple[str, int] | None
 ) -> Select:
+    """Meeting counts per (week, partnership): for a partner or supervisor, only the
+    meetings of the time they held the assignment."""
     weeks = weeks_table(weeks_list)
-    targets = partnership_weeks(weeks, in_scope, cadences)
     newer = aliased(Meeting)
 
     def counting(condition: ColumnElement[bool]):
         return func.sum(case((condition, 1), else_=0))
 
-    per_partnership = (
+    def cancelled_by(who: str) -> ColumnElement[bool]:
+        return and_(Meeting.status == "cancelled", Meeting.cancelled_by == who)
+
+    statement = (
         select(
             weeks.c.week,
             Meeting.partnership_id,
             counting(Meeting.status == "held").label("held"),
-            counting(and_(Meeting.status == "cancelled", Meeting.cancelled_by == "client")).label(
-                "by_client"
-            ),
-            counting(and_(Meeting.status == "cancelled", Meeting.cancelled_by == "partner")).label(
-                "by_partner"
-            ),
-            counting(and_(Meeting.status == "cancelled", Meeting.cancelled_by == "center")).label(
-                "by_center"
-            ),
+            counting(cancelled_by("client")).label("by_client"),
+            counting(cancelled_by("partner")).label("by_partner"),
+            counting(cancelled_by("center")).label("by_center"),
             counting(Meeting.status == "no_show").label("no_shows"),
         )
         .select_from(weeks)
@@ -120,68 +166,25 @@ def _meetings_statement(
         .outerjoin(newer, newer.supersedes_id == Meeting.id)
         .where(in_scope, newer.id.is_(None))
         .group_by(weeks.c.week, Meeting.partnership_id)
-        .cte("meeting_counts")
     )
-    held = func.coalesce(per_partnership.c.held, 0)
-    target_weeks = (
-        select(
-            targets.c.week,
-            func.sum(targets.c.target).label("target"),
-            func.sum(case((held < targets.c.target, 1), else_=0)).label("below"),
-        )
-        .select_from(targets)
-        .outerjoin(
-            per_partnership,
-            and_(
-                per_partnership.c.week == targets.c.week,
-                per_partnership.c.partnership_id == targets.c.partnership_id,
-            ),
-        )
-        .group_by(targets.c.week)
-        .subquery("target_weeks")
-    )
-    count_weeks = (
-        select(
-            per_partnership.c.week,
-            *(
-                func.sum(per_partnership.c[name]).label(name)
-                for name in ("held", "by_client", "by_partner", "by_center", "no_shows")
-            ),
-        )
-        .group_by(per_partnership.c.week)
-        .subquery("count_weeks")
-    )
-    return (
-        select(
-            weeks.c.week,
-            func.coalesce(target_weeks.c.target, 0).label("target"),
-            func.coalesce(target_weeks.c.below, 0).label("below"),
-            *(
-                func.coalesce(count_weeks.c[name], 0).label(name)
-                for name in ("held", "by_client", "by_partner", "by_center", "no_shows")
-            ),
-        )
-        .select_from(weeks)
-        .outerjoin(target_weeks, target_weeks.c.week == weeks.c.week)
-        .outerjoin(count_weeks, count_weeks.c.week == weeks.c.week)
-        .order_by(weeks.c.week)
+    if held_by is None:
+        return statement
+    role, person_id = held_by
+    periods = assignment_periods(in_scope)
+    return statement.join(
+        periods,
+        and_(
+            periods.c.partnership_id == Meeting.partnership_id,
+            periods.c[f"{role}_id"] == person_id,
+            or_(periods.c.valid_from.is_(None), periods.c.valid_from <= Meeting.scheduled_at),
+            or_(periods.c.valid_until.is_(None), Meeting.scheduled_at < periods.c.valid_until),
+        ),
     )
 
 
-def _supervision_statement(
-    weeks_list: list[Week],
-    scope: str,
-    scope_id: int,
-    in_scope: ColumnElement[bool],
-    cadences: list[StageCadence],
-) -> Select:
+def _supervision_statement(weeks_list: list[Week], scope: str, scope_id: int) -> Select:
+    """Supervision minutes delivered per week (every week of the window, in order)."""
     weeks = weeks_table(weeks_list)
-    targets = partnership_weeks(weeks, in_scope, cadences)
-    owed_weeks = (
-        select(targets.c.week, func.sum(targets.c.owed).label("owed"))
-        .group_by(targets.c.week)
-        .subquery("owed_weeks")
-    )
     session_in_week = and_(
         SupervisionSession.scheduled_at >= weeks.c.starts_at,
         SupervisionSession.scheduled_at < weeks.c.ends_at,
@@ -220,13 +223,8 @@ def _supervision_statement(
         )
     delivered_weeks = delivered.group_by(weeks.c.week).subquery("delivered_weeks")
     return (
-        select(
-            weeks.c.week,
-            func.coalesce(owed_weeks.c.owed, 0).label("owed"),
-            func.coalesce(delivered_weeks.c.delivered, 0).label("delivered"),
-        )
+        select(weeks.c.week, func.coalesce(delivered_weeks.c.delivered, 0).label("delivered"))
         .select_from(weeks)
-        .outerjoin(owed_weeks, owed_weeks.c.week == weeks.c.week)
         .outerjoin(delivered_weeks, delivered_weeks.c.week == weeks.c.week)
         .order_by(weeks.c.week)
     )

@@ -7,16 +7,18 @@ audited as denied), measures the window, and audits the read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, NoReturn
 
-from sqlalchemy import Row, exists, or_, select
+from sqlalchemy import ColumnElement, Row, exists, or_, select
 
 from ...access import Actor
 from ...errors import Forbidden, NotFound
 from ...models import Partner, Partnership, Program, Supervisor
 from .._unit import session, unit_of_work
 from ..access import ALLOWED, partnership_scope, record_access, record_denied, require_actor
-from .figures import WeekFigures, week_figures
+from ..history import held_by
+from .figures import MEETING_PLACES, MINUTE_PLACES, WeekFigures, shown, week_figures
 from .weeks import week_window
 
 ACTION = "read_fidelity"
@@ -30,6 +32,17 @@ class Fidelity:
     scope_id: int
     timezone: str
     weeks: list[WeekFigures]
+
+    @property
+    def meetings_owed(self) -> float:
+        """Meetings owed over the window: the weeks' exact figures added, rounded once."""
+        return shown(sum((w.owed.meetings for w in self.weeks), Fraction(0)), MEETING_PLACES)
+
+    @property
+    def supervision_minutes_owed(self) -> float:
+        """Supervision minutes owed over the window, added exactly and rounded once."""
+        owed = sum((w.owed.supervision_minutes for w in self.weeks), Fraction(0))
+        return shown(owed, MINUTE_PLACES)
 
     @property
     def meeting_weeks_below_target(self) -> int:
@@ -70,7 +83,12 @@ def partnership_fidelity(actor: Actor | None, partnership_id: int, **window: Any
         if program is None:
             _not_found(actor, "partnership", partnership_id)
         return _measure(
-            actor, "partnership", partnership_id, program.timezone, Partnership.id, window
+            actor,
+            "partnership",
+            partnership_id,
+            program.timezone,
+            Partnership.id == partnership_id,
+            window,
         )
 
 
@@ -99,7 +117,9 @@ def partner_fidelity(actor: Actor | None, partner_id: int, **window: Any) -> Fid
             or supervises
         ):
             _not_found(actor, "partner", partner_id)
-        return _measure(actor, "partner", partner_id, row.timezone, Partnership.partner_id, window)
+        # Every partnership they partnered, now or before: past weeks stay theirs.
+        held = held_by("partner", partner_id)
+        return _measure(actor, "partner", partner_id, row.timezone, held, window)
 
 
 def supervisor_fidelity(actor: Actor | None, supervisor_id: int, **window: Any) -> Fidelity:
@@ -117,9 +137,8 @@ def supervisor_fidelity(actor: Actor | None, supervisor_id: int, **window: Any) 
             row.program_id in actor.managed_program_ids or actor.supervisor_id == supervisor_id
         ):
             _not_found(actor, "supervisor", supervisor_id)
-        return _measure(
-            actor, "supervisor", supervisor_id, row.timezone, Partnership.supervisor_id, window
-        )
+        held = held_by("supervisor", supervisor_id)
+        return _measure(actor, "supervisor", supervisor_id, row.timezone, held, window)
 
 
 def program_fidelity(actor: Actor | None, program_id: int, **window: Any) -> Fidelity:
@@ -139,7 +158,8 @@ def program_fidelity(actor: Actor | None, program_id: int, **window: Any) -> Fid
                 record_denied(actor, "program", program_id, ACTION)
                 raise Forbidden("Only the program's managers see the fidelity of a program.")
             _not_found(actor, "program", program_id)
-        return _measure(actor, "program", program_id, timezone, Partnership.program_id, window)
+        in_program = Partnership.program_id == program_id
+        return _measure(actor, "program", program_id, timezone, in_program, window)
 
 
 def _measure(
@@ -147,11 +167,11 @@ def _measure(
     scope: str,
     scope_id: int,
     timezone: str,
-    scope_column: Any,
+    in_scope: ColumnElement[bool],
     window: dict[str, Any],
 ) -> Fidelity:
     weeks = week_window(timezone, **window)
-    figures = week_figures(weeks, scope, scope_id, scope_column == scope_id)
+    figures = week_figures(weeks, scope, scope_id, in_scope)
     record_access(actor, scope, scope_id, ACTION, ALLOWED)
     return Fidelity(scope=scope, scope_id=scope_id, timezone=timezone, weeks=figures)
 

@@ -11,8 +11,8 @@ so one in seven has its 24-hour reminder inside the sweep's 24-hour horizon.
 Each round flushes Redis and times, in turn:
 
 * **baseline**: one indexed ``SELECT`` of the scheduled meetings in the window and one
-  pipelined booking of the same reminders (the same rq job each, with its retry policy and
-  job-name meta, on rq's scheduled registry, one ``EXECUTE``): the least any sweep must do;
+  pipelined booking of the same reminders (the same rq job each, with its retry policy, on rq's
+  scheduled registry, one ``EXECUTE``): the least any sweep must do;
 * **plugin**: :func:`tpm_plugin.jobs.sweep.sweep`, in batches of ``TPM_SWEEP_BATCH_SIZE``
   partnerships, with everything it checks besides (open partnerships, uncorrected meetings,
   guardians, nudges, reviews due, the send ledger, jobs already booked).
@@ -56,7 +56,6 @@ from benchmarks import _harness as harness  # noqa: E402
 from benchmarks.transitions import open_partnerships  # noqa: E402
 from tpm_plugin import TPM  # noqa: E402
 from tpm_plugin.jobs.registry import job_function  # noqa: E402
-from tpm_plugin.jobs.relay import JOB_NAME_META  # noqa: E402
 from tpm_plugin.jobs.sweep import sweep  # noqa: E402
 from tpm_plugin.models import Client, Meeting, Partnership, utcnow  # noqa: E402
 from tpm_plugin.services.outbox import job_id_for  # noqa: E402
@@ -166,7 +165,6 @@ def baseline(app: Flask, now: dt.datetime, horizon: dt.timedelta) -> int:
                     kwargs={"meeting_id": meeting_id, "lead_minutes": 1440},
                     job_id=job_id_for(key),
                     description=f"{MEETING_REMINDER_JOB} {key}",
-                    meta={JOB_NAME_META: MEETING_REMINDER_JOB},
                     retry=retry,
                     status=JobStatus.SCHEDULED,
                 )

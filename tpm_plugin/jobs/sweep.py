@@ -39,7 +39,7 @@ from ..services.rhythm.due import (
 from .periodic import register_periodic, schedule_next_tick
 from .queue import QueueBackend
 from .registry import job_function, register_job
-from .relay import JOB_NAME_META, _retry_policy
+from .relay import _retry_policy
 
 SWEEP_JOB = "tpm.rhythm_sweep"
 PLANNING_JOB = "tpm.plan_meetings"
@@ -184,7 +184,6 @@ def _job(
         kwargs=dict(due.kwargs),
         job_id=job_id,
         description=f"{due.job_name} {due.key}",
-        meta={JOB_NAME_META: due.job_name},
         retry=retry,
         status=JobStatus.SCHEDULED if later else JobStatus.QUEUED,
     )

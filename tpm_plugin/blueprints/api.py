@@ -21,6 +21,7 @@ from . import (
     api_people,
     api_records,
     api_rhythm,
+    api_scheduling,
     api_workflows,
     openapi,
 )
@@ -41,6 +42,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_workflows.register,
     api_diagrams.register,
     api_rhythm.register,
+    api_scheduling.register,
     openapi.register,
 ]
 

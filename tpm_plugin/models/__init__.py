@@ -24,6 +24,7 @@ from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, Webhook
 from .partnerships import Partnership
 from .people import Client, Partner, Program, ProgramManager, Supervisor
 from .rhythm import CheckedWeek, MissedWeek, PreferredMeetingTime
+from .scheduling import Absence, AvailabilityWindow, BlockedTime
 from .workflow import Workflow, WorkflowDraft, WorkflowVersion
 
 __all__ = [
@@ -34,7 +35,10 @@ __all__ = [
     "MEETING_STATUSES",
     "REVIEW_OUTCOMES",
     "TABLE_PREFIX",
+    "Absence",
     "AccessAudit",
+    "AvailabilityWindow",
+    "BlockedTime",
     "CheckedWeek",
     "Base",
     "CadenceOverride",

@@ -1,0 +1,87 @@
+"""supervision scheduling: availability windows, absences with cover, partners' blocked
+times; supervision sessions placed as weekly blocks
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import tpm_plugin.models.base
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _weekly(table: str, owner: str, owner_table: str, order_name: str) -> None:
+    op.create_table(
+        table,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(owner, sa.Integer(), nullable=False),
+        sa.Column("weekday", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.Time(), nullable=False),
+        sa.Column("ends_at", sa.Time(), nullable=False),
+        sa.Column("created_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name=op.f(f"ck_{table}_weekday_range")),
+        sa.CheckConstraint("starts_at < ends_at", name=op.f(f"ck_{table}_{order_name}")),
+        sa.ForeignKeyConstraint(
+            [owner],
+            [f"{owner_table}.id"],
+            name=op.f(f"fk_{table}_{owner}_{owner_table}"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+    )
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.create_index(batch_op.f(f"ix_{table}_{owner}"), [owner], unique=False)
+
+
+def upgrade() -> None:
+    _weekly("tpm_availability_windows", "supervisor_id", "tpm_supervisors", "window_order")
+    _weekly("tpm_blocked_times", "partner_id", "tpm_partners", "blocked_order")
+    op.create_table(
+        "tpm_absences",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.Column("cover_supervisor_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("starts_on <= ends_on", name=op.f("ck_tpm_absences_absence_order")),
+        sa.ForeignKeyConstraint(
+            ["supervisor_id"],
+            ["tpm_supervisors.id"],
+            name=op.f("fk_tpm_absences_supervisor_id_tpm_supervisors"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["cover_supervisor_id"],
+            ["tpm_supervisors.id"],
+            name=op.f("fk_tpm_absences_cover_supervisor_id_tpm_supervisors"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tpm_absences")),
+    )
+    with op.batch_alter_table("tpm_absences", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tpm_absences_supervisor_starts", ["supervisor_id", "starts_on"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tpm_absences", schema=None) as batch_op:
+        batch_op.drop_index("ix_tpm_absences_supervisor_starts")
+    op.drop_table("tpm_absences")
+    for table, owner in (
+        ("tpm_blocked_times", "partner_id"),
+        ("tpm_availability_windows", "supervisor_id"),
+    ):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f"ix_{table}_{owner}"))
+        op.drop_table(table)

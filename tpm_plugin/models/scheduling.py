@@ -1,0 +1,72 @@
+"""Supervision scheduling: when supervisors are available, when they are away (and who
+covers), and when partners cannot attend.
+
+Weekly times are wall-clock times in the program's timezone (``weekday`` 0 = Monday), so
+a Tuesday 14:00–17:00 window stays at 14:00 across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+
+
+class AvailabilityWindow(Base):
+    """A weekly window a supervisor can hold supervision, local to their program."""
+
+    __tablename__ = "tpm_availability_windows"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("starts_at < ends_at", name="window_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(
+        ForeignKey("tpm_supervisors.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    starts_at: Mapped[dt.time]
+    ends_at: Mapped[dt.time]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Absence(Base):
+    """Days a supervisor is away (inclusive, local dates), with an optional cover."""
+
+    __tablename__ = "tpm_absences"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="absence_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("tpm_supervisors.id", ondelete="CASCADE"))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+    cover_supervisor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tpm_supervisors.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_tpm_absences_supervisor_starts", Absence.supervisor_id, Absence.starts_on)
+
+
+class BlockedTime(Base):
+    """A weekly time a partner cannot attend supervision, local to their program."""
+
+    __tablename__ = "tpm_blocked_times"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("starts_at < ends_at", name="blocked_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("tpm_partners.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    starts_at: Mapped[dt.time]
+    ends_at: Mapped[dt.time]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

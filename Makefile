@@ -52,6 +52,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/relay.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/chaos.py
+	$(BIN)/python benchmarks/placement.py
 
 clean:
 	rm -rf $(VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

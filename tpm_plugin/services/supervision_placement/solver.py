@@ -23,6 +23,7 @@ splits), so the result is deterministic for the same input.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -114,9 +115,9 @@ def place_week(
             by_supervisor[demand.supervisor_id].append(demand)
     result = Placement()
     for supervisor_id in sorted(by_supervisor):
-        free = _subtract(
-            _merge(availability.get(supervisor_id, ())), (busy or {}).get(supervisor_id, ())
-        )
+        free = _merge(availability.get(supervisor_id, ()))
+        if busy and busy.get(supervisor_id):
+            free = _subtract(free, busy[supervisor_id])
         week = _place_supervisor(free, sorted(by_supervisor[supervisor_id], key=_demand_key))
         result.blocks.extend(week.blocks)
         result.unplaced.extend(week.unplaced)
@@ -177,35 +178,62 @@ def _place_supervisor(free: list[Interval], demands: list[Demand]) -> Placement:
 
 def _place_gaps_first(free: list[Interval], demands: list[Demand]) -> Placement:
     gaps = list(free)
-    placed: dict[int, Block] = {}
+    placed = []
     waiting = []
     for demand in demands:
         if demand.last_start is not None:
             wanted = (demand.last_start, demand.last_start + demand.minutes)
             if _inside(wanted, gaps) and not _overlaps(wanted, demand.blocked):
-                placed[demand.partner_id] = _block(demand, (wanted,))
-                gaps = _subtract(gaps, (wanted,))
+                placed.append(Block(demand.partner_id, demand.supervisor_id, (wanted,)))
+                _take(gaps, wanted)
                 continue
         waiting.append(demand)
     splitting = []
     for demand in waiting:
-        usable = _subtract(gaps, demand.blocked)
-        gap = next((g for g in usable if g[1] - g[0] >= demand.minutes), None)
-        if gap is None:
+        part = _whole_gap(gaps, sorted(demand.blocked), demand.minutes)
+        if part is None:
             splitting.append(demand)
             continue
-        part = (gap[0], gap[0] + demand.minutes)
-        placed[demand.partner_id] = _block(demand, (part,))
-        gaps = _subtract(gaps, (part,))
+        placed.append(Block(demand.partner_id, demand.supervisor_id, (part,)))
+        _take(gaps, part)
     unplaced = []
     for demand in splitting:
         parts = _two_parts(_subtract(gaps, demand.blocked), demand.minutes)
         if parts is None:
             unplaced.append(demand)
             continue
-        placed[demand.partner_id] = _block(demand, parts)
-        gaps = _subtract(gaps, parts)
-    return _result(free, demands, placed.values(), unplaced)
+        placed.append(_block(demand, parts))
+        for part in parts:
+            _take(gaps, part)
+    return _result(free, demands, placed, unplaced)
+
+
+def _whole_gap(gaps: list[Interval], blocked: list[Interval], minutes: int) -> Interval | None:
+    """The earliest ``minutes`` of one gap outside ``blocked`` (sorted by start)."""
+    for start, end in gaps:
+        if end - start < minutes:
+            continue
+        cursor = start
+        for blocked_start, blocked_end in blocked:
+            if blocked_end <= cursor:
+                continue
+            if blocked_start >= end:
+                break
+            if blocked_start - cursor >= minutes:
+                return (cursor, cursor + minutes)
+            cursor = max(cursor, blocked_end)
+        if end - cursor >= minutes:
+            return (cursor, cursor + minutes)
+    return None
+
+
+def _take(gaps: list[Interval], part: Interval) -> None:
+    """Remove ``part`` from the sorted ``gaps`` (it lies inside one gap), in place."""
+    index = bisect_right(gaps, (part[0], MINUTES_PER_WEEK + 1)) - 1
+    start, end = gaps[index]
+    gaps[index : index + 1] = [
+        piece for piece in ((start, part[0]), (part[1], end)) if piece[0] < piece[1]
+    ]
 
 
 def _place_in_order(free: list[Interval], demands: list[Demand]) -> Placement:
@@ -301,7 +329,8 @@ def _subtract(gaps: Sequence[Interval], taken: Iterable[Interval]) -> list[Inter
 
 
 def _inside(interval: Interval, gaps: Sequence[Interval]) -> bool:
-    return any(start <= interval[0] and interval[1] <= end for start, end in gaps)
+    index = bisect_right(gaps, (interval[0], MINUTES_PER_WEEK + 1)) - 1
+    return index >= 0 and interval[1] <= gaps[index][1]
 
 
 def _overlaps(interval: Interval, others: Iterable[Interval]) -> bool:

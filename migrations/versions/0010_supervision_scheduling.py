@@ -72,9 +72,66 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tpm_absences_supervisor_starts", ["supervisor_id", "starts_on"], unique=False
         )
+    op.create_table(
+        "tpm_unplaced_supervision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("week_starts_on", sa.Date(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=100), nullable=False),
+        sa.Column("created_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["supervisor_id"],
+            ["tpm_supervisors.id"],
+            name=op.f("fk_tpm_unplaced_supervision_supervisor_id_tpm_supervisors"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["tpm_partners.id"],
+            name=op.f("fk_tpm_unplaced_supervision_partner_id_tpm_partners"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tpm_unplaced_supervision")),
+        sa.UniqueConstraint(
+            "supervisor_id",
+            "partner_id",
+            "week_starts_on",
+            name=op.f("uq_tpm_unplaced_supervision_supervisor_id_partner_id_week_starts_on"),
+        ),
+    )
+    op.create_table(
+        "tpm_placement_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("week_starts_on", sa.Date(), nullable=False),
+        sa.Column("placed_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_seen", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["tpm_programs.id"],
+            name=op.f("fk_tpm_placement_runs_program_id_tpm_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tpm_placement_runs")),
+        sa.UniqueConstraint(
+            "program_id",
+            "week_starts_on",
+            name=op.f("uq_tpm_placement_runs_program_id_week_starts_on"),
+        ),
+    )
+    with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("placed_week", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("block_part", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
+        batch_op.drop_column("block_part")
+        batch_op.drop_column("placed_week")
+    op.drop_table("tpm_placement_runs")
+    op.drop_table("tpm_unplaced_supervision")
     with op.batch_alter_table("tpm_absences", schema=None) as batch_op:
         batch_op.drop_index("ix_tpm_absences_supervisor_starts")
     op.drop_table("tpm_absences")

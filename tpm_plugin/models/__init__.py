@@ -24,7 +24,13 @@ from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, Webhook
 from .partnerships import Partnership
 from .people import Client, Partner, Program, ProgramManager, Supervisor
 from .rhythm import CheckedWeek, MissedWeek, PreferredMeetingTime
-from .scheduling import Absence, AvailabilityWindow, BlockedTime
+from .scheduling import (
+    Absence,
+    AvailabilityWindow,
+    BlockedTime,
+    PlacementRun,
+    UnplacedSupervision,
+)
 from .workflow import Workflow, WorkflowDraft, WorkflowVersion
 
 __all__ = [
@@ -54,6 +60,7 @@ __all__ = [
     "PartnershipAssignment",
     "PartnershipMigration",
     "Plan",
+    "PlacementRun",
     "PlannedActivity",
     "PreferredMeetingTime",
     "Program",
@@ -64,6 +71,7 @@ __all__ = [
     "Supervisor",
     "SupervisionSession",
     "TransitionAudit",
+    "UnplacedSupervision",
     "UTCDateTime",
     "WebhookDelivery",
     "Workflow",

@@ -189,6 +189,10 @@ class SupervisionSession(Base):
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
     held_minutes: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set when the weekly placement put this session in the week: the program-local
+    # Monday it was placed for, and which part (1 or 2) of a block split in two.
+    placed_week: Mapped[dt.date | None]
+    block_part: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

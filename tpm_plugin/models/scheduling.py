@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -70,3 +70,32 @@ class BlockedTime(Base):
     starts_at: Mapped[dt.time]
     ends_at: Mapped[dt.time]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UnplacedSupervision(Base):
+    """A partner's supervision the week's placement could not place, and why."""
+
+    __tablename__ = "tpm_unplaced_supervision"
+    __table_args__ = (UniqueConstraint("supervisor_id", "partner_id", "week_starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("tpm_supervisors.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("tpm_partners.id", ondelete="CASCADE"))
+    week_starts_on: Mapped[dt.date]
+    minutes: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PlacementRun(Base):
+    """When a program's week was last placed, so the placement runs again only after
+    something it reads has changed (an assignment, a stage, a cancelled block)."""
+
+    __tablename__ = "tpm_placement_runs"
+    __table_args__ = (UniqueConstraint("program_id", "week_starts_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("tpm_programs.id", ondelete="CASCADE"))
+    week_starts_on: Mapped[dt.date]
+    placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    cancelled_seen: Mapped[int] = mapped_column(default=0)

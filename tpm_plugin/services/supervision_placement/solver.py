@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 MINUTES_PER_WEEK = 7 * 24 * 60
 
+#: A stretch of the week, ``(start, end)`` in minutes from Monday 00:00.
 Interval = tuple[int, int]
 
 

@@ -1,0 +1,158 @@
+"""The week's supervision blocks from the database: placed as supervision sessions in the
+supervisor's availability and outside the partner's blocked times, replaced (not doubled)
+when placed again, moved to the cover during an absence, unplaced work kept with its
+reason; a placement job goes through the outbox once per change it follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+
+from tpm_plugin.models import OutboxMessage, SupervisionSession, UnplacedSupervision
+from tpm_plugin.services import scheduling
+from tpm_plugin.services._unit import unit_of_work
+from tpm_plugin.services.supervision_placement.requests import (
+    PLACEMENT_JOB,
+    local_monday,
+    request_placements,
+)
+from tpm_plugin.services.supervision_placement.weekly import place_program_week
+
+from . import factories
+from .conftest import BACKENDS
+
+ZONE = "America/Chicago"
+
+
+def _next_monday() -> dt.date:
+    return local_monday(ZONE, dt.datetime.now(dt.UTC)) + dt.timedelta(days=7)
+
+
+def _active_world() -> factories.World:
+    made = factories.world(timezone=ZONE)
+    factories.activate(made)
+    return made
+
+
+def _window(weekday: str, starts: str, ends: str) -> dict:
+    return {
+        "weekday": ["monday", "tuesday", "wednesday"].index(weekday),
+        "starts_at": dt.time.fromisoformat(starts),
+        "ends_at": dt.time.fromisoformat(ends),
+    }
+
+
+def _sessions() -> list[SupervisionSession]:
+    return list(
+        factories.session().scalars(select(SupervisionSession).order_by(SupervisionSession.id))
+    )
+
+
+def _local(at: dt.datetime) -> dt.datetime:
+    return at.astimezone(ZoneInfo(ZONE)).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_partners_block_is_a_scheduled_session_in_the_supervisors_free_time(app: Flask):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("tuesday", "14:00", "16:00")],
+    )
+    scheduling.set_blocked_times(
+        factories.actor(made.partner_user), made.partner.id, [_window("tuesday", "13:00", "15:00")]
+    )
+    monday = _next_monday()
+    placement = place_program_week(made.program.id, monday)
+    assert placement.unplaced == []
+    [row] = _sessions()
+    assert (row.supervisor_id, row.partner_id, row.status) == (
+        made.supervisor.id,
+        made.partner.id,
+        "scheduled",
+    )
+    assert row.scheduled_minutes == 20
+    assert _local(row.scheduled_at) == dt.datetime.combine(
+        monday + dt.timedelta(days=1), dt.time(15)
+    )
+    assert row.placed_week == monday
+
+
+def test_placing_a_week_again_replaces_its_scheduled_blocks_and_keeps_held_ones(app: Flask):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00")],
+    )
+    monday = _next_monday()
+    place_program_week(made.program.id, monday)
+    first = [(r.scheduled_at, r.scheduled_minutes) for r in _sessions()]
+    place_program_week(made.program.id, monday)
+    assert [(r.scheduled_at, r.scheduled_minutes) for r in _sessions()] == first
+    with unit_of_work() as unit:
+        unit.session.execute(update(SupervisionSession).values(status="held", held_minutes=20))
+    place_program_week(made.program.id, monday)
+    assert [r.status for r in _sessions()] == ["held"]
+
+
+def test_a_supervisor_without_free_time_leaves_the_work_unplaced_with_its_reason(app: Flask):
+    made = _active_world()
+    monday = _next_monday()
+    place_program_week(made.program.id, monday)
+    [missing] = factories.session().scalars(select(UnplacedSupervision)).all()
+    assert (missing.partner_id, missing.minutes, missing.reason) == (
+        made.partner.id,
+        20,
+        "over capacity by 20 minutes",
+    )
+    assert _sessions() == []
+
+
+def test_during_an_absence_the_block_is_placed_with_the_cover(app: Flask):
+    made = _active_world()
+    cover = factories.supervisor(made.program)
+    monday = _next_monday()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00")],
+    )
+    scheduling.set_availability(
+        factories.actor(made.manager_user), cover.id, [_window("monday", "13:00", "14:00")]
+    )
+    scheduling.add_absence(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        {
+            "starts_on": monday,
+            "ends_on": monday + dt.timedelta(days=4),
+            "cover_supervisor_id": cover.id,
+        },
+    )
+    place_program_week(made.program.id, monday)
+    [row] = _sessions()
+    assert row.supervisor_id == cover.id
+    assert _local(row.scheduled_at) == dt.datetime.combine(monday, dt.time(13))
+
+
+def test_a_placement_job_goes_through_the_outbox_once_per_change(app: Flask):
+    made = _active_world()
+    now = dt.datetime.now(dt.UTC)
+    jobs = select(OutboxMessage).where(OutboxMessage.job_name == PLACEMENT_JOB)
+    assert request_placements(now) == 1
+    assert request_placements(now) == 0
+    [row] = factories.session().scalars(jobs).all()
+    assert row.payload == {
+        "program_id": made.program.id,
+        "week": local_monday(ZONE, now).isoformat(),
+    }
+    place_program_week(made.program.id, local_monday(ZONE, now))
+    assert request_placements(now) == 0
+    factories.withdraw(made)
+    assert request_placements(dt.datetime.now(dt.UTC)) == 1

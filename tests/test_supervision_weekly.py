@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from tpm_plugin.models import OutboxMessage, SupervisionSession, UnplacedSupervision
+from tpm_plugin.models import OutboxMessage, Partnership, SupervisionSession, UnplacedSupervision
 from tpm_plugin.services import scheduling
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.supervision_placement.requests import (
@@ -156,3 +156,53 @@ def test_a_placement_job_goes_through_the_outbox_once_per_change(app: Flask):
     assert request_placements(now) == 0
     factories.withdraw(made)
     assert request_placements(dt.datetime.now(dt.UTC)) == 1
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_the_supervisors_week_shows_blocks_with_agendas_and_unplaced_work(app: Flask):
+    made = _active_world()
+    other = factories.partnership(made.program, supervisor=made.supervisor)
+    monday = _next_monday()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "09:20")],
+    )
+    factories.session().execute(
+        update(Partnership).where(Partnership.id == other.id).values(stage="active")
+    )
+    factories.session().commit()
+    place_program_week(made.program.id, monday)
+    client = app.test_client()
+    url = f"/tpm/api/supervisors/{made.supervisor.id}/week?date={monday + dt.timedelta(days=2)}"
+    answer = client.get(url, headers=factories.as_user(made.supervisor_user))
+    assert answer.status_code == 200, answer.json
+    week = answer.json
+    assert week["week_starts_on"] == monday.isoformat()
+    [block] = week["blocks"]
+    assert block["minutes"] == 20 and not block["split"]
+    assert [item["partnership_id"] for item in block["agenda"]] == [made.partnership.id]
+    item = block["agenda"][0]
+    assert item["stage"] == "active"
+    assert {
+        "meetings_held_last_week",
+        "meetings_target_last_week",
+        "missed_weeks",
+        "review_due_at",
+        "crisis_cadences",
+    } <= set(item)
+    assert [u["partner_id"] for u in week["unplaced"]] == [other.partner_id]
+    assert week["unplaced"][0]["reason"].startswith("over capacity by ")
+    assert "display_name" not in answer.get_data(as_text=True)
+
+
+def test_another_supervisor_or_partner_cannot_read_the_week(app: Flask):
+    made = factories.world()
+    other = factories.supervisor(made.program)
+    client = app.test_client()
+    url = f"/tpm/api/supervisors/{made.supervisor.id}/week"
+    for user in (other.host_user_id, made.partner_user):
+        assert client.get(url, headers=factories.as_user(user)).status_code == 404
+    bad = client.get(url + "?date=tuesday", headers=factories.as_user(made.supervisor_user))
+    assert bad.status_code == 422
+    assert "date" in bad.json["error"]["fields"]

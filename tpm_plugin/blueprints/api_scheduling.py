@@ -12,12 +12,15 @@ from ..schemas.scheduling import (
     AbsenceSchema,
     AvailabilitySchema,
     BlockedTimesSchema,
+    SupervisorWeekSchema,
+    WeekQuerySchema,
     WindowsUpdateSchema,
 )
 from ..services import scheduling
+from ..services.supervision_placement.week_view import get_supervisor_week
 from ._openapi import operation
 from ._routes import RouteTable
-from .api_people import answer, body
+from .api_people import answer, body, query
 
 
 @operation(tags=["scheduling"], response=AvailabilitySchema, errors=(401, 404))
@@ -89,6 +92,19 @@ def set_blocked_times(partner_id: int) -> Response:
     return answer(BlockedTimesSchema, result)
 
 
+@operation(
+    tags=["scheduling"],
+    query=WeekQuerySchema,
+    response=SupervisorWeekSchema,
+    errors=(401, 404, 422),
+)
+def get_week(supervisor_id: int) -> Response:
+    """A supervisor's week of supervision: blocks with their agendas (ids and numbers), and
+    the work that found no place, with its reason."""
+    day = query(WeekQuerySchema)["date"]
+    return answer(SupervisorWeekSchema, get_supervisor_week(current_actor(), supervisor_id, day))
+
+
 def register(routes: RouteTable) -> None:
     """Add the scheduling routes to the API."""
     availability = "/supervisors/<int:supervisor_id>/availability"
@@ -99,6 +115,9 @@ def register(routes: RouteTable) -> None:
     routes.add_url_rule(absences, "add_absence", add_absence, methods=["POST"])
     routes.add_url_rule(
         absences + "/<int:absence_id>", "remove_absence", remove_absence, methods=["DELETE"]
+    )
+    routes.add_url_rule(
+        "/supervisors/<int:supervisor_id>/week", "get_supervisor_week", get_week, methods=["GET"]
     )
     blocked = "/partners/<int:partner_id>/blocked-times"
     routes.add_url_rule(blocked, "get_blocked_times", get_blocked_times, methods=["GET"])

@@ -97,3 +97,69 @@ class AbsenceListSchema(StrictSchema):
     """A supervisor's absences, earliest first."""
 
     items = fields.List(fields.Nested(AbsenceSchema))
+
+
+class WeekQuerySchema(StrictSchema):
+    """``GET /supervisors/<id>/week``: ``date``, any local day of the week (default today)."""
+
+    date = fields.Date(load_default=None)
+
+
+class StageChangeSchema(StrictSchema):
+    """A stage change on an agenda."""
+
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True)
+    to = fields.String()
+    at = fields.AwareDateTime()
+
+
+class AgendaItemSchema(StrictSchema):
+    """One partnership on a block's agenda, in ids and numbers."""
+
+    partnership_id = fields.Integer()
+    stage = fields.String()
+    meetings_held_last_week = fields.Integer()
+    meetings_target_last_week = fields.Float()
+    missed_weeks = fields.List(fields.Date())
+    review_due_at = fields.AwareDateTime(allow_none=True)
+    stage_changes = fields.List(fields.Nested(StageChangeSchema))
+    crisis_cadences = fields.List(fields.Integer())
+
+
+class BlockPartSchema(StrictSchema):
+    """One session of a block."""
+
+    session_id = fields.Integer()
+    starts_at = fields.AwareDateTime()
+    minutes = fields.Integer()
+    status = fields.String()
+
+
+class BlockSchema(StrictSchema):
+    """A supervision block and its agenda."""
+
+    partner_id = fields.Integer()
+    supervisor_id = fields.Integer()
+    covering_for = fields.Integer(allow_none=True)
+    parts = fields.List(fields.Nested(BlockPartSchema))
+    split = fields.Boolean()
+    minutes = fields.Integer()
+    agenda = fields.List(fields.Nested(AgendaItemSchema))
+
+
+class UnplacedSchema(StrictSchema):
+    """Supervision work that found no place, and why."""
+
+    partner_id = fields.Integer()
+    minutes = fields.Integer()
+    reason = fields.String()
+
+
+class SupervisorWeekSchema(StrictSchema):
+    """A supervisor's week: blocks with agendas, and unplaced work with reasons."""
+
+    supervisor_id = fields.Integer()
+    timezone = fields.String()
+    week_starts_on = fields.Date()
+    blocks = fields.List(fields.Nested(BlockSchema))
+    unplaced = fields.List(fields.Nested(UnplacedSchema))

@@ -12,7 +12,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from tpm_plugin.models import OutboxMessage, Partnership, SupervisionSession, UnplacedSupervision
+from tpm_plugin.models import (
+    AccessAudit,
+    CoverGrant,
+    OutboxMessage,
+    Partnership,
+    SupervisionSession,
+    UnplacedSupervision,
+)
 from tpm_plugin.services import scheduling
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.supervision_placement.requests import (
@@ -206,3 +213,53 @@ def test_another_supervisor_or_partner_cannot_read_the_week(app: Flask):
     bad = client.get(url + "?date=tuesday", headers=factories.as_user(made.supervisor_user))
     assert bad.status_code == 422
     assert "date" in bad.json["error"]["fields"]
+
+
+def test_the_cover_reads_exactly_the_covered_partnerships_for_exactly_the_absence(app: Flask):
+    made = _active_world()
+    untouched = factories.partnership(made.program, supervisor=made.supervisor)
+    cover = factories.supervisor(made.program)
+    monday = local_monday(ZONE, dt.datetime.now(dt.UTC))
+    every_day = [
+        {"weekday": n, "starts_at": dt.time(0), "ends_at": dt.time(23, 59)} for n in range(7)
+    ]
+    scheduling.set_availability(factories.actor(made.manager_user), cover.id, every_day)
+    scheduling.add_absence(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        {
+            "starts_on": monday,
+            "ends_on": monday + dt.timedelta(days=6),
+            "cover_supervisor_id": cover.id,
+        },
+    )
+    place_program_week(made.program.id, monday)
+    client = app.test_client()
+    headers = factories.as_user(cover.host_user_id)
+    assert (
+        client.get(f"/tpm/api/partnerships/{made.partnership.id}", headers=headers).status_code
+        == 200
+    )
+    assert client.get(f"/tpm/api/partnerships/{untouched.id}", headers=headers).status_code == 404
+    rows = (
+        factories.session()
+        .execute(
+            select(AccessAudit.action, AccessAudit.outcome).where(
+                AccessAudit.actor_id == cover.host_user_id
+            )
+        )
+        .all()
+    )
+    assert ("read", "allowed") in [tuple(r) for r in rows]
+    # The grant ends with the absence: moved to last week, it no longer opens the door.
+    with unit_of_work() as unit:
+        unit.session.execute(
+            update(CoverGrant).values(
+                starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=14),
+                ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=7),
+            )
+        )
+    assert (
+        client.get(f"/tpm/api/partnerships/{made.partnership.id}", headers=headers).status_code
+        == 404
+    )

@@ -121,6 +121,44 @@ def upgrade() -> None:
             name=op.f("uq_tpm_placement_runs_program_id_week_starts_on"),
         ),
     )
+    op.create_table(
+        "tpm_cover_grants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("absence_id", sa.Integer(), nullable=False),
+        sa.Column("cover_supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("partnership_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["absence_id"],
+            ["tpm_absences.id"],
+            name=op.f("fk_tpm_cover_grants_absence_id_tpm_absences"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["cover_supervisor_id"],
+            ["tpm_supervisors.id"],
+            name=op.f("fk_tpm_cover_grants_cover_supervisor_id_tpm_supervisors"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["partnership_id"],
+            ["tpm_partnerships.id"],
+            name=op.f("fk_tpm_cover_grants_partnership_id_tpm_partnerships"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tpm_cover_grants")),
+        sa.UniqueConstraint(
+            "absence_id",
+            "partnership_id",
+            name=op.f("uq_tpm_cover_grants_absence_id_partnership_id"),
+        ),
+    )
+    with op.batch_alter_table("tpm_cover_grants", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tpm_cover_grants_cover_ends", ["cover_supervisor_id", "ends_at"], unique=False
+        )
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("placed_week", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("block_part", sa.Integer(), nullable=True))
@@ -130,6 +168,9 @@ def downgrade() -> None:
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
         batch_op.drop_column("block_part")
         batch_op.drop_column("placed_week")
+    with op.batch_alter_table("tpm_cover_grants", schema=None) as batch_op:
+        batch_op.drop_index("ix_tpm_cover_grants_cover_ends")
+    op.drop_table("tpm_cover_grants")
     op.drop_table("tpm_placement_runs")
     op.drop_table("tpm_unplaced_supervision")
     with op.batch_alter_table("tpm_absences", schema=None) as batch_op:

@@ -28,6 +28,7 @@ from .scheduling import (
     Absence,
     AvailabilityWindow,
     BlockedTime,
+    CoverGrant,
     PlacementRun,
     UnplacedSupervision,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Base",
     "CadenceOverride",
     "Client",
+    "CoverGrant",
     "IdempotencyRecord",
     "IdentificationEntry",
     "Meeting",

@@ -99,3 +99,26 @@ class PlacementRun(Base):
     week_starts_on: Mapped[dt.date]
     placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     cancelled_seen: Mapped[int] = mapped_column(default=0)
+
+
+class CoverGrant(Base):
+    """Read access a cover supervisor holds to one partnership while its supervisor is
+    away (``starts_at`` to ``ends_at``, UTC): it ends by itself."""
+
+    __tablename__ = "tpm_cover_grants"
+    __table_args__ = (UniqueConstraint("absence_id", "partnership_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    absence_id: Mapped[int] = mapped_column(ForeignKey("tpm_absences.id", ondelete="CASCADE"))
+    cover_supervisor_id: Mapped[int] = mapped_column(
+        ForeignKey("tpm_supervisors.id", ondelete="CASCADE")
+    )
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("tpm_partnerships.id", ondelete="CASCADE")
+    )
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_tpm_cover_grants_cover_ends", CoverGrant.cover_supervisor_id, CoverGrant.ends_at)

@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from ..access import Actor
 from ..errors import Forbidden, NotFound, Unauthenticated
-from ..models import AccessAudit, Partnership, utcnow
+from ..models import AccessAudit, CoverGrant, Partnership, utcnow
 from ._unit import session
 
 ALLOWED = "allowed"
@@ -47,9 +47,12 @@ def require_actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def partnership_scope(actor: Actor) -> ColumnElement[bool]:
-    """A WHERE clause selecting the partnerships ``actor`` may see."""
+def partnership_scope(actor: Actor, *, reading: bool = False) -> ColumnElement[bool]:
+    """A WHERE clause selecting the partnerships ``actor`` may see (``reading``: also those
+    a cover supervisor may read while covering an absence)."""
     clauses = []
+    if reading and actor.supervisor_id is not None:
+        clauses.append(covered_partnerships(actor.supervisor_id))
     if actor.managed_program_ids:
         clauses.append(Partnership.program_id.in_(sorted(actor.managed_program_ids)))
     if actor.supervisor_id is not None:
@@ -57,6 +60,18 @@ def partnership_scope(actor: Actor) -> ColumnElement[bool]:
     if actor.partner_id is not None:
         clauses.append(Partnership.partner_id == actor.partner_id)
     return or_(*clauses) if clauses else false()
+
+
+def covered_partnerships(supervisor_id: int) -> ColumnElement[bool]:
+    """The partnerships ``supervisor_id`` covers right now (their grants end by themselves)."""
+    now = utcnow()
+    return Partnership.id.in_(
+        select(CoverGrant.partnership_id).where(
+            CoverGrant.cover_supervisor_id == supervisor_id,
+            CoverGrant.starts_at <= now,
+            CoverGrant.ends_at > now,
+        )
+    )
 
 
 def record_access(
@@ -85,15 +100,18 @@ def record_denied(actor: Actor | None, object_type: str, object_id: object, acti
 
 
 def partnership_for(
-    actor: Actor, partnership_id: int, action: str, *, lock: bool = False
+    actor: Actor, partnership_id: int, action: str, *, lock: bool = False, reading: bool = False
 ) -> Partnership:
-    """Load a partnership the actor may reach, optionally locking its row.
+    """Load a partnership the actor may reach, optionally locking its row (``reading``: a
+    read, which a cover supervisor may make while covering an absence).
 
     Raises:
         NotFound: no such partnership, or it is outside the actor's scope (the attempt is
             audited as denied).
     """
-    query = select(Partnership).where(Partnership.id == partnership_id, partnership_scope(actor))
+    query = select(Partnership).where(
+        Partnership.id == partnership_id, partnership_scope(actor, reading=reading)
+    )
     if lock:
         query = query.with_for_update()
     partnership = session().scalars(query).first()

@@ -24,6 +24,7 @@ from ...models import (
     Absence,
     AvailabilityWindow,
     BlockedTime,
+    CoverGrant,
     Partnership,
     PlacementRun,
     Program,
@@ -33,6 +34,7 @@ from ...models import (
     utcnow,
 )
 from .._unit import unit_of_work
+from ..access import ALLOWED, record_access
 from ..fidelity import week_window
 from ..owed import owed_by_week
 from ..rhythm.local_time import instant_of, wall_time
@@ -80,8 +82,9 @@ def place_program_week(program_id: int, monday: dt.date) -> Placement:
             for sid, (absent, _) in absences.items()
         }
         placement = place_week({**windows, **own}, demands, busy)
-        placement = _place_with_covers(placement, windows, absences, demands, busy)
+        placement, moved = _place_with_covers(placement, windows, absences, demands, busy)
         _write(db, monday, zone, supervisors, placement)
+        _grant_covers(db, moved, monday, zone)
         _record_run(db, program_id, monday, started)
     return placement
 
@@ -186,7 +189,9 @@ def _place_with_covers(
     absences: dict[int, tuple[set[int], int | None]],
     demands: list[Demand],
     busy: dict[int, list[Interval]],
-) -> Placement:
+) -> tuple[Placement, list[tuple[int, int, int]]]:
+    """Place the absent supervisors' unplaced work with their covers. Returns the placement
+    and the ``(partner, absent supervisor, cover)`` of each block that moved."""
     by_key = {(d.partner_id, d.supervisor_id): d for d in demands}
     moving = []
     staying = []
@@ -198,24 +203,70 @@ def _place_with_covers(
             continue
         moving.append((cover, days, demand))
     if not moving:
-        return placement
+        return placement, []
     taken: dict[int, list[Interval]] = defaultdict(list)
     for sid, intervals in busy.items():
         taken[sid].extend(intervals)
     for block in placement.blocks:
         taken[block.supervisor_id].extend(block.parts)
     result = Placement(list(placement.blocks), staying)
+    moved = []
     for cover, days, demand in moving:
-        moved = Demand(demand.partner_id, cover, demand.minutes, demand.blocked)
-        covered = place_week({cover: _only_days(windows.get(cover, []), days)}, [moved], taken)
+        with_cover = Demand(demand.partner_id, cover, demand.minutes, demand.blocked)
+        covered = place_week({cover: _only_days(windows.get(cover, []), days)}, [with_cover], taken)
         for block in covered.blocks:
             taken[cover].extend(block.parts)
+            moved.append((demand.partner_id, demand.supervisor_id, cover))
         result.blocks.extend(covered.blocks)
         result.unplaced.extend(
             type(missing)(missing.partner_id, demand.supervisor_id, missing.minutes, missing.reason)
             for missing in covered.unplaced
         )
-    return result
+    return result, moved
+
+
+def _grant_covers(
+    db: Any, moved: list[tuple[int, int, int]], monday: dt.date, zone: ZoneInfo
+) -> None:
+    """Give each cover read access to exactly the partnerships of the blocks they took, for
+    exactly the absence (local days, as UTC instants); audited."""
+    sunday = monday + dt.timedelta(days=6)
+    for partner_id, absent_id, cover_id in moved:
+        absence = db.scalar(
+            select(Absence)
+            .where(
+                Absence.supervisor_id == absent_id,
+                Absence.cover_supervisor_id == cover_id,
+                Absence.starts_on <= sunday,
+                Absence.ends_on >= monday,
+            )
+            .order_by(Absence.starts_on, Absence.id)
+        )
+        granted = set(
+            db.scalars(select(CoverGrant.partnership_id).where(CoverGrant.absence_id == absence.id))
+        )
+        partnerships = db.scalars(
+            select(Partnership.id).where(
+                Partnership.partner_id == partner_id,
+                Partnership.supervisor_id == absent_id,
+                Partnership.ended_at.is_(None),
+            )
+        ).all()
+        for partnership_id in partnerships:
+            if partnership_id in granted:
+                continue
+            grant = CoverGrant(
+                absence_id=absence.id,
+                cover_supervisor_id=cover_id,
+                partnership_id=partnership_id,
+                starts_at=instant_of(dt.datetime.combine(absence.starts_on, dt.time()), zone),
+                ends_at=instant_of(
+                    dt.datetime.combine(absence.ends_on + dt.timedelta(days=1), dt.time()), zone
+                ),
+            )
+            db.add(grant)
+            db.flush()
+            record_access(None, "cover_grant", grant.id, "grant_cover", ALLOWED)
 
 
 def _kept_sessions(

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from tpm_plugin.models import (
     AccessAudit,
     CoverGrant,
+    NotificationLedger,
     OutboxMessage,
     Partnership,
     SupervisionSession,
@@ -22,6 +23,7 @@ from tpm_plugin.models import (
 )
 from tpm_plugin.services import scheduling
 from tpm_plugin.services._unit import unit_of_work
+from tpm_plugin.services.supervision_placement.reminders import BLOCK_REMINDER_JOB, remind_block
 from tpm_plugin.services.supervision_placement.requests import (
     PLACEMENT_JOB,
     local_monday,
@@ -263,3 +265,49 @@ def test_the_cover_reads_exactly_the_covered_partnerships_for_exactly_the_absenc
         client.get(f"/tpm/api/partnerships/{made.partnership.id}", headers=headers).status_code
         == 404
     )
+
+
+def test_a_placed_block_reminds_partner_and_supervisor_once_per_lead_time(app: Flask):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00")],
+    )
+    # A week ahead, so both lead times are still to come.
+    place_program_week(made.program.id, _next_monday() + dt.timedelta(days=7))
+    [row] = _sessions()
+    booked = (
+        factories.session()
+        .scalars(select(OutboxMessage).where(OutboxMessage.job_name == BLOCK_REMINDER_JOB))
+        .all()
+    )
+    assert sorted(m.payload["lead_minutes"] for m in booked) == [60, 1440]
+    assert {m.payload["session_id"] for m in booked} == {row.id}
+    assert remind_block(row.id, 60) + remind_block(row.id, 60) <= 2
+    sent = (
+        factories.session()
+        .scalars(
+            select(NotificationLedger).where(NotificationLedger.kind == "supervision_reminder")
+        )
+        .all()
+    )
+    assert sorted(entry.recipient_ref for entry in sent) == sorted(
+        [f"partner-{made.partner.id}", f"supervisor-{made.supervisor.id}"]
+    )
+    assert len({entry.occurrence for entry in sent}) == 1
+
+
+def test_a_cancelled_block_sends_no_reminder(app: Flask):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00")],
+    )
+    place_program_week(made.program.id, _next_monday())
+    [row] = _sessions()
+    with unit_of_work() as unit:
+        unit.session.execute(update(SupervisionSession).values(status="cancelled"))
+    assert remind_block(row.id, 60) == 0
+    assert factories.row_count(NotificationLedger) == 0

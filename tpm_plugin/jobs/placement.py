@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..services.supervision_placement.reminders import BLOCK_REMINDER_JOB, remind_block
 from ..services.supervision_placement.requests import (
     PLACEMENT_JOB,
     WEEK_TICK_JOB,
@@ -20,6 +21,12 @@ def place_supervision(program_id: int, week: str) -> int:
     """Place a program's week of supervision blocks (``week``: its local Monday, ISO).
     Returns the blocks placed."""
     return len(place_program_week(program_id, dt.date.fromisoformat(week)).blocks)
+
+
+@register_job(BLOCK_REMINDER_JOB)
+def block_reminder(session_id: int, lead_minutes: int) -> int:
+    """Remind partner and supervisor of a supervision block. Returns reminders sent."""
+    return remind_block(session_id, lead_minutes)
 
 
 @register_job(WEEK_TICK_JOB)

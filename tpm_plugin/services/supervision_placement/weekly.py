@@ -38,6 +38,7 @@ from ..access import ALLOWED, record_access
 from ..fidelity import week_window
 from ..owed import owed_by_week
 from ..rhythm.local_time import instant_of, wall_time
+from .reminders import book_block_reminders
 from .requests import cancelled_blocks
 from .solver import Demand, Interval, Placement, place_week
 
@@ -327,9 +328,10 @@ def _write(
         )
     )
     start_of_week = dt.datetime.combine(monday, dt.time())
+    sessions = []
     for block in placement.blocks:
         for part_number, (start, end) in enumerate(block.parts, start=1):
-            db.add(
+            sessions.append(
                 SupervisionSession(
                     supervisor_id=block.supervisor_id,
                     partner_id=block.partner_id,
@@ -340,6 +342,9 @@ def _write(
                     block_part=part_number if block.split else None,
                 )
             )
+    db.add_all(sessions)
+    db.flush()
+    book_block_reminders(sessions, zone)
     db.add_all(
         UnplacedSupervision(
             supervisor_id=missing.supervisor_id,

@@ -311,3 +311,26 @@ def test_a_cancelled_block_sends_no_reminder(app: Flask):
         unit.session.execute(update(SupervisionSession).values(status="cancelled"))
     assert remind_block(row.id, 60) == 0
     assert factories.row_count(NotificationLedger) == 0
+
+
+def test_the_place_command_places_each_programs_week(app: Flask):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00")],
+    )
+    week = _next_monday() + dt.timedelta(days=3)
+    result = app.test_cli_runner().invoke(
+        args=["tpm", "supervision", "place", "--program", str(made.program.id), "--week", f"{week}"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Placed 1 blocks" in result.output
+    assert [row.placed_week for row in _sessions()] == [_next_monday()]
+
+
+def test_the_place_command_refuses_an_unknown_program(app: Flask):
+    result = app.test_cli_runner().invoke(args=["tpm", "supervision", "place", "--program", "999"])
+    assert result.exit_code == 2
+    assert "No program 999" in result.output
+    assert _sessions() == []

@@ -159,6 +159,23 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tpm_cover_grants_cover_ends", ["cover_supervisor_id", "ends_at"], unique=False
         )
+    op.create_table(
+        "tpm_calendar_feeds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_role", sa.String(length=10), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", tpm_plugin.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "owner_role IN ('partner', 'supervisor')",
+            name=op.f("ck_tpm_calendar_feeds_owner_role_known"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tpm_calendar_feeds")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_tpm_calendar_feeds_token_hash")),
+    )
+    with op.batch_alter_table("tpm_calendar_feeds", schema=None) as batch_op:
+        batch_op.create_index("ix_tpm_calendar_feeds_owner", ["owner_role", "owner_id"], unique=False)
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("placed_week", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("block_part", sa.Integer(), nullable=True))
@@ -168,6 +185,9 @@ def downgrade() -> None:
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
         batch_op.drop_column("block_part")
         batch_op.drop_column("placed_week")
+    with op.batch_alter_table("tpm_calendar_feeds", schema=None) as batch_op:
+        batch_op.drop_index("ix_tpm_calendar_feeds_owner")
+    op.drop_table("tpm_calendar_feeds")
     with op.batch_alter_table("tpm_cover_grants", schema=None) as batch_op:
         batch_op.drop_index("ix_tpm_cover_grants_cover_ends")
     op.drop_table("tpm_cover_grants")

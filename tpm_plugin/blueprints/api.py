@@ -14,6 +14,7 @@ from .._version import __version__
 from ..errors import TPMError, error_response, http_error_response
 from . import (
     api_cadence,
+    api_calendar,
     api_client_rights,
     api_diagrams,
     api_fidelity,
@@ -43,6 +44,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_diagrams.register,
     api_rhythm.register,
     api_scheduling.register,
+    api_calendar.register,
     openapi.register,
 ]
 

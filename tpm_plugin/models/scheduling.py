@@ -122,3 +122,23 @@ class CoverGrant(Base):
 
 
 Index("ix_tpm_cover_grants_cover_ends", CoverGrant.cover_supervisor_id, CoverGrant.ends_at)
+
+
+class CalendarFeed(Base):
+    """A secret calendar-feed address of a partner or supervisor. Only the token's SHA-256
+    is kept; rotating revokes the old one, and a revoked feed answers 404."""
+
+    __tablename__ = "tpm_calendar_feeds"
+    __table_args__ = (
+        CheckConstraint("owner_role IN ('partner', 'supervisor')", name="owner_role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_role: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[int]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+
+Index("ix_tpm_calendar_feeds_owner", CalendarFeed.owner_role, CalendarFeed.owner_id)

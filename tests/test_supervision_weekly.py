@@ -334,3 +334,49 @@ def test_the_place_command_refuses_an_unknown_program(app: Flask):
     assert result.exit_code == 2
     assert "No program 999" in result.output
     assert _sessions() == []
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_placed_block_is_logged_like_any_session_and_fidelity_counts_it(app: Flask):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00"), _window("tuesday", "09:00", "12:00")],
+    )
+    monday = _next_monday()
+    place_program_week(made.program.id, monday)
+    [block] = _sessions()
+    client = app.test_client()
+    headers = factories.as_user(made.supervisor_user)
+    held = client.post(
+        f"/tpm/api/supervision-sessions/{block.id}/outcome",
+        json={"status": "held", "held_minutes": 20, "partnership_ids": [made.partnership.id]},
+        headers=headers,
+    )
+    assert held.status_code == 200, held.json
+    fidelity = client.get(
+        f"/tpm/api/partnerships/{made.partnership.id}/fidelity?from={monday}&to={monday}",
+        headers=headers,
+    )
+    assert fidelity.status_code == 200, fidelity.json
+    [week] = fidelity.json["weeks"]
+    assert week["supervision"]["minutes_delivered"] == 20
+
+
+def test_a_block_the_partner_missed_is_logged_as_no_show(app: Flask):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00")],
+    )
+    place_program_week(made.program.id, _next_monday())
+    [block] = _sessions()
+    answer = app.test_client().post(
+        f"/tpm/api/supervision-sessions/{block.id}/outcome",
+        json={"status": "no_show"},
+        headers=factories.as_user(made.supervisor_user),
+    )
+    assert answer.status_code == 200, answer.json
+    assert answer.json["status"] == "no_show"

@@ -175,8 +175,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_tpm_calendar_feeds_token_hash")),
     )
     with op.batch_alter_table("tpm_calendar_feeds", schema=None) as batch_op:
-        batch_op.create_index("ix_tpm_calendar_feeds_owner", ["owner_role", "owner_id"], unique=False)
+        batch_op.create_index(
+            "ix_tpm_calendar_feeds_owner", ["owner_role", "owner_id"], unique=False
+        )
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("ck_tpm_supervision_sessions_status_known"), type_="check"
+        )
+        batch_op.create_check_constraint(
+            "status_known", "status IN ('scheduled', 'held', 'cancelled', 'no_show')"
+        )
         batch_op.add_column(sa.Column("placed_week", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("block_part", sa.Integer(), nullable=True))
 
@@ -185,6 +193,12 @@ def downgrade() -> None:
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
         batch_op.drop_column("block_part")
         batch_op.drop_column("placed_week")
+        batch_op.drop_constraint(
+            batch_op.f("ck_tpm_supervision_sessions_status_known"), type_="check"
+        )
+        batch_op.create_check_constraint(
+            "status_known", "status IN ('scheduled', 'held', 'cancelled')"
+        )
     with op.batch_alter_table("tpm_calendar_feeds", schema=None) as batch_op:
         batch_op.drop_index("ix_tpm_calendar_feeds_owner")
     op.drop_table("tpm_calendar_feeds")

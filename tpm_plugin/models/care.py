@@ -29,7 +29,7 @@ IDENTIFICATION_KINDS = ("client_voice", "observation", "others_report")
 MEETING_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 CANCELLED_BY = ("client", "partner", "center")
 REVIEW_OUTCOMES = ("continue", "replan", "close")
-SUPERVISION_STATUSES = ("scheduled", "held", "cancelled")
+SUPERVISION_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:

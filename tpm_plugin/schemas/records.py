@@ -25,7 +25,7 @@ from .common import (
 
 LOGGED_MEETING_STATUSES = ("held", "cancelled", "no_show")
 MEETING_STATUSES = ("scheduled", *LOGGED_MEETING_STATUSES)
-SUPERVISION_STATUSES = ("scheduled", "held", "cancelled")
+SUPERVISION_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 MAX_MEETING_MINUTES = 1440
 MAX_SUPERVISION_MINUTES = 480
 
@@ -244,9 +244,10 @@ class MeetingListQuerySchema(_CorrectionQuerySchema):
 
 
 class SupervisionOutcomeSchema(StrictSchema):
-    """``POST /supervision-sessions/<id>/outcome``: held (with minutes) or cancelled."""
+    """``POST /supervision-sessions/<id>/outcome``: held (with minutes), cancelled or
+    no-show (the partner did not come)."""
 
-    status = one_of(("held", "cancelled"), required=True)
+    status = one_of(("held", "cancelled", "no_show"), required=True)
     held_minutes = bounded_integer(0, MAX_SUPERVISION_MINUTES, allow_none=True)
     notes = bounded_string(NOTE_LENGTH, allow_none=True)
     partnership_ids = _ids(

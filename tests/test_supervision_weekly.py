@@ -351,10 +351,19 @@ def test_a_placed_block_is_logged_like_any_session_and_fidelity_counts_it(app: F
     headers = factories.as_user(made.supervisor_user)
     held = client.post(
         f"/tpm/api/supervision-sessions/{block.id}/outcome",
-        json={"status": "held", "held_minutes": 20, "partnership_ids": [made.partnership.id]},
+        json={
+            "status": "held",
+            "held_minutes": 20,
+            "partnership_ids": [made.partnership.id],
+            "partnership_minutes": [{"partnership_id": made.partnership.id, "minutes": 20}],
+        },
         headers=headers,
     )
     assert held.status_code == 200, held.json
+    read = client.get(f"/tpm/api/supervision-sessions/{block.id}", headers=headers)
+    assert read.json["partnership_minutes"] == [
+        {"partnership_id": made.partnership.id, "minutes": 20}
+    ]
     fidelity = client.get(
         f"/tpm/api/partnerships/{made.partnership.id}/fidelity?from={monday}&to={monday}",
         headers=headers,
@@ -380,3 +389,40 @@ def test_a_block_the_partner_missed_is_logged_as_no_show(app: Flask):
     )
     assert answer.status_code == 200, answer.json
     assert answer.json["status"] == "no_show"
+
+
+@pytest.mark.parametrize(
+    ("split", "field"),
+    [
+        ([{"partnership_id": 999, "minutes": 10}], "partnership_minutes.0.partnership_id"),
+        ([{"partnership_id": "own", "minutes": 30}], "partnership_minutes"),
+    ],
+)
+def test_minutes_per_partnership_must_fit_the_held_minutes_and_partnerships(
+    app: Flask, split: list, field: str
+):
+    made = _active_world()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "12:00")],
+    )
+    place_program_week(made.program.id, _next_monday())
+    [block] = _sessions()
+    split = [
+        {**item, "partnership_id": made.partnership.id} if item["partnership_id"] == "own" else item
+        for item in split
+    ]
+    answer = app.test_client().post(
+        f"/tpm/api/supervision-sessions/{block.id}/outcome",
+        json={
+            "status": "held",
+            "held_minutes": 20,
+            "partnership_ids": [made.partnership.id],
+            "partnership_minutes": split,
+        },
+        headers=factories.as_user(made.supervisor_user),
+    )
+    assert answer.status_code == 422
+    assert field in answer.json["error"]["fields"], answer.json
+    assert [row.status for row in _sessions()] == ["scheduled"]

@@ -178,6 +178,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tpm_calendar_feeds_owner", ["owner_role", "owner_id"], unique=False
         )
+    with op.batch_alter_table("tpm_supervision_discussed", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("minutes", sa.Integer(), nullable=True))
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("ck_tpm_supervision_sessions_status_known"), type_="check"
@@ -190,6 +192,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tpm_supervision_discussed", schema=None) as batch_op:
+        batch_op.drop_column("minutes")
     with op.batch_alter_table("tpm_supervision_sessions", schema=None) as batch_op:
         batch_op.drop_column("block_part")
         batch_op.drop_column("placed_week")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -166,6 +167,8 @@ supervision_discussed = Table(
         ForeignKey("tpm_partnerships.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    # Minutes of a held session spent on this partnership, when the supervisor says.
+    Column("minutes", Integer, nullable=True),
 )
 
 

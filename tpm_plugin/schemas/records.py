@@ -243,6 +243,13 @@ class MeetingListQuerySchema(_CorrectionQuerySchema):
 # --- supervision ----------------------------------------------------------------------
 
 
+class PartnershipMinutesSchema(StrictSchema):
+    """Minutes of a held session spent on one of the partnerships discussed."""
+
+    partnership_id = object_id(required=True)
+    minutes = bounded_integer(0, MAX_SUPERVISION_MINUTES, required=True)
+
+
 class SupervisionOutcomeSchema(StrictSchema):
     """``POST /supervision-sessions/<id>/outcome``: held (with minutes), cancelled or
     no-show (the partner did not come)."""
@@ -255,6 +262,33 @@ class SupervisionOutcomeSchema(StrictSchema):
         load_default=list,
         metadata={"description": "The partner's partnerships discussed in the session."},
     )
+    partnership_minutes = fields.List(
+        fields.Nested(PartnershipMinutesSchema),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "A held session's minutes per partnership discussed."},
+    )
+
+    @validates_schema
+    def _minutes_fit_partnerships(self, data: dict[str, Any], **kwargs: Any) -> None:
+        split = data.get("partnership_minutes") or []
+        if not split:
+            return
+        if data.get("status") != "held":
+            raise ValidationError(
+                "Only a held session has minutes per partnership.", field_name="partnership_minutes"
+            )
+        discussed = set(data.get("partnership_ids") or [])
+        for index, item in enumerate(split):
+            if item["partnership_id"] not in discussed:
+                raise ValidationError(
+                    "Must be one of partnership_ids.",
+                    field_name=f"partnership_minutes.{index}.partnership_id",
+                )
+        if sum(item["minutes"] for item in split) > (data.get("held_minutes") or 0):
+            raise ValidationError(
+                "Adds up to more than held_minutes.", field_name="partnership_minutes"
+            )
 
     @validates_schema
     def _fields_fit_status(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -290,6 +324,7 @@ class SupervisionSessionSchema(StrictSchema):
     held_minutes = fields.Integer(allow_none=True)
     notes = fields.String(allow_none=True)
     partnership_ids = fields.List(fields.Integer(), required=True)
+    partnership_minutes = fields.List(fields.Nested(PartnershipMinutesSchema))
     created_at = AwareDateTime(required=True)
 
 

@@ -4,13 +4,9 @@ week's blocks lives in :mod:`tpm_plugin.services.supervision_placement`.
 """
 
 from .absences import add_absence, list_absences, remove_absence
-from .availability import (
-    Availability,
-    WeeklyWindow,
-    get_availability,
-    set_availability,
-)
+from .availability import Availability, get_availability, set_availability
 from .blocked_times import BlockedTimes, get_blocked_times, set_blocked_times
+from .windows import WeeklyWindow
 
 __all__ = [
     "Availability",

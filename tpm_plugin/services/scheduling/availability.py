@@ -3,30 +3,20 @@ of their program. Windows are wall-clock times in the program's timezone."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import delete, select
 
 from ...access import Actor
 from ...models import AvailabilityWindow
 from .._unit import unit_of_work
 from ..access import ALLOWED, record_access, require_actor
 from .reach import supervisor_in_reach
+from .windows import WeeklyWindow, read_windows, replace_windows
 
 OBJECT_TYPE = "supervisor"
 READ_ACTION = "read_availability"
 SET_ACTION = "set_availability"
-
-
-@dataclass(frozen=True)
-class WeeklyWindow:
-    """A weekly stretch of wall-clock time: weekday (0 = Monday), start and end."""
-
-    weekday: int
-    starts_at: dt.time
-    ends_at: dt.time
+OWNER = AvailabilityWindow.supervisor_id
 
 
 @dataclass(frozen=True)
@@ -48,9 +38,9 @@ def get_availability(actor: Actor | None, supervisor_id: int) -> Availability:
     actor = require_actor(actor)
     with unit_of_work() as unit:
         _, timezone = supervisor_in_reach(unit.session, actor, supervisor_id, READ_ACTION)
-        answer = _current(unit.session, supervisor_id, timezone)
+        windows = read_windows(unit.session, AvailabilityWindow, OWNER, supervisor_id)
         record_access(actor, OBJECT_TYPE, supervisor_id, READ_ACTION, ALLOWED)
-    return answer
+    return Availability(supervisor_id, timezone, windows)
 
 
 def set_availability(
@@ -69,26 +59,6 @@ def set_availability(
     actor = require_actor(actor)
     with unit_of_work() as unit:
         _, timezone = supervisor_in_reach(unit.session, actor, supervisor_id, SET_ACTION)
-        unit.session.execute(
-            delete(AvailabilityWindow).where(AvailabilityWindow.supervisor_id == supervisor_id)
-        )
-        unit.session.add_all(
-            AvailabilityWindow(supervisor_id=supervisor_id, **window) for window in windows
-        )
-        unit.session.flush()
-        answer = _current(unit.session, supervisor_id, timezone)
+        stored = replace_windows(unit.session, AvailabilityWindow, OWNER, supervisor_id, windows)
         record_access(actor, OBJECT_TYPE, supervisor_id, SET_ACTION, ALLOWED)
-    return answer
-
-
-def _current(db: Any, supervisor_id: int, timezone: str) -> Availability:
-    rows = db.scalars(
-        select(AvailabilityWindow)
-        .where(AvailabilityWindow.supervisor_id == supervisor_id)
-        .order_by(AvailabilityWindow.weekday, AvailabilityWindow.starts_at)
-    )
-    return Availability(
-        supervisor_id,
-        timezone,
-        [WeeklyWindow(row.weekday, row.starts_at, row.ends_at) for row in rows],
-    )
+    return Availability(supervisor_id, timezone, stored)

@@ -6,18 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from ...access import Actor
 from ...models import BlockedTime
 from .._unit import unit_of_work
 from ..access import ALLOWED, record_access, require_actor
-from .availability import WeeklyWindow
 from .reach import partner_in_reach
+from .windows import WeeklyWindow, read_windows, replace_windows
 
 OBJECT_TYPE = "partner"
 READ_ACTION = "read_blocked_times"
 SET_ACTION = "set_blocked_times"
+OWNER = BlockedTime.partner_id
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,9 @@ def get_blocked_times(actor: Actor | None, partner_id: int) -> BlockedTimes:
     actor = require_actor(actor)
     with unit_of_work() as unit:
         _, timezone = partner_in_reach(unit.session, actor, partner_id, READ_ACTION)
-        answer = _current(unit.session, partner_id, timezone)
+        windows = read_windows(unit.session, BlockedTime, OWNER, partner_id)
         record_access(actor, OBJECT_TYPE, partner_id, READ_ACTION, ALLOWED)
-    return answer
+    return BlockedTimes(partner_id, timezone, windows)
 
 
 def set_blocked_times(
@@ -56,22 +55,6 @@ def set_blocked_times(
     actor = require_actor(actor)
     with unit_of_work() as unit:
         _, timezone = partner_in_reach(unit.session, actor, partner_id, SET_ACTION)
-        unit.session.execute(delete(BlockedTime).where(BlockedTime.partner_id == partner_id))
-        unit.session.add_all(BlockedTime(partner_id=partner_id, **window) for window in windows)
-        unit.session.flush()
-        answer = _current(unit.session, partner_id, timezone)
+        stored = replace_windows(unit.session, BlockedTime, OWNER, partner_id, windows)
         record_access(actor, OBJECT_TYPE, partner_id, SET_ACTION, ALLOWED)
-    return answer
-
-
-def _current(db: Any, partner_id: int, timezone: str) -> BlockedTimes:
-    rows = db.scalars(
-        select(BlockedTime)
-        .where(BlockedTime.partner_id == partner_id)
-        .order_by(BlockedTime.weekday, BlockedTime.starts_at)
-    )
-    return BlockedTimes(
-        partner_id,
-        timezone,
-        [WeeklyWindow(row.weekday, row.starts_at, row.ends_at) for row in rows],
-    )
+    return BlockedTimes(partner_id, timezone, stored)

@@ -20,17 +20,9 @@ def supervisor_in_reach(db: Any, actor: Actor, supervisor_id: int, action: str) 
         NotFound: no such supervisor, or the actor is neither them nor a manager of their
             program (audited as denied).
     """
-    found = db.execute(
-        select(Supervisor.program_id, Program.timezone)
-        .join(Program, Program.id == Supervisor.program_id)
-        .where(Supervisor.id == supervisor_id)
-    ).first()
-    if found is None or not (
-        actor.supervisor_id == supervisor_id or found.program_id in actor.managed_program_ids
-    ):
-        record_denied(actor, "supervisor", supervisor_id, action)
-        raise NotFound(f"No supervisor {supervisor_id} that you can reach.")
-    return found.program_id, found.timezone
+    return _in_reach(
+        db, actor, Supervisor, actor.supervisor_id, "supervisor", supervisor_id, action
+    )
 
 
 def partner_in_reach(db: Any, actor: Actor, partner_id: int, action: str) -> tuple[int, str]:
@@ -40,14 +32,18 @@ def partner_in_reach(db: Any, actor: Actor, partner_id: int, action: str) -> tup
         NotFound: no such partner, or the actor is neither them nor a manager of their
             program (audited as denied).
     """
+    return _in_reach(db, actor, Partner, actor.partner_id, "partner", partner_id, action)
+
+
+def _in_reach(
+    db: Any, actor: Actor, model: Any, own_id: int | None, role: str, person_id: int, action: str
+) -> tuple[int, str]:
     found = db.execute(
-        select(Partner.program_id, Program.timezone)
-        .join(Program, Program.id == Partner.program_id)
-        .where(Partner.id == partner_id)
+        select(model.program_id, Program.timezone)
+        .join(Program, Program.id == model.program_id)
+        .where(model.id == person_id)
     ).first()
-    if found is None or not (
-        actor.partner_id == partner_id or found.program_id in actor.managed_program_ids
-    ):
-        record_denied(actor, "partner", partner_id, action)
-        raise NotFound(f"No partner {partner_id} that you can reach.")
+    if found is None or not (own_id == person_id or found.program_id in actor.managed_program_ids):
+        record_denied(actor, role, person_id, action)
+        raise NotFound(f"No {role} {person_id} that you can reach.")
     return found.program_id, found.timezone

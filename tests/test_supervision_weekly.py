@@ -426,3 +426,18 @@ def test_minutes_per_partnership_must_fit_the_held_minutes_and_partnerships(
     assert answer.status_code == 422
     assert field in answer.json["error"]["fields"], answer.json
     assert [row.status for row in _sessions()] == ["scheduled"]
+
+
+def test_placing_the_current_week_uses_only_the_time_still_ahead(app: Flask):
+    made = _active_world()
+    every_day = [
+        {"weekday": n, "starts_at": dt.time(0), "ends_at": dt.time(23, 59)} for n in range(7)
+    ]
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user), made.supervisor.id, every_day
+    )
+    now = dt.datetime.now(dt.UTC)
+    placement = place_program_week(made.program.id, local_monday(ZONE, now))
+    rows = _sessions()
+    assert all(row.scheduled_at >= now for row in rows)
+    assert len(rows) + len(placement.unplaced) == 1

@@ -64,8 +64,14 @@ def place_program_week(program_id: int, monday: dt.date) -> Placement:
         supervisors = list(
             db.scalars(select(Supervisor.id).where(Supervisor.program_id == program_id))
         )
-        kept = _kept_sessions(db, supervisors, week.starts_at, week.ends_at)
+        kept = _kept_sessions(db, supervisors, week.starts_at, week.ends_at, started)
         busy: dict[int, list[Interval]] = defaultdict(list)
+        # Nothing is placed in the part of the week already gone.
+        # (up to the next whole minute).
+        gone = min(max(_minute_of_week(started, monday, zone) + 1, 0), 7 * DAY)
+        if gone:
+            for supervisor_id in supervisors:
+                busy[supervisor_id].append((0, gone))
         covered_partners = set()
         for row in kept:
             start = _minute_of_week(row.scheduled_at, monday, zone)
@@ -84,7 +90,7 @@ def place_program_week(program_id: int, monday: dt.date) -> Placement:
         }
         placement = place_week({**windows, **own}, demands, busy)
         placement, moved = _place_with_covers(placement, windows, absences, demands, busy)
-        _write(db, monday, zone, supervisors, placement)
+        _write(db, monday, zone, supervisors, placement, started)
         _grant_covers(db, moved, monday, zone)
         _record_run(db, program_id, monday, started)
     return placement
@@ -271,20 +277,24 @@ def _grant_covers(
 
 
 def _kept_sessions(
-    db: Any, supervisors: list[int], since: dt.datetime, until: dt.datetime
+    db: Any, supervisors: list[int], since: dt.datetime, until: dt.datetime, now: dt.datetime
 ) -> list[SupervisionSession]:
-    """The week's sessions a new placement works around: held ones and ones scheduled by
-    hand. A cancelled block frees its time and its partner is placed again."""
+    """The week's sessions a new placement works around: held and no-show ones, ones
+    scheduled by hand, and blocks already begun (still to be logged). A cancelled block
+    frees its time and its partner is placed again."""
     return list(
         db.scalars(
             select(SupervisionSession).where(
                 SupervisionSession.supervisor_id.in_(supervisors),
                 SupervisionSession.scheduled_at >= since,
                 SupervisionSession.scheduled_at < until,
-                (SupervisionSession.status == "held")
+                SupervisionSession.status.in_(("held", "no_show"))
                 | (
-                    SupervisionSession.placed_week.is_(None)
-                    & (SupervisionSession.status == "scheduled")
+                    (SupervisionSession.status == "scheduled")
+                    & (
+                        SupervisionSession.placed_week.is_(None)
+                        | (SupervisionSession.scheduled_at < now)
+                    )
                 ),
             )
         )
@@ -312,13 +322,19 @@ def _last_starts(db: Any, monday: dt.date, zone: ZoneInfo) -> dict[tuple[int, in
 
 
 def _write(
-    db: Any, monday: dt.date, zone: ZoneInfo, supervisors: list[int], placement: Placement
+    db: Any,
+    monday: dt.date,
+    zone: ZoneInfo,
+    supervisors: list[int],
+    placement: Placement,
+    now: dt.datetime,
 ) -> None:
     db.execute(
         delete(SupervisionSession).where(
             SupervisionSession.supervisor_id.in_(supervisors),
             SupervisionSession.placed_week == monday,
             SupervisionSession.status == "scheduled",
+            SupervisionSession.scheduled_at >= now,
         )
     )
     db.execute(

@@ -67,6 +67,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/relay.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/chaos.py
+	$(BIN)/python benchmarks/placement.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

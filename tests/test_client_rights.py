@@ -212,7 +212,11 @@ def test_export_holds_every_record_about_the_client(app: Flask, client, world) -
     assert body["review_ratings"][0]["rating"] == 4
     assert [s["id"] for s in body["supervision_sessions"]] == [world["records"]["session"]]
     assert body["supervision_discussed"] == [
-        {"session_id": world["records"]["session"], "partnership_id": world["partnership"]}
+        {
+            "session_id": world["records"]["session"],
+            "partnership_id": world["partnership"],
+            "minutes": None,
+        }
     ]
     assert [(t["from_stage"], t["to_stage"]) for t in body["transitions"]][-1] == (
         "planning",

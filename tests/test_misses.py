@@ -30,7 +30,8 @@ def _world_started_before_the_week() -> factories.World:
         unit.session.execute(
             update(Partnership)
             .where(Partnership.id == made.partnership.id)
-            .values(started_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+            # In an owing stage (the one owed-time rule: a referral owes nothing yet).
+            .values(started_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), stage="active")
         )
     return made
 

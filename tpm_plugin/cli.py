@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from . import migrate
 from .bootstrap_cli import people_cli, programs_cli
 from .jobs.cli import jobs_cli, outbox_cli
+from .jobs.placement_cli import supervision_cli
 from .jobs.rhythm_cli import rhythm_cli
 from .workflows.cli import workflow_cli
 
@@ -26,6 +27,7 @@ tpm_cli.add_command(people_cli)
 tpm_cli.add_command(outbox_cli)
 tpm_cli.add_command(jobs_cli)
 tpm_cli.add_command(rhythm_cli)
+tpm_cli.add_command(supervision_cli)
 
 
 @tpm_cli.group("db")

@@ -74,6 +74,11 @@ DEFAULTS: dict[str, Any] = {
     "TPM_SWEEP_INTERVAL_SECONDS": 300,
     "TPM_SWEEP_HORIZON_HOURS": 24,
     "TPM_SWEEP_BATCH_SIZE": 5000,
+    # How often each program's week of supervision blocks is looked at, and placed again
+    # when something it reads changed.
+    "TPM_PLACEMENT_INTERVAL_SECONDS": 300,
+    # Minutes before a supervision block that its partner and supervisor are reminded.
+    "TPM_BLOCK_REMINDER_LEAD_MINUTES": [1440, 60],
     # How often the coming week's meetings are planned from the preferred weekly times.
     "TPM_PLANNING_INTERVAL_SECONDS": 3600,
     # The rhythm's clock: None for the system clock, or a callable returning an aware UTC

@@ -16,6 +16,7 @@ from ..services import workflow_versions
 from . import (
     api_audit,
     api_cadence,
+    api_calendar,
     api_change,
     api_client_rights,
     api_diagrams,
@@ -25,6 +26,7 @@ from . import (
     api_people,
     api_records,
     api_rhythm,
+    api_scheduling,
     api_timeline,
     api_workflows,
     openapi,
@@ -52,6 +54,8 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_workflows.register,
     api_diagrams.register,
     api_rhythm.register,
+    api_scheduling.register,
+    api_calendar.register,
     openapi.register,
 ]
 

@@ -3,4 +3,4 @@
 Add a module here when it defines a job with ``@register_job``.
 """
 
-from . import relay, rhythm, stage, sweep  # noqa: F401
+from . import placement, relay, rhythm, stage, sweep  # noqa: F401

@@ -24,6 +24,15 @@ from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, Webhook
 from .partnerships import Partnership
 from .people import PROGRAM_SETTINGS, Client, Partner, Program, ProgramManager, Supervisor
 from .rhythm import CheckedWeek, MissedWeek, PreferredMeetingTime
+from .scheduling import (
+    Absence,
+    AvailabilityWindow,
+    BlockedTime,
+    CalendarFeed,
+    CoverGrant,
+    PlacementRun,
+    UnplacedSupervision,
+)
 from .workflow import Workflow, WorkflowDraft, WorkflowVersion, program_copy_key
 
 __all__ = [
@@ -35,11 +44,16 @@ __all__ = [
     "PROGRAM_SETTINGS",
     "REVIEW_OUTCOMES",
     "TABLE_PREFIX",
+    "Absence",
     "AccessAudit",
+    "AvailabilityWindow",
+    "BlockedTime",
     "CheckedWeek",
     "Base",
     "CadenceOverride",
+    "CalendarFeed",
     "Client",
+    "CoverGrant",
     "IdempotencyRecord",
     "IdentificationEntry",
     "Meeting",
@@ -51,6 +65,7 @@ __all__ = [
     "PartnershipAssignment",
     "PartnershipMigration",
     "Plan",
+    "PlacementRun",
     "PlannedActivity",
     "PreferredMeetingTime",
     "Program",
@@ -61,6 +76,7 @@ __all__ = [
     "Supervisor",
     "SupervisionSession",
     "TransitionAudit",
+    "UnplacedSupervision",
     "UTCDateTime",
     "WebhookDelivery",
     "Workflow",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -29,7 +30,7 @@ IDENTIFICATION_KINDS = ("client_voice", "observation", "others_report")
 MEETING_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 CANCELLED_BY = ("client", "partner", "center")
 REVIEW_OUTCOMES = ("continue", "replan", "close")
-SUPERVISION_STATUSES = ("scheduled", "held", "cancelled")
+SUPERVISION_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -173,6 +174,8 @@ supervision_discussed = Table(
         ForeignKey("tpm_partnerships.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    # Minutes of a held session spent on this partnership, when the supervisor says.
+    Column("minutes", Integer, nullable=True),
 )
 
 
@@ -196,6 +199,10 @@ class SupervisionSession(Base):
     status: Mapped[str] = mapped_column(String(10), default="scheduled")
     held_minutes: Mapped[int | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set when the weekly placement put this session in the week: the program-local
+    # Monday it was placed for, and which part (1 or 2) of a block split in two.
+    placed_week: Mapped[dt.date | None]
+    block_part: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # As on meetings: one of two concurrent outcomes wins, the other gets 409.
     version_id: Mapped[int] = mapped_column(default=1, server_default="1")

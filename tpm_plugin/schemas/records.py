@@ -25,7 +25,7 @@ from .common import (
 
 LOGGED_MEETING_STATUSES = ("held", "cancelled", "no_show")
 MEETING_STATUSES = ("scheduled", *LOGGED_MEETING_STATUSES)
-SUPERVISION_STATUSES = ("scheduled", "held", "cancelled")
+SUPERVISION_STATUSES = ("scheduled", "held", "cancelled", "no_show")
 MAX_MEETING_MINUTES = 1440
 MAX_SUPERVISION_MINUTES = 480
 
@@ -268,10 +268,18 @@ class GroupActivitySchema(StrictSchema):
 # --- supervision ----------------------------------------------------------------------
 
 
-class SupervisionOutcomeSchema(StrictSchema):
-    """``POST /supervision-sessions/<id>/outcome``: held (with minutes) or cancelled."""
+class PartnershipMinutesSchema(StrictSchema):
+    """Minutes of a held session spent on one of the partnerships discussed."""
 
-    status = one_of(("held", "cancelled"), required=True)
+    partnership_id = object_id(required=True)
+    minutes = bounded_integer(0, MAX_SUPERVISION_MINUTES, required=True)
+
+
+class SupervisionOutcomeSchema(StrictSchema):
+    """``POST /supervision-sessions/<id>/outcome``: held (with minutes), cancelled or
+    no-show (the partner did not come)."""
+
+    status = one_of(("held", "cancelled", "no_show"), required=True)
     held_minutes = bounded_integer(0, MAX_SUPERVISION_MINUTES, allow_none=True)
     notes = bounded_string(NOTE_LENGTH, allow_none=True)
     partnership_ids = _ids(
@@ -279,6 +287,33 @@ class SupervisionOutcomeSchema(StrictSchema):
         load_default=list,
         metadata={"description": "The partner's partnerships discussed in the session."},
     )
+    partnership_minutes = fields.List(
+        fields.Nested(PartnershipMinutesSchema),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "A held session's minutes per partnership discussed."},
+    )
+
+    @validates_schema
+    def _minutes_fit_partnerships(self, data: dict[str, Any], **kwargs: Any) -> None:
+        split = data.get("partnership_minutes") or []
+        if not split:
+            return
+        if data.get("status") != "held":
+            raise ValidationError(
+                "Only a held session has minutes per partnership.", field_name="partnership_minutes"
+            )
+        discussed = set(data.get("partnership_ids") or [])
+        for index, item in enumerate(split):
+            if item["partnership_id"] not in discussed:
+                raise ValidationError(
+                    "Must be one of partnership_ids.",
+                    field_name=f"partnership_minutes.{index}.partnership_id",
+                )
+        if sum(item["minutes"] for item in split) > (data.get("held_minutes") or 0):
+            raise ValidationError(
+                "Adds up to more than held_minutes.", field_name="partnership_minutes"
+            )
 
     @validates_schema
     def _fields_fit_status(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -314,6 +349,7 @@ class SupervisionSessionSchema(StrictSchema):
     held_minutes = fields.Integer(allow_none=True)
     notes = fields.String(allow_none=True)
     partnership_ids = fields.List(fields.Integer(), required=True)
+    partnership_minutes = fields.List(fields.Nested(PartnershipMinutesSchema))
     created_at = AwareDateTime(required=True)
 
 

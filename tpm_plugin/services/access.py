@@ -9,7 +9,7 @@ allowed or denied, leaves a row in ``tpm_access_audit`` (ids only, never names o
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, NoReturn
@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ..errors import Forbidden, NotFound, TPMError, Unauthenticated
-from ..models import AccessAudit, Partnership, utcnow
+from ..models import AccessAudit, CoverGrant, Partnership, utcnow
 from ._unit import current_unit, session
 
 ALLOWED = "allowed"
@@ -48,9 +48,12 @@ def require_actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def partnership_scope(actor: Actor) -> ColumnElement[bool]:
-    """A WHERE clause selecting the partnerships ``actor`` may see."""
+def partnership_scope(actor: Actor, *, reading: bool = False) -> ColumnElement[bool]:
+    """A WHERE clause selecting the partnerships ``actor`` may see (``reading``: also those
+    a cover supervisor may read while covering an absence)."""
     clauses = []
+    if reading and actor.supervisor_ids:
+        clauses.append(covered_partnerships(actor.supervisor_ids))
     if actor.managed_program_ids:
         clauses.append(Partnership.program_id.in_(sorted(actor.managed_program_ids)))
     if actor.supervisor_ids:
@@ -245,6 +248,19 @@ def _default_role(actor: Actor | None, program_id: int | None) -> str | None:
     return actor.primary_role
 
 
+def covered_partnerships(supervisor_ids: Collection[int]) -> ColumnElement[bool]:
+    """The partnerships any of ``supervisor_ids`` covers right now (grants end by
+    themselves)."""
+    now = utcnow()
+    return Partnership.id.in_(
+        select(CoverGrant.partnership_id).where(
+            CoverGrant.cover_supervisor_id.in_(sorted(supervisor_ids)),
+            CoverGrant.starts_at <= now,
+            CoverGrant.ends_at > now,
+        )
+    )
+
+
 def record_access(
     actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
 ) -> None:
@@ -259,16 +275,19 @@ def record_denied(actor: Actor | None, object_type: str, object_id: object, acti
 
 
 def partnership_for(
-    actor: Actor, partnership_id: int, action: str, *, lock: bool = False
+    actor: Actor, partnership_id: int, action: str, *, lock: bool = False, reading: bool = False
 ) -> Partnership:
-    """Load a partnership the actor may reach, optionally locking its row; the unit's audit
+    """Load a partnership the actor may reach, optionally locking its row (``reading``: a
+    read, which a cover supervisor may make while covering an absence); the unit's audit
     row is then about it, with the role the actor holds on it.
 
     Raises:
         NotFound: no such partnership, or it is outside the actor's scope (the attempt is
             audited as denied).
     """
-    query = select(Partnership).where(Partnership.id == partnership_id, partnership_scope(actor))
+    query = select(Partnership).where(
+        Partnership.id == partnership_id, partnership_scope(actor, reading=reading)
+    )
     if lock:
         query = query.with_for_update()
     partnership = session().scalars(query).first()

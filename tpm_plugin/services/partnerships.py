@@ -116,7 +116,7 @@ def get_partnership(actor: Actor | None, partnership_id: int) -> Partnership:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership = partnership_for(actor, partnership_id, "read")
+        partnership = partnership_for(actor, partnership_id, "read", reading=True)
         record_access(actor, "partnership", partnership.id, "read", ALLOWED)
         detach(unit.session, [partnership])
     return partnership

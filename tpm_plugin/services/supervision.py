@@ -94,7 +94,7 @@ def add_session(actor: Actor | None, data: dict[str, Any]) -> SupervisionSession
         )
         unit.session.add(row)
         unit.session.flush()
-        _link_discussed(unit.session, row, discussed)
+        _link_discussed(unit.session, row, discussed, data.get("partnership_minutes"))
         _touch_session(unit.session, actor, row, "create")
         detach(unit.session, [row])
     return row
@@ -131,7 +131,7 @@ def log_session_outcome(
             unit.session.execute(
                 delete(supervision_discussed).where(supervision_discussed.c.session_id == row.id)
             )
-            _link_discussed(unit.session, row, discussed)
+            _link_discussed(unit.session, row, discussed, data.get("partnership_minutes"))
             record_access(actor, OBJECT_TYPE, row.id, "log_outcome", ALLOWED)
             detach(unit.session, [row])
     except ConcurrentChange:
@@ -336,24 +336,44 @@ def _minutes_owed(session: Session, supervisor: Supervisor, partner_id: int) -> 
     return min(MAX_SCHEDULED_MINUTES, int(per_client or 0) * max(1, int(open_partnerships or 0)))
 
 
-def _link_discussed(session: Session, row: SupervisionSession, partnership_ids: list[int]) -> None:
+def _link_discussed(
+    session: Session,
+    row: SupervisionSession,
+    partnership_ids: list[int],
+    split: list[dict[str, int]] | None = None,
+) -> None:
+    minutes = {item["partnership_id"]: item["minutes"] for item in split or []}
     if partnership_ids:
         session.execute(
             insert(supervision_discussed),
-            [{"session_id": row.id, "partnership_id": pid} for pid in partnership_ids],
+            [
+                {"session_id": row.id, "partnership_id": pid, "minutes": minutes.get(pid)}
+                for pid in partnership_ids
+            ],
         )
     row.partnership_ids = sorted(partnership_ids)
+    row.partnership_minutes = [
+        {"partnership_id": pid, "minutes": minutes[pid]} for pid in sorted(minutes)
+    ]
 
 
 def _load_discussed(session: Session, rows: list[SupervisionSession]) -> None:
     discussed: dict[int, list[int]] = defaultdict(list)
+    split: dict[int, list[dict[str, int]]] = defaultdict(list)
     if rows:
         links = session.execute(
-            select(supervision_discussed.c.session_id, supervision_discussed.c.partnership_id)
+            select(
+                supervision_discussed.c.session_id,
+                supervision_discussed.c.partnership_id,
+                supervision_discussed.c.minutes,
+            )
             .where(supervision_discussed.c.session_id.in_([row.id for row in rows]))
             .order_by(supervision_discussed.c.partnership_id)
         )
-        for session_id, partnership_id in links:
+        for session_id, partnership_id, minutes in links:
             discussed[session_id].append(partnership_id)
+            if minutes is not None:
+                split[session_id].append({"partnership_id": partnership_id, "minutes": minutes})
     for row in rows:
         row.partnership_ids = discussed.get(row.id, [])
+        row.partnership_minutes = split.get(row.id, [])

@@ -1,0 +1,106 @@
+"""Reminders of supervision blocks, to the partner and the supervisor, at each lead time
+of ``TPM_BLOCK_REMINDER_LEAD_MINUTES`` (on the program's wall clock).
+
+The placement adds one reminder job per block part and lead time to the outbox, due at the
+reminder's time; the job re-reads the block, so a block placed again, cancelled or already
+begun sends nothing, and :func:`~tpm_plugin.services.notifications.send_once` keeps a job
+run twice from reminding anyone twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ...contacts import PARTNER, SUPERVISOR
+from ...models import OutboxMessage, Program, SupervisionSession, Supervisor
+from .._unit import session, unit_of_work
+from ..notifications import send_once
+from ..outbox import add_to_outbox
+from ..rhythm.clock import rhythm_now
+from ..rhythm.due import reminder_at
+
+BLOCK_REMINDER_JOB = "tpm.block_reminder"
+BLOCK_REMINDER_KIND = "supervision_reminder"
+
+
+def book_block_reminders(sessions: list[SupervisionSession], zone: ZoneInfo) -> None:
+    """Add the reminder jobs of freshly placed blocks to the outbox (caller's transaction;
+    the sessions are flushed). Reminders whose time has passed are left out."""
+    now = rhythm_now()
+    wanted = {
+        f"block-reminder-{_occurrence(row.id, row.scheduled_at, lead)}": (row, lead, at)
+        for row in sessions
+        for lead in current_app.config["TPM_BLOCK_REMINDER_LEAD_MINUTES"]
+        if (at := reminder_at(row.scheduled_at, lead, zone)) > now
+    }
+    # The same block placed again at the same time keeps the reminders it has.
+    booked = set(
+        session().scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(sorted(wanted)))
+        )
+    )
+    for key, (row, lead, at) in sorted(wanted.items()):
+        if key not in booked:
+            add_to_outbox(
+                BLOCK_REMINDER_JOB,
+                key,
+                available_at=at,
+                session_id=row.id,
+                lead_minutes=lead,
+            )
+
+
+def _occurrence(session_id: int, starts_at: dt.datetime, lead_minutes: int) -> str:
+    # The start is part of it: a block placed again at another time is another reminder.
+    return f"block-{session_id}-{starts_at.astimezone(dt.UTC):%Y%m%dT%H%M}-{lead_minutes}m"
+
+
+def remind_block(session_id: int, lead_minutes: int) -> int:
+    """Remind the partner and the supervisor of a block still ahead and still scheduled.
+    Returns how many reminders this call sent."""
+    with unit_of_work() as unit:
+        row = unit.session.execute(
+            select(
+                SupervisionSession.partner_id,
+                SupervisionSession.supervisor_id,
+                SupervisionSession.scheduled_at,
+                SupervisionSession.scheduled_minutes,
+                SupervisionSession.status,
+                Program.timezone,
+            )
+            .join(Supervisor, Supervisor.id == SupervisionSession.supervisor_id)
+            .join(Program, Program.id == Supervisor.program_id)
+            .where(SupervisionSession.id == session_id)
+        ).first()
+    if row is None or row.status != "scheduled" or row.scheduled_at <= rhythm_now():
+        return 0
+    context: dict[str, Any] = {
+        "starts_at": row.scheduled_at.astimezone(ZoneInfo(row.timezone)).strftime("%a %d %b %H:%M"),
+        "minutes": row.scheduled_minutes,
+        "lead": _lead(lead_minutes),
+    }
+    occurrence = _occurrence(session_id, row.scheduled_at, lead_minutes)
+    return sum(
+        send_once(
+            BLOCK_REMINDER_KIND,
+            person_id,
+            occurrence,
+            role=role,
+            template="supervision_reminder",
+            context=context,
+        )
+        for role, person_id in ((PARTNER, row.partner_id), (SUPERVISOR, row.supervisor_id))
+    )
+
+
+def _lead(minutes: int) -> str:
+    delta = dt.timedelta(minutes=minutes)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = int(delta.total_seconds() // 3600)
+    return "1 hour" if hours == 1 else f"{hours} hours"

@@ -1,0 +1,149 @@
+"""A supervisor's week as they see it: their blocks with agendas, and the work that found
+no place, with its reason. For the supervisor and the managers of their program."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ...access import Actor
+from ...models import Partnership, SupervisionSession, UnplacedSupervision
+from .._unit import unit_of_work
+from ..access import record_reads, require_actor
+from ..fidelity import week_window
+from ..scheduling.reach import supervisor_in_reach
+from .agenda import PartnershipAgenda, agendas
+from .requests import local_monday
+
+READ_ACTION = "read_week"
+
+
+@dataclass
+class BlockView:
+    """One block of the week: its sessions (one, or two when split) and its agenda."""
+
+    partner_id: int
+    supervisor_id: int
+    covering_for: int | None
+    session_ids: list[int]
+    parts: list[dict[str, Any]]
+    split: bool
+    minutes: int
+    agenda: list[PartnershipAgenda] = field(default_factory=list)
+
+
+@dataclass
+class SupervisorWeek:
+    """A supervisor's program-local week of supervision."""
+
+    supervisor_id: int
+    timezone: str
+    week_starts_on: dt.date
+    blocks: list[BlockView]
+    unplaced: list[UnplacedSupervision]
+
+
+def get_supervisor_week(
+    actor: Actor | None, supervisor_id: int, day: dt.date | None
+) -> SupervisorWeek:
+    """The week containing the local date ``day`` (default today): blocks, agendas and
+    unplaced work. Every session and partnership read is audited.
+
+    Raises:
+        Unauthenticated: nobody is logged in.
+        NotFound: the supervisor is outside the actor's reach (audited).
+    """
+    actor = require_actor(actor)
+    with unit_of_work() as unit:
+        db = unit.session
+        _, timezone = supervisor_in_reach(db, actor, supervisor_id, READ_ACTION)
+        monday = (
+            day - dt.timedelta(days=day.weekday())
+            if day is not None
+            else local_monday(timezone, dt.datetime.now(dt.UTC))
+        )
+        last, this = week_window(timezone, start=monday - dt.timedelta(days=7), end=monday)
+        sessions = list(
+            db.scalars(
+                select(SupervisionSession)
+                .where(
+                    SupervisionSession.supervisor_id == supervisor_id,
+                    SupervisionSession.scheduled_at >= this.starts_at,
+                    SupervisionSession.scheduled_at < this.ends_at,
+                )
+                .order_by(SupervisionSession.scheduled_at, SupervisionSession.id)
+            )
+        )
+        blocks = _blocks(db, supervisor_id, sessions)
+        pairs = [(b.partner_id, b.covering_for or supervisor_id) for b in blocks]
+        found = agendas(db, pairs, last, last.starts_at, this.ends_at)
+        for block, pair in zip(blocks, pairs, strict=True):
+            block.agenda = found.get(pair, [])
+        unplaced = list(
+            db.scalars(
+                select(UnplacedSupervision)
+                .where(
+                    UnplacedSupervision.supervisor_id == supervisor_id,
+                    UnplacedSupervision.week_starts_on == monday,
+                )
+                .order_by(UnplacedSupervision.partner_id)
+            )
+        )
+        record_reads(actor, "supervision_session", [s.id for s in sessions], READ_ACTION)
+        record_reads(
+            actor,
+            "partnership",
+            sorted({item.partnership_id for b in blocks for item in b.agenda}),
+            READ_ACTION,
+        )
+        db.expunge_all()
+    return SupervisorWeek(supervisor_id, timezone, monday, blocks, unplaced)
+
+
+def _blocks(db: Any, supervisor_id: int, sessions: list[SupervisionSession]) -> list[BlockView]:
+    grouped: dict[int, list[SupervisionSession]] = defaultdict(list)
+    for row in sessions:
+        grouped[row.partner_id].append(row)
+    own = set(
+        db.scalars(
+            select(Partnership.partner_id).where(
+                Partnership.supervisor_id == supervisor_id,
+                Partnership.partner_id.in_(sorted(grouped)),
+                Partnership.ended_at.is_(None),
+            )
+        )
+    )
+    theirs = dict(
+        db.execute(
+            select(Partnership.partner_id, Partnership.supervisor_id)
+            .where(
+                Partnership.partner_id.in_(sorted(set(grouped) - own)),
+                Partnership.ended_at.is_(None),
+            )
+            .order_by(Partnership.id.desc())
+        ).all()
+    )
+    return [
+        BlockView(
+            partner_id=partner_id,
+            supervisor_id=supervisor_id,
+            covering_for=None if partner_id in own else theirs.get(partner_id),
+            session_ids=[row.id for row in rows],
+            parts=[
+                {
+                    "session_id": row.id,
+                    "starts_at": row.scheduled_at,
+                    "minutes": row.scheduled_minutes,
+                    "status": row.status,
+                }
+                for row in rows
+            ],
+            split=len(rows) > 1 and all(row.block_part for row in rows),
+            minutes=sum(row.scheduled_minutes for row in rows),
+        )
+        for partner_id, rows in grouped.items()
+    ]

@@ -12,6 +12,7 @@ from . import config
 from .access import ActorLoader, RolesLoader, flask_login_actor, roles_from_tpm_tables
 from .blueprints._routes import RouteTable
 from .blueprints.api import api_routes, create_api_blueprint
+from .blueprints.webhooks import install_webhooks
 from .cli import tpm_cli
 from .jobs.queue import QueueBackend, announce, connect
 from .workflows.default_guards import register_default_guards
@@ -74,7 +75,9 @@ class TPM:
     ``TPM_URL_PREFIX``, ``TPM_API_BLUEPRINT_NAME``, ``TPM_REDIS_URL``, ``TPM_QUEUE_NAME``,
     ``TPM_DEFAULT_TIMEZONE``, ``TPM_DEFAULT_MEETINGS_PER_WEEK``,
     ``TPM_DEFAULT_SUPERVISION_MINUTES_PER_CLIENT``, ``TPM_MAX_PAGE_SIZE``,
-    ``TPM_DEFAULT_PAGE_SIZE``, ``TPM_MAX_BODY_BYTES``, ``TPM_DEFAULT_WORKFLOW``.
+    ``TPM_DEFAULT_PAGE_SIZE``, ``TPM_MAX_BODY_BYTES``, ``TPM_DEFAULT_WORKFLOW``,
+    ``TPM_WEBHOOKS_BLUEPRINT_NAME``, ``TPM_INTAKE_MAX_BODY_BYTES``, ``TPM_INTAKE_RATE_LIMIT``,
+    ``TPM_INTAKE_DEAD_LETTER_DAYS``.
     An unknown ``TPM_`` key raises :class:`tpm_plugin.config.ConfigError` at ``init_app``.
     """
 
@@ -125,6 +128,7 @@ class TPM:
             create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"]),
             url_prefix=f"{app.config['TPM_URL_PREFIX']}/api",
         )
+        install_webhooks(app)
         app.cli.add_command(tpm_cli)
         announce(state.redis_url)
 

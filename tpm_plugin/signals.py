@@ -23,3 +23,7 @@ partnership_created = _signals.signal("partnership-created")
 
 #: A workflow version was published (``workflow_key``, ``version``).
 workflow_published = _signals.signal("workflow-published")
+
+#: A form's referral opened a client and a partnership (``source_id``, ``intake_record_id``,
+#: ``client_id``, ``partnership_id``, ``program_id``).
+intake_received = _signals.signal("intake-received")

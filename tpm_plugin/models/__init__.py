@@ -19,6 +19,7 @@ from .care import (
     supervision_discussed,
 )
 from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, WebhookDelivery
+from .intake import IntakeDeadLetter, IntakeRecord, IntakeSource
 from .partnerships import Partnership
 from .people import Client, Partner, Program, ProgramManager, Supervisor
 from .workflow import Workflow, WorkflowDraft, WorkflowVersion
@@ -35,6 +36,9 @@ __all__ = [
     "Client",
     "IdempotencyRecord",
     "IdentificationEntry",
+    "IntakeDeadLetter",
+    "IntakeRecord",
+    "IntakeSource",
     "Meeting",
     "NotificationLedger",
     "OutboxMessage",

@@ -45,6 +45,7 @@ from ..models import (
 )
 from ._unit import session, unit_of_work
 from .access import ALLOWED, partnership_scope, record_access, record_denied, require_actor
+from .intake.erasure import erase_intake
 
 #: What an erased note reads.
 ERASED = "[erased]"
@@ -241,6 +242,7 @@ def _scrub(current, client: Client) -> dict[str, int]:
         .values(notes=_erased_if_set(SupervisionSession.notes)),
         execution_options={"synchronize_session": False},
     ).rowcount
+    counts.update(erase_intake(current, client.id))
     return counts
 
 

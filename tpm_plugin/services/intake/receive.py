@@ -1,0 +1,359 @@
+"""Receiving a verified delivery: one referral opens one client and one partnership.
+
+In one transaction: the delivery id is claimed (unique per source, so a repeat, sequential
+or concurrent, gets the first answer and creates nothing), then the client (possible
+duplicates flagged, never merged), a partnership at the start stage of the program's
+workflow, the intake record with the answers, an access-audit row per record and an outbox
+row for the jobs. ``intake_received`` and ``partnership_created`` are sent after commit.
+
+A delivery whose answers do not fit the mapping is kept as a dead letter and answered 422;
+its repeats get the same 422 until a manager replays it (:mod:`.dead_letters`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ...access import Actor
+from ...errors import TPMError
+from ...models import (
+    Client,
+    IntakeDeadLetter,
+    IntakeRecord,
+    IntakeSource,
+    OutboxMessage,
+    Partnership,
+    Program,
+    WebhookDelivery,
+    utcnow,
+)
+from ...signals import intake_received, partnership_created
+from .._unit import unit_of_work
+from ..access import ALLOWED, record_access
+from .mapping import MappingFailed, Referral, map_referral
+from .payloads import PayloadUnreadable, Submission, read_submission
+
+#: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
+INTAKE_RECEIVED_JOB = "tpm.intake_received"
+_ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the endpoint answers a delivery with (the same for every repeat)."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def receive(source: IntakeSource, body: bytes, content_type: str, webhook_id: str | None) -> Answer:
+    """Open the referral a verified delivery carries, once per delivery id.
+
+    Args:
+        source: the (detached) source the delivery was verified for.
+        body: the raw body.
+        content_type: the request's Content-Type.
+        webhook_id: the ``webhook-id`` header, for Standard Webhooks and Google Forms.
+
+    Returns:
+        201 with the new ids; 200 for a Cognito re-post (``updated`` or ``ignored``); the
+        first answer again for a repeated delivery id; 400/422 for a dead-lettered one.
+    """
+    try:
+        submission = read_submission(source.kind, body, content_type, webhook_id)
+    except PayloadUnreadable as error:
+        return _dead_letter(
+            source, _fallback_delivery_id(body, webhook_id), content_type, body, error
+        )
+    stored = _stored_answer(source.key, submission.delivery_id)
+    if stored is not None:
+        return stored
+    try:
+        referral = map_referral(source.mapping, submission.answers, utcnow().date())
+    except MappingFailed as error:
+        return _dead_letter(source, submission.delivery_id, content_type, body, error)
+    try:
+        return open_referral(source, submission, referral)
+    except IntegrityError:
+        # Another request claimed this delivery id first and has committed: answer as it did.
+        return _stored_answer(source.key, submission.delivery_id) or Answer(409, _busy())
+
+
+def open_referral(
+    source: IntakeSource,
+    submission: Submission,
+    referral: Referral,
+    *,
+    replaying: IntakeDeadLetter | None = None,
+) -> Answer:
+    """Claim the delivery and open (or, for a newer Cognito version, update) the referral.
+
+    Args:
+        replaying: the dead letter being replayed; its delivery row is updated rather than
+            claimed, and it is marked replayed in the same transaction.
+
+    Raises:
+        IntegrityError: the delivery id was claimed concurrently (the caller answers with
+            the stored answer).
+    """
+    app = current_app._get_current_object()
+    with unit_of_work() as unit:
+        delivery = _claim(unit.session, source.key, submission.delivery_id, replaying)
+        record = unit.session.scalars(
+            select(IntakeRecord)
+            .where(
+                IntakeRecord.source_id == source.id,
+                IntakeRecord.submission_id == submission.submission_id,
+            )
+            .with_for_update()
+        ).first()
+        if record is not None:
+            answer = _revise(unit.session, source, record, submission, referral)
+        else:
+            answer, signals = _open(unit.session, source, submission, referral)
+            for signal, payload in signals:
+                unit.after_commit(lambda s=signal, p=payload: s.send(app, **p))
+        delivery.response_status = answer.status
+        delivery.response_body = answer.body
+        delivery.status = "processed"
+        delivery.processed_at = utcnow()
+        if replaying is not None:
+            letter = unit.session.get(IntakeDeadLetter, replaying.id)
+            letter.status = "replayed"
+            letter.replayed_at = utcnow()
+            letter.client_id = answer.body.get("client_id")
+            letter.body = None  # the intake record keeps the answers now
+    return answer
+
+
+def _claim(
+    session: Session, source_key: str, delivery_id: str, replaying: IntakeDeadLetter | None
+) -> WebhookDelivery:
+    if replaying is not None:
+        delivery = session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.source == source_key, WebhookDelivery.delivery_id == delivery_id)
+            .with_for_update()
+        ).first()
+        if delivery is not None:
+            delivery.attempts += 1
+            return delivery
+    delivery = WebhookDelivery(source=source_key, delivery_id=delivery_id, status="processing")
+    session.add(delivery)
+    session.flush()  # on PostgreSQL a concurrent duplicate waits here, then fails
+    return delivery
+
+
+def _open(
+    session: Session, source: IntakeSource, submission: Submission, referral: Referral
+) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
+    from ..workflow_versions import starting_point
+
+    program = session.get(Program, source.program_id)
+    duplicates = _possible_duplicates(session, program.id, referral)
+    now = utcnow()
+    client = Client(
+        program_id=program.id,
+        display_name=referral.display_name,
+        date_of_birth=referral.date_of_birth,
+        is_minor=_is_minor(referral.date_of_birth, now.date()),
+        guardian_name=referral.guardian_name,
+        guardian_contact=referral.guardian_contact,
+        preferred_language=referral.preferred_language,
+        consent_given_by=referral.consent_given_by,
+        consent_given_at=now if referral.consent_given_by else None,
+    )
+    session.add(client)
+    session.flush()
+    workflow_version, stage = starting_point(program.workflow_key)
+    partnership = Partnership(
+        program_id=program.id,
+        client_id=client.id,
+        stage=stage,
+        workflow_key=program.workflow_key,
+        workflow_version=workflow_version,
+        stage_entered_at=now,
+        started_at=now,
+    )
+    session.add(partnership)
+    session.flush()
+    record = IntakeRecord(
+        source_id=source.id,
+        submission_id=submission.submission_id,
+        version=submission.version,
+        client_id=client.id,
+        partnership_id=partnership.id,
+        received_at=now,
+        possible_duplicate_client_ids=duplicates or None,
+        **_record_fields(submission, referral),
+    )
+    session.add(record)
+    session.flush()
+    actor = intake_actor(source)
+    for object_type, object_id in (
+        ("client", client.id),
+        ("partnership", partnership.id),
+        ("intake_record", record.id),
+    ):
+        record_access(actor, object_type, object_id, "create", ALLOWED)
+    ids = {
+        "source_id": source.id,
+        "intake_record_id": record.id,
+        "client_id": client.id,
+        "partnership_id": partnership.id,
+        "program_id": program.id,
+    }
+    session.add(
+        OutboxMessage(
+            job_name=INTAKE_RECEIVED_JOB,
+            payload=ids,
+            dedupe_key=f"intake-received:{record.id}",
+            available_at=now,
+        )
+    )
+    body = {**ids, "stage": stage, "possible_duplicate_client_ids": duplicates}
+    signals = [
+        (
+            partnership_created,
+            {"partnership_id": partnership.id, "program_id": program.id, "stage": stage},
+        ),
+        (intake_received, ids),
+    ]
+    return Answer(201, body), signals
+
+
+def _revise(
+    session: Session,
+    source: IntakeSource,
+    record: IntakeRecord,
+    submission: Submission,
+    referral: Referral,
+) -> Answer:
+    ids = {
+        "source_id": source.id,
+        "intake_record_id": record.id,
+        "client_id": record.client_id,
+        "partnership_id": record.partnership_id,
+    }
+    if submission.version <= record.version or record.answers is None:
+        # An older (or the same) version, or the client was erased since: keep what is held.
+        return Answer(200, {**ids, "outcome": "ignored"})
+    for name, value in _record_fields(submission, referral).items():
+        setattr(record, name, value)
+    record.version = submission.version
+    record.updated_at = utcnow()
+    record_access(intake_actor(source), "intake_record", record.id, "update", ALLOWED)
+    return Answer(200, {**ids, "outcome": "updated"})
+
+
+def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]:
+    return {
+        "answers": submission.answers,
+        "school": referral.school,
+        "referral_reason": referral.referral_reason,
+        "consent": referral.consent,
+    }
+
+
+def _possible_duplicates(session: Session, program_id: int, referral: Referral) -> list[int]:
+    """Clients of the program who may be the same person: same name (case-insensitive) and
+    date of birth, or the same guardian contact. Flagged for a manager, never merged."""
+    matches = []
+    if referral.date_of_birth is not None:
+        matches.append(
+            and_(
+                func.lower(Client.display_name) == referral.display_name.lower(),
+                Client.date_of_birth == referral.date_of_birth,
+            )
+        )
+    if referral.guardian_contact:
+        matches.append(func.lower(Client.guardian_contact) == referral.guardian_contact.lower())
+    if not matches:
+        return []
+    return list(
+        session.scalars(
+            select(Client.id)
+            .where(Client.program_id == program_id, Client.erased_at.is_(None), or_(*matches))
+            .order_by(Client.id)
+        )
+    )
+
+
+def _is_minor(born: dt.date | None, today: dt.date) -> bool:
+    if born is None:
+        return False
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < _ADULT_AGE
+
+
+def intake_actor(source: IntakeSource) -> Actor:
+    """Who the access audit names for what a source's deliveries do."""
+    return Actor(user_id=f"intake-source:{source.id}")
+
+
+def _stored_answer(source_key: str, delivery_id: str) -> Answer | None:
+    with unit_of_work() as unit:
+        row = unit.session.execute(
+            select(WebhookDelivery.response_status, WebhookDelivery.response_body).where(
+                WebhookDelivery.source == source_key, WebhookDelivery.delivery_id == delivery_id
+            )
+        ).first()
+    if row is None or row.response_status is None:
+        return None
+    return Answer(row.response_status, row.response_body)
+
+
+def _dead_letter(
+    source: IntakeSource, delivery_id: str, content_type: str, body: bytes, error: TPMError
+) -> Answer:
+    """Keep a delivery that cannot be opened, answering with ``error`` (and the same answer
+    to its repeats)."""
+    stored = _stored_answer(source.key, delivery_id)
+    if stored is not None:
+        return stored
+    try:
+        with unit_of_work() as unit:
+            letter = IntakeDeadLetter(
+                source_id=source.id,
+                delivery_id=delivery_id,
+                content_type=content_type[:200],
+                body=body,
+                problems=error.fields,
+            )
+            unit.session.add(letter)
+            unit.session.flush()
+            answer = error.to_dict()
+            answer["error"]["dead_letter_id"] = letter.id
+            unit.session.add(
+                WebhookDelivery(
+                    source=source.key,
+                    delivery_id=delivery_id,
+                    status="dead_letter",
+                    response_status=error.status,
+                    response_body=answer,
+                    processed_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        return _stored_answer(source.key, delivery_id) or Answer(409, _busy())
+    return Answer(error.status, answer)
+
+
+def _fallback_delivery_id(body: bytes, webhook_id: str | None) -> str:
+    return webhook_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
+
+
+def _busy() -> dict[str, Any]:
+    return TPMError(
+        "This delivery is being processed by another request; retry shortly.",
+        status=409,
+        code="delivery_in_progress",
+    ).to_dict()

@@ -16,6 +16,7 @@ from . import (
     api_client_rights,
     api_diagrams,
     api_fidelity,
+    api_intake,
     api_partnerships,
     api_people,
     api_records,
@@ -37,6 +38,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_client_rights.register,
     api_workflows.register,
     api_diagrams.register,
+    api_intake.register,
     openapi.register,
 ]
 

@@ -179,3 +179,16 @@ class DeadLetterListQuerySchema(PageQuerySchema):
     source_id = object_id()
     status = one_of(("waiting", "replayed"))
     sort = sort_field(DEAD_LETTER_SORTS, "id")
+
+
+class IntakeOpenedSchema(StrictSchema):
+    """What a delivery (or a replayed dead letter) opened: ids only."""
+
+    source_id = fields.Integer(required=True)
+    intake_record_id = fields.Integer(required=True)
+    client_id = fields.Integer(required=True)
+    partnership_id = fields.Integer(required=True)
+    program_id = fields.Integer()
+    stage = fields.String()
+    possible_duplicate_client_ids = fields.List(fields.Integer())
+    outcome = fields.String()

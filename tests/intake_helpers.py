@@ -361,3 +361,10 @@ def manager_of(issued: sources.IssuedSecret):
 
     program = session().get(Program, issued.source.program_id)
     return factories.actor(factories.program_manager_of(program))
+
+
+def program_of(issued: sources.IssuedSecret) -> Program:
+    """The program a source belongs to."""
+    from tpm_plugin.services._unit import session
+
+    return session().get(Program, issued.source.program_id)

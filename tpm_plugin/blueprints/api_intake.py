@@ -5,6 +5,8 @@ blueprint (:mod:`tpm_plugin.blueprints.webhooks`)."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Response
 
 from ..access import current_actor
@@ -27,12 +29,14 @@ from .api_people import answer, answer_page, body, query
 
 
 def _issued(issued: sources.IssuedSecret, status: int) -> Response:
-    shown = {
-        **IntakeSourceSchema().dump(issued.source),
-        "secret": issued.secret,
-        "url_token": issued.url_token,
-    }
-    return answer(IntakeSourceCreatedSchema, shown, status)
+    # The one answer that carries the secret: the source as always, plus what was issued.
+    response = answer(IntakeSourceSchema, issued.source, status)
+    response.set_data(
+        json.dumps(
+            {**response.get_json(), "secret": issued.secret, "url_token": issued.url_token}
+        )
+    )
+    return response
 
 
 @operation(

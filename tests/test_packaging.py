@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tpm_plugin import migrate
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -114,4 +116,4 @@ def test_installed_wheel_runs_flask_tpm_db_upgrade(wheel: Path, tmp_path: Path) 
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "tpm_plugin tables at revision 0001" in result.stdout
+    assert f"tpm_plugin tables at revision {migrate.head_revision()}" in result.stdout

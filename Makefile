@@ -33,6 +33,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/transitions.py
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/transitions_memory.py
+	$(BIN)/python benchmarks/intake.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info instance

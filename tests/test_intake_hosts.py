@@ -20,7 +20,6 @@ from tpm_plugin import TPM
 from tpm_plugin.models import Client, IntakeRecord, OutboxMessage, Partnership, WebhookDelivery
 from tpm_plugin.services._unit import session
 
-from . import factories
 from . import intake_helpers as intake
 from .hostapp import create_host_app, db
 

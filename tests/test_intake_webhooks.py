@@ -17,12 +17,10 @@ from tpm_plugin.models import (
     IntakeRecord,
     OutboxMessage,
     Partnership,
-    WebhookDelivery,
 )
 from tpm_plugin.services._unit import session
 from tpm_plugin.signals import intake_received
 
-from . import factories
 from . import intake_helpers as intake
 from .conftest import BACKENDS
 

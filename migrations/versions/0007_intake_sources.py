@@ -124,8 +124,19 @@ def upgrade() -> None:
             "ix_tpm_intake_dead_letters_status", ["status", "received_at"], unique=False
         )
 
+    with op.batch_alter_table("tpm_clients", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tpm_clients_program_birth", ["program_id", "date_of_birth"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tpm_clients_program_guardian", ["program_id", "guardian_contact"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("tpm_clients", schema=None) as batch_op:
+        batch_op.drop_index("ix_tpm_clients_program_guardian")
+        batch_op.drop_index("ix_tpm_clients_program_birth")
     op.drop_table("tpm_intake_dead_letters")
     op.drop_table("tpm_intake_records")
     op.drop_table("tpm_intake_sources")

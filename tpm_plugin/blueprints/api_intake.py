@@ -32,9 +32,7 @@ def _issued(issued: sources.IssuedSecret, status: int) -> Response:
     # The one answer that carries the secret: the source as always, plus what was issued.
     response = answer(IntakeSourceSchema, issued.source, status)
     response.set_data(
-        json.dumps(
-            {**response.get_json(), "secret": issued.secret, "url_token": issued.url_token}
-        )
+        json.dumps({**response.get_json(), "secret": issued.secret, "url_token": issued.url_token})
     )
     return response
 

@@ -14,6 +14,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
+from .people import Client
 
 
 class IntakeSource(Base):
@@ -88,3 +89,8 @@ class IntakeDeadLetter(Base):
 
 
 Index("ix_tpm_intake_dead_letters_status", IntakeDeadLetter.status, IntakeDeadLetter.received_at)
+
+# Intake looks for possible duplicates of each referral among a program's clients: by
+# date of birth (then name), and by guardian contact.
+Index("ix_tpm_clients_program_birth", Client.program_id, Client.date_of_birth)
+Index("ix_tpm_clients_program_guardian", Client.program_id, Client.guardian_contact)

@@ -111,6 +111,8 @@ def _read(target: str, value: Any, today: dt.date) -> Any:
     text = _text(value)
     if target in _NAMES:
         text = _BIDI_CONTROLS.sub("", text).strip()
+    elif target == "guardian_contact" and "@" in text:
+        text = text.casefold()  # e-mail addresses compare case-blind when finding duplicates
     if len(text) > _TEXT_TARGETS[target]:
         raise ValueError(f"is longer than {_TEXT_TARGETS[target]} characters.")
     if "\x00" in text:

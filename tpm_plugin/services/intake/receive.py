@@ -73,9 +73,6 @@ def receive(source: IntakeSource, body: bytes, content_type: str, webhook_id: st
         return _dead_letter(
             source, _fallback_delivery_id(body, webhook_id), content_type, body, error
         )
-    stored = _stored_answer(source.key, submission.delivery_id)
-    if stored is not None:
-        return stored
     try:
         referral = map_referral(source.mapping, submission.answers, utcnow().date())
     except MappingFailed as error:
@@ -83,7 +80,8 @@ def receive(source: IntakeSource, body: bytes, content_type: str, webhook_id: st
     try:
         return open_referral(source, submission, referral)
     except IntegrityError:
-        # Another request claimed this delivery id first and has committed: answer as it did.
+        # This delivery id was answered before (or concurrently, and that request has
+        # committed): everything this request wrote is rolled back; answer as it did.
         return _stored_answer(source.key, submission.delivery_id) or Answer(409, _busy())
 
 
@@ -94,19 +92,23 @@ def open_referral(
     *,
     replaying: IntakeDeadLetter | None = None,
 ) -> Answer:
-    """Claim the delivery and open (or, for a newer Cognito version, update) the referral.
+    """Open (or, for a newer Cognito version, update) the referral, and claim the delivery
+    id with its answer.
+
+    The claim is the transaction's last write: a repeat (sequential, or concurrent and
+    waiting on the unique index on PostgreSQL) fails there and rolls back all it wrote,
+    so the cheap path of every new delivery costs no extra look-up.
 
     Args:
         replaying: the dead letter being replayed; its delivery row is updated rather than
             claimed, and it is marked replayed in the same transaction.
 
     Raises:
-        IntegrityError: the delivery id was claimed concurrently (the caller answers with
-            the stored answer).
+        IntegrityError: the delivery id was answered already (the caller answers with the
+            stored answer).
     """
     app = current_app._get_current_object()
     with unit_of_work() as unit:
-        delivery = _claim(unit.session, source.key, submission.delivery_id, replaying)
         record = unit.session.scalars(
             select(IntakeRecord)
             .where(
@@ -121,10 +123,7 @@ def open_referral(
             answer, signals = _open(unit.session, source, submission, referral)
             for signal, payload in signals:
                 unit.after_commit(lambda s=signal, p=payload: s.send(app, **p))
-        delivery.response_status = answer.status
-        delivery.response_body = answer.body
-        delivery.status = "processed"
-        delivery.processed_at = utcnow()
+        _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
         if replaying is not None:
             letter = unit.session.get(IntakeDeadLetter, replaying.id)
             letter.status = "replayed"
@@ -135,8 +134,18 @@ def open_referral(
 
 
 def _claim(
-    session: Session, source_key: str, delivery_id: str, replaying: IntakeDeadLetter | None
-) -> WebhookDelivery:
+    session: Session,
+    source_key: str,
+    delivery_id: str,
+    answer: Answer,
+    replaying: IntakeDeadLetter | None,
+) -> None:
+    answered = {
+        "status": "processed",
+        "response_status": answer.status,
+        "response_body": answer.body,
+        "processed_at": utcnow(),
+    }
     if replaying is not None:
         delivery = session.scalars(
             select(WebhookDelivery)
@@ -144,12 +153,12 @@ def _claim(
             .with_for_update()
         ).first()
         if delivery is not None:
+            for name, value in answered.items():
+                setattr(delivery, name, value)
             delivery.attempts += 1
-            return delivery
-    delivery = WebhookDelivery(source=source_key, delivery_id=delivery_id, status="processing")
-    session.add(delivery)
-    session.flush()  # on PostgreSQL a concurrent duplicate waits here, then fails
-    return delivery
+            return
+    session.add(WebhookDelivery(source=source_key, delivery_id=delivery_id, **answered))
+    session.flush()  # a repeat fails here (on PostgreSQL, once the first has committed)
 
 
 def _open(
@@ -265,7 +274,8 @@ def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]
 
 def _possible_duplicates(session: Session, program_id: int, referral: Referral) -> list[int]:
     """Clients of the program who may be the same person: same name (case-insensitive) and
-    date of birth, or the same guardian contact. Flagged for a manager, never merged."""
+    date of birth, or the same guardian contact (as normalised by the mapping). Flagged for
+    a manager, never merged."""
     matches = []
     if referral.date_of_birth is not None:
         matches.append(
@@ -275,7 +285,7 @@ def _possible_duplicates(session: Session, program_id: int, referral: Referral) 
             )
         )
     if referral.guardian_contact:
-        matches.append(func.lower(Client.guardian_contact) == referral.guardian_contact.lower())
+        matches.append(Client.guardian_contact == referral.guardian_contact)
     if not matches:
         return []
     return list(

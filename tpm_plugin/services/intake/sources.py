@@ -154,8 +154,8 @@ def source_for_delivery(key: str) -> IntakeSource | None:
         select(IntakeSource).where(IntakeSource.key == key, IntakeSource.active)
     ).first()
     if source is not None:
+        # Detached, and the transaction left open for the delivery's own unit of work.
         current.expunge(source)
-    current.commit()
     return source
 
 

@@ -516,3 +516,14 @@ def test_nul_in_an_answer_answers_422_not_500(app, client):
     issued = intake.source()
     response = intake.deliver(client, issued, intake.standard_payload(school="Ri\u0000ver"))
     assert response.status_code == 422 and "school" in response.json["error"]["fields"]
+
+
+def test_a_new_delivery_id_for_an_opened_submission_answers_what_it_opened(app, client):
+    issued = intake.source(kind="tally")
+    payload = intake.tally_payload()
+    first = intake.deliver(client, issued, payload)
+    payload["eventId"] = "another-event-for-the-same-response"
+    again = intake.deliver(client, issued, payload)
+    assert again.status_code == 200 and again.json["outcome"] == "ignored"
+    assert again.json["client_id"] == first.json["client_id"]
+    assert _count(Client) == 1

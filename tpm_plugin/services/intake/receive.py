@@ -81,8 +81,13 @@ def receive(source: IntakeSource, body: bytes, content_type: str, webhook_id: st
         return open_referral(source, submission, referral)
     except IntegrityError:
         # This delivery id was answered before (or concurrently, and that request has
-        # committed): everything this request wrote is rolled back; answer as it did.
-        return _stored_answer(source.key, submission.delivery_id) or Answer(409, _busy())
+        # committed): everything this request wrote is rolled back; answer as it did. A new
+        # delivery id for a submission already opened is answered with what it opened.
+        return (
+            _stored_answer(source.key, submission.delivery_id)
+            or _already_opened(source, submission.submission_id)
+            or Answer(409, _busy())
+        )
 
 
 def open_referral(
@@ -109,14 +114,13 @@ def open_referral(
     """
     app = current_app._get_current_object()
     with unit_of_work() as unit:
-        record = unit.session.scalars(
-            select(IntakeRecord)
-            .where(
-                IntakeRecord.source_id == source.id,
-                IntakeRecord.submission_id == submission.submission_id,
-            )
-            .with_for_update()
-        ).first()
+        # Only Cognito Forms re-posts one submission as new versions; for every other kind
+        # the unique (source, submission) index alone refuses a second record.
+        record = (
+            _submission_record(unit.session, source.id, submission.submission_id)
+            if source.kind == "cognito"
+            else None
+        )
         if record is not None:
             answer = _revise(unit.session, source, record, submission, referral)
         else:
@@ -246,12 +250,7 @@ def _revise(
     submission: Submission,
     referral: Referral,
 ) -> Answer:
-    ids = {
-        "source_id": source.id,
-        "intake_record_id": record.id,
-        "client_id": record.client_id,
-        "partnership_id": record.partnership_id,
-    }
+    ids = _record_ids(source, record)
     if submission.version <= record.version or record.answers is None:
         # An older (or the same) version, or the client was erased since: keep what is held.
         return Answer(200, {**ids, "outcome": "ignored"})
@@ -261,6 +260,32 @@ def _revise(
     record.updated_at = utcnow()
     record_access(intake_actor(source), "intake_record", record.id, "update", ALLOWED)
     return Answer(200, {**ids, "outcome": "updated"})
+
+
+def _submission_record(session: Session, source_id: int, submission_id: str) -> IntakeRecord | None:
+    return session.scalars(
+        select(IntakeRecord)
+        .where(IntakeRecord.source_id == source_id, IntakeRecord.submission_id == submission_id)
+        .with_for_update()
+    ).first()
+
+
+def _already_opened(source: IntakeSource, submission_id: str) -> Answer | None:
+    with unit_of_work() as unit:
+        record = _submission_record(unit.session, source.id, submission_id)
+        if record is None:
+            return None
+        ids = _record_ids(source, record)
+    return Answer(200, {**ids, "outcome": "ignored"})
+
+
+def _record_ids(source: IntakeSource, record: IntakeRecord) -> dict[str, int]:
+    return {
+        "source_id": source.id,
+        "intake_record_id": record.id,
+        "client_id": record.client_id,
+        "partnership_id": record.partnership_id,
+    }
 
 
 def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]:

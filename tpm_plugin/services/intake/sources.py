@@ -150,13 +150,17 @@ def list_sources(actor: Operator | None, query: dict[str, Any]) -> Page[IntakeSo
 def source_for_delivery(key: str) -> IntakeSource | None:
     """The active source with ``key``, detached, or ``None`` (the endpoint answers 404)."""
     current = session()
-    source = current.scalars(
-        select(IntakeSource).where(IntakeSource.key == key, IntakeSource.active)
+    # The program comes along in the same statement and stays in the session, where the
+    # delivery's own unit of work (same transaction, left open) finds it without a query.
+    row = current.execute(
+        select(IntakeSource, Program)
+        .join(Program, Program.id == IntakeSource.program_id)
+        .where(IntakeSource.key == key, IntakeSource.active)
     ).first()
-    if source is not None:
-        # Detached, and the transaction left open for the delivery's own unit of work.
-        current.expunge(source)
-    return source
+    if row is None:
+        return None
+    current.expunge(row[0])
+    return row[0]
 
 
 def accepted_secrets(source: IntakeSource) -> list[str]:

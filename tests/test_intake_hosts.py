@@ -209,3 +209,27 @@ def test_google_forms_apps_script_signature_opens_a_partnership(app, client, tmp
         },
     )
     assert tampered.status_code == 401
+
+
+def test_worker_processes_sharing_redis_share_each_sources_count(
+    database_url, queue_name, redis_url
+):
+    first = _limited_app(database_url, queue_name, TPM_REDIS_URL=redis_url)
+    second = _limited_app(database_url, queue_name, TPM_REDIS_URL=redis_url)  # another worker
+    try:
+        with first.app_context():
+            issued = intake.source()
+            statuses = [
+                intake.deliver(first.test_client(), issued, intake.standard_payload()).status_code
+                for _ in range(2)
+            ]
+        with second.app_context():
+            statuses += [
+                intake.deliver(second.test_client(), issued, intake.standard_payload()).status_code
+                for _ in range(2)
+            ]
+        assert statuses == [201, 201, 201, 429]
+    finally:
+        connection = redis.Redis.from_url(redis_url)
+        for key in connection.scan_iter(f"*tpm-intake:{queue_name}*"):
+            connection.delete(key)

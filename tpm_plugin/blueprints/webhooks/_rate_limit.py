@@ -35,10 +35,14 @@ class ProcessMemoryStorage(MemoryStorage):
 def limit_per_source(app: Flask, blueprint: Blueprint) -> None:
     """Limit each source of ``blueprint`` to ``TPM_INTAKE_RATE_LIMIT`` deliveries; over it,
     429 with ``Retry-After``."""
+    redis_url = app.config["TPM_REDIS_URL"]
+    prefix = f"tpm-intake:{app.config['TPM_QUEUE_NAME']}"
     limiter = Limiter(
         key_func=_source_key,
-        storage_uri=app.config["TPM_REDIS_URL"] or "tpm-memory://",
-        key_prefix=f"tpm-intake:{app.config['TPM_QUEUE_NAME']}:{id(app)}",
+        storage_uri=redis_url or "tpm-memory://",
+        # In Redis every worker process of the app shares the count; in memory, each app
+        # counts its own.
+        key_prefix=prefix if redis_url else f"{prefix}:{id(app)}",
         headers_enabled=True,
         swallow_errors=True,
         default_limits=[],

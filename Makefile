@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: demo test lint install benchmarks clean
+.PHONY: demo test test-lowest lint install benchmarks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,21 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
+# The suite again with every direct dependency at its lowest allowed version (setup.cfg's
+# lower bounds, pinned in constraints-lowest.txt), in a second virtualenv. The slow tests
+# (wheel builds, servers) and the schemathesis fuzzing are left to `make test`, which runs at
+# the newest versions, to keep CI's total time reasonable.
+LOWEST_VENV ?= .venv-lowest
+$(LOWEST_VENV)/.installed: setup.cfg pyproject.toml constraints-lowest.txt
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST_VENV)/bin/python -m pip install --quiet -c constraints-lowest.txt -e ".[dev]"
+	touch $@
+
+test-lowest: $(LOWEST_VENV)/.installed
+	$(LOWEST_VENV)/bin/python -m pip check
+	$(LOWEST_VENV)/bin/pytest -m "not slow" -p no:cacheprovider --ignore=tests/test_schemathesis.py
+
 demo: install
 	$(BIN)/python -m examples.center_app.demo --port $(PORT)
 
@@ -36,4 +51,4 @@ benchmarks: install
 	$(BIN)/python benchmarks/intake.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info instance
+	rm -rf $(VENV) $(LOWEST_VENV) build dist *.egg-info instance

@@ -27,7 +27,7 @@ from flask_migrate import Migrate  # noqa: E402
 from benchmarks import _harness as harness  # noqa: E402
 from examples import center_app  # noqa: E402
 from examples.center_app.models import db  # noqa: E402
-from tpm_plugin import TPM, include_object  # noqa: E402
+from tpm_plugin import TPM  # noqa: E402
 
 ROUNDS = 300
 TARGET = 1.20
@@ -39,7 +39,7 @@ def build_host(with_plugin: bool) -> Flask:
     app.config.update(SECRET_KEY="bench", SQLALCHEMY_DATABASE_URI="sqlite://")
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
-    Migrate(app, db, include_object=include_object if with_plugin else None)
+    Migrate(app, db)
     login_manager = LoginManager(app)
     login_manager.login_view = "login"
     if with_plugin:

@@ -1,7 +1,8 @@
 """Fixtures: a real host app on SQLite and on this run's own PostgreSQL database, and Redis.
 
-Each run creates a PostgreSQL database of its own (dropped at the end) and an rq queue name
-of its own, so parallel runs on one machine never see each other's data.
+Each run creates a PostgreSQL database of its own (dropped at the end; named with
+``TPM_TEST_DATABASE_PREFIX``) and each test an rq queue name of its own, whose Redis keys are
+removed after it, so parallel runs on one machine never see each other's data.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from tpm_plugin.models import metadata
 
 from . import services
 from .hostapp import create_host_app
+from .redis_keys import leftovers, remove_queue_keys
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -85,9 +87,18 @@ def database_url(
 
 
 @pytest.fixture
-def queue_name() -> Iterator[str]:
-    """An rq queue name of this test's own."""
-    return f"tpm-test-{uuid.uuid4().hex[:10]}"
+def queue_name(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An rq queue name of this test's own. When the test used the real Redis, every key of
+    the queue and its jobs is removed afterwards, and the test fails if any remains."""
+    name = f"tpm-test-{uuid.uuid4().hex[:10]}"
+    yield name
+    if "redis_url" not in request.fixturenames:
+        return
+    connection = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+    remove_queue_keys(connection, name)
+    left = leftovers(connection, name)
+    connection.close()
+    assert not left, f"Redis keys of queue {name} outlived the test: {sorted(left)}"
 
 
 def _dispose(app: Flask) -> None:
@@ -118,14 +129,11 @@ def app_without_context(database_url: str, queue_name: str) -> Iterator[Flask]:
 
 @pytest.fixture
 def redis_app(database_url: str, redis_url: str, queue_name: str) -> Iterator[Flask]:
-    """A host app with the plugin mounted on real Redis; its queue is emptied afterwards."""
+    """A host app with the plugin mounted on real Redis (``queue_name`` removes its keys)."""
     app = create_host_app(database_url, TPM_REDIS_URL=redis_url, TPM_QUEUE_NAME=queue_name)
     with app.app_context():
         yield app
     _dispose(app)
-    connection = redis.Redis.from_url(redis_url)
-    for key in connection.scan_iter(f"*{queue_name}*"):
-        connection.delete(key)
 
 
 @pytest.fixture

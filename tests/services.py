@@ -1,6 +1,7 @@
 """Find (or start) the real PostgreSQL and Redis the suite runs against.
 
-``TPM_TEST_DATABASE_URL`` and ``TPM_TEST_REDIS_URL`` name the servers (default: this
+``TPM_TEST_DATABASE_URL`` and ``TPM_TEST_REDIS_URL`` name the servers, and
+``TPM_TEST_DATABASE_PREFIX`` how this run's databases are named (default: this
 machine's, 127.0.0.1:5432 database ``test`` and 127.0.0.1:6379). When one is unreachable and
 its server binary is installed, a throwaway instance is started in a temporary folder; when
 the binary is missing too, the run stops with the package to install.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import atexit
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -88,9 +90,24 @@ def postgres_server_url() -> str:
     return _start_throwaway_postgres()
 
 
+DEFAULT_DATABASE_PREFIX = "tpm_test_"
+
+
+def database_prefix() -> str:
+    """How this run's PostgreSQL databases are named: ``TPM_TEST_DATABASE_PREFIX`` (default
+    ``tpm_test_``), so a shared server's owner can tell (and clean) them apart."""
+    prefix = os.environ.get("TPM_TEST_DATABASE_PREFIX", DEFAULT_DATABASE_PREFIX)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", prefix):
+        raise ServiceUnavailable(
+            f"TPM_TEST_DATABASE_PREFIX={prefix!r} is not usable in a database name: use at "
+            "most 41 lowercase letters, digits and underscores, not starting with a digit."
+        )
+    return prefix
+
+
 def create_run_database(server_url: str) -> tuple[str, callable]:
     """Create a database of this run's own; return its URL and a function dropping it."""
-    name = f"tpm_test_{uuid.uuid4().hex[:12]}"
+    name = f"{database_prefix()}{uuid.uuid4().hex[:12]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -111,6 +128,12 @@ def redis_server_url() -> str:
         return url
     except redis.RedisError:
         pass
+    return start_redis_server()[0]
+
+
+def start_redis_server() -> tuple[str, callable]:
+    """Start a throwaway, empty ``redis-server`` on a free port; return its URL and a
+    function stopping it (also called at exit)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServiceUnavailable(
@@ -127,7 +150,8 @@ def redis_server_url() -> str:
     for _ in range(50):
         try:
             redis.Redis.from_url(url).ping()
-            return url
+            return url, process.terminate
         except redis.RedisError:
             time.sleep(0.1)
+    process.terminate()
     raise ServiceUnavailable(f"Started redis-server on port {port} but it never answered.")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import inspect
 
-from examples.center_app import create_app
+from examples.center_app import create_app, same_site_path
 from examples.center_app.models import User, db
 from tpm_plugin import migrate
 
@@ -128,3 +132,47 @@ def test_demo_has_one_intake_source_per_kind_and_its_curl_signature_opens_a_part
     )
     assert response.status_code == 201, response.json
     assert response.json["stage"] == "referred"
+
+
+def _log_in_with_next(center: Flask, target: str) -> str:
+    client = center.test_client()
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": "pm@example.org", "password": "demo-password"},
+    )
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def test_login_follows_a_next_path_on_this_site(center: Flask) -> None:
+    assert _log_in_with_next(center, "/tpm/api/partnerships?page=2") == (
+        "/tpm/api/partnerships?page=2"
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/login",
+        "//evil.example/login",
+        "/\\evil.example/login",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
+def test_login_never_follows_next_to_another_site(center: Flask, target: str) -> None:
+    assert _log_in_with_next(center, target) == "/"
+
+
+@given(st.text(max_size=40))
+def test_a_followed_next_is_always_a_path_on_this_site(target: str) -> None:
+    followed = same_site_path(target)
+    if followed is None:
+        return
+    as_a_browser_reads_it = re.sub(r"[\t\r\n]", "", followed).replace("\\", "/")
+    parts = urlsplit(as_a_browser_reads_it)
+    assert as_a_browser_reads_it.startswith("/")
+    assert not as_a_browser_reads_it.startswith("//")
+    assert not parts.scheme and not parts.netloc

@@ -34,9 +34,10 @@ def _count(model) -> int:
 # --- CSRF ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def csrf_app(database_url: str, queue_name: str):
-    """A host that protects every POST with Flask-WTF's CSRFProtect, then mounts the plugin."""
+@pytest.fixture(params=[True, False], ids=["csrf-first", "csrf-after"])
+def csrf_app(request: pytest.FixtureRequest, database_url: str, queue_name: str):
+    """A host that protects every POST with Flask-WTF's CSRFProtect, initialised before or
+    after the plugin."""
     app = Flask("tpm_csrf_host")
     app.config.update(
         SECRET_KEY="csrf-test",
@@ -45,13 +46,17 @@ def csrf_app(database_url: str, queue_name: str):
         WTF_CSRF_ENABLED=True,
     )
     db.init_app(app)
-    CSRFProtect(app)
+    csrf_first = request.param
+    if csrf_first:
+        CSRFProtect(app)
 
     @app.post("/host/form")
     def host_form() -> str:
         return "saved"
 
     TPM(app, db)
+    if not csrf_first:
+        CSRFProtect(app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -45,7 +45,7 @@ def test_upgrade_downgrade_base_upgrade_round_trips(empty_database_url: str) -> 
     migrate.upgrade(engine)
     assert _plugin_tables(empty_database_url) == set(metadata.tables) | {"tpm_alembic_version"}
     migrate.downgrade(engine, "base")
-    assert _plugin_tables(empty_database_url) == {"tpm_alembic_version"}
+    assert _plugin_tables(empty_database_url) == set()
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
     engine.dispose()

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app
 
 from . import config
-from .access import ActorLoader, RolesLoader, flask_login_actor, roles_from_tpm_tables
+from ._csrf import exempt_json_blueprint_from_csrf
+from ._flask_migrate import hide_plugin_tables_from_flask_migrate
+from .access import (
+    ActorLoader,
+    AdminLoader,
+    RolesLoader,
+    UserFinder,
+    flask_login_actor,
+    flask_login_user_finder,
+    roles_from_tpm_tables,
+)
 from .blueprints._routes import RouteTable
 from .blueprints.api import api_routes, create_api_blueprint
 from .blueprints.webhooks import install_webhooks
@@ -79,6 +89,10 @@ class TPM:
     ``TPM_WEBHOOKS_BLUEPRINT_NAME``, ``TPM_INTAKE_MAX_BODY_BYTES``, ``TPM_INTAKE_RATE_LIMIT``,
     ``TPM_INTAKE_DEAD_LETTER_DAYS``.
     An unknown ``TPM_`` key raises :class:`tpm_plugin.config.ConfigError` at ``init_app``.
+
+    The host plugs its own users in with decorators: :meth:`actor_loader` (who is acting),
+    :meth:`roles_loader` (their roles), :meth:`admin_loader` (its administrators manage every
+    program) and :meth:`user_finder` (how ``flask tpm`` commands find a user).
     """
 
     def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:
@@ -87,11 +101,17 @@ class TPM:
         register_default_guards(self.guards)
         self._actor_loader: ActorLoader = flask_login_actor
         self._roles_loader: RolesLoader = roles_from_tpm_tables
+        self._admin_loader: AdminLoader | None = None
+        self._user_finder: UserFinder = flask_login_user_finder
         if app is not None:
             self.init_app(app, db)
 
     def init_app(self, app: Flask, db: SQLAlchemy | None = None) -> None:
         """Register the plugin on ``app``: config defaults, blueprints, CLI, queue.
+
+        When the host uses Flask-WTF's ``CSRFProtect``, the JSON API is exempted from it; when
+        it uses Flask-Migrate, its autogenerate is told to ignore the ``tpm_*`` tables. Either
+        may be initialised before or after the plugin.
 
         Args:
             app: the host app.
@@ -124,11 +144,11 @@ class TPM:
         )
         app.extensions["tpm"] = state
 
-        app.register_blueprint(
-            create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"]),
-            url_prefix=f"{app.config['TPM_URL_PREFIX']}/api",
-        )
+        api = create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"])
+        app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
+        exempt_json_blueprint_from_csrf(app, api)
         install_webhooks(app)
+        hide_plugin_tables_from_flask_migrate(app)
         app.cli.add_command(tpm_cli)
         announce(state.redis_url)
 
@@ -141,6 +161,20 @@ class TPM:
         """Decorator: register how to turn a host user id into an :class:`~tpm_plugin.Actor`."""
         self._roles_loader = loader
         return loader
+
+    def admin_loader(self, loader: AdminLoader) -> AdminLoader:
+        """Decorator: register how to tell whether a host user id is a center administrator
+        (a host role, permission bit or flag). With the default roles loader, an administrator
+        manages every program and may create programs. Return ``False`` for unknown ids."""
+        self._admin_loader = loader
+        return loader
+
+    def user_finder(self, finder: UserFinder) -> UserFinder:
+        """Decorator: register how ``flask tpm`` commands find a host user from what an
+        operator types (an id or an e-mail). Return the user's id, or ``None`` when there is
+        no such user. The default asks Flask-Login's ``user_loader``, so it finds ids only."""
+        self._user_finder = finder
+        return finder
 
     def guard(
         self, name: str, message: str | None = None

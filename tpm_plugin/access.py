@@ -12,7 +12,15 @@ Both steps can be replaced by the host::
     def roles_for(user_id: str) -> Actor:
         ...
 
-By default the actor is Flask-Login's ``current_user``.
+By default the actor is Flask-Login's ``current_user``. A host whose own users carry an
+administrator role, permission bit or flag maps it in a few lines::
+
+    @tpm.admin_loader
+    def is_center_admin(user_id: str) -> bool:
+        user = db.session.get(User, int(user_id))
+        return user is not None and user.has_role("Administrator")
+
+and its administrators then manage every program (and may create the first one).
 """
 
 from __future__ import annotations
@@ -28,9 +36,13 @@ PROGRAM_MANAGER = "program_manager"
 SUPERVISOR = "supervisor"
 PARTNER = "partner"
 ROLES = (PROGRAM_MANAGER, SUPERVISOR, PARTNER)
+#: Held by a host administrator (see :meth:`tpm_plugin.TPM.admin_loader`).
+CENTER_ADMIN = "center_admin"
 
 ActorLoader = Callable[[], "str | None"]
 RolesLoader = Callable[[str], "Actor"]
+AdminLoader = Callable[[str], bool]
+UserFinder = Callable[[str], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +54,15 @@ class Actor:
         managed_program_ids: programs this person manages (program manager role).
         supervisor_id: their ``tpm_supervisors`` row, if they supervise.
         partner_id: their ``tpm_partners`` row, if they are a partner.
+        is_admin: a center administrator of the host, who manages every program and may
+            create programs.
     """
 
     user_id: str
     managed_program_ids: frozenset[int] = field(default_factory=frozenset)
     supervisor_id: int | None = None
     partner_id: int | None = None
+    is_admin: bool = False
 
     @property
     def roles(self) -> frozenset[str]:
@@ -59,12 +74,14 @@ class Actor:
             held.add(SUPERVISOR)
         if self.partner_id is not None:
             held.add(PARTNER)
+        if self.is_admin:
+            held.add(CENTER_ADMIN)
         return frozenset(held)
 
     @property
     def primary_role(self) -> str | None:
         """The most senior role held, recorded in audit rows."""
-        return next((role for role in ROLES if role in self.roles), None)
+        return next((role for role in (*ROLES, CENTER_ADMIN) if role in self.roles), None)
 
     def has_role(self, role: str) -> bool:
         """Whether the actor holds ``role``."""
@@ -80,6 +97,20 @@ def flask_login_actor() -> str | None:
     if current_user is None or not current_user.is_authenticated:
         return None
     return str(current_user.get_id())
+
+
+def flask_login_user_finder(identifier: str) -> str | None:
+    """The default user finder of ``flask tpm`` commands: Flask-Login's ``user_loader``
+    called with ``identifier`` as an id; ``None`` when it finds nobody (or has no loader)."""
+    login_manager = getattr(current_app, "login_manager", None)
+    load_user = getattr(login_manager, "_user_callback", None)
+    if load_user is None:
+        return None
+    try:
+        user = load_user(identifier)
+    except (ValueError, TypeError, LookupError):  # e.g. int("ann@example.org") in the loader
+        return None
+    return None if user is None else str(user.get_id())
 
 
 @cache
@@ -104,19 +135,28 @@ def roles_from_tpm_tables(user_id: str) -> Actor:
     """The default roles loader: look the host user up in the plugin's people tables.
 
     One round trip (it runs on every API request): the managed programs, the supervisor
-    row and the partner row come back as the rows of one UNION.
+    row and the partner row come back as the rows of one UNION. A center administrator (see
+    :meth:`tpm_plugin.TPM.admin_loader`) manages every program.
     """
-    session = current_app.extensions["tpm"].db.session
+    state = current_app.extensions["tpm"]
+    session = state.db.session
     ids: dict[str, list[int]] = {role: [] for role in ROLES}
     # Core on the session's connection: the ORM's execution pipeline adds nothing here.
     rows = session.connection().execute(_roles_query(), {"user_id": user_id})
     for role, object_id in rows:
         ids[role].append(object_id)
+    admin_loader = state.ext._admin_loader
+    is_admin = admin_loader is not None and bool(admin_loader(user_id))
+    if is_admin:
+        from .models import Program
+
+        ids[PROGRAM_MANAGER] = list(session.connection().scalars(select(Program.id)))
     return Actor(
         user_id=user_id,
         managed_program_ids=frozenset(ids[PROGRAM_MANAGER]),
         supervisor_id=next(iter(ids[SUPERVISOR]), None),
         partner_id=next(iter(ids[PARTNER]), None),
+        is_admin=is_admin,
     )
 
 

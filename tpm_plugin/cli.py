@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
 from . import migrate
+from .bootstrap_cli import people_cli, programs_cli
 from .intake_cli import intake_cli
 from .workflows.cli import workflow_cli
 
@@ -20,6 +21,8 @@ def tpm_cli() -> None:
 
 tpm_cli.add_command(workflow_cli)
 tpm_cli.add_command(intake_cli)
+tpm_cli.add_command(programs_cli)
+tpm_cli.add_command(people_cli)
 
 
 @tpm_cli.group("db")

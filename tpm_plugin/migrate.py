@@ -15,7 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, MetaData, Table
 
 from .models import TABLE_PREFIX
 
@@ -83,9 +83,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    """Downgrade the plugin's tables to ``revision`` (``base`` drops them all)."""
+    """Downgrade the plugin's tables to ``revision`` (``base`` drops them all, the version
+    table ``tpm_alembic_version`` included, leaving no trace of the plugin)."""
     with _configured(engine) as cfg:
         command.downgrade(cfg, revision)
+        connection = cfg.attributes["connection"]
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        if context.get_current_revision() is None:
+            Table(VERSION_TABLE, MetaData()).drop(connection, checkfirst=True)
 
 
 def current_revision(engine: Engine) -> str | None:

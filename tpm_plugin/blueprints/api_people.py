@@ -30,7 +30,7 @@ from ..schemas.people import (
     ProgramUpdateSchema,
     SupervisorSchema,
 )
-from ..services import people
+from ..services import membership, people
 from ._openapi import operation
 from ._request import load
 from ._routes import RouteTable
@@ -132,6 +132,13 @@ def add_program_manager(program_id: int) -> Response:
     return answer(ProgramManagerSchema, manager, 201)
 
 
+@operation(tags=["programs"], status=204, errors=(401, 404, 409))
+def remove_program_manager(program_id: int, manager_id: int) -> Response:
+    """Remove a manager of a program you manage (a program keeps at least one)."""
+    membership.remove_program_manager(current_actor(), program_id, manager_id)
+    return Response(status=204)
+
+
 # --- clients, partners, supervisors -------------------------------------------------
 
 
@@ -198,6 +205,12 @@ def register(bp: RouteTable) -> None:
         "add_program_manager",
         add_program_manager,
         methods=["POST"],
+    )
+    bp.add_url_rule(
+        f"/programs/<int(max={MAX_INT}):program_id>/managers/<int(max={MAX_INT}):manager_id>",
+        "remove_program_manager",
+        remove_program_manager,
+        methods=["DELETE"],
     )
     kinds = (
         ("clients", people.CLIENTS, ClientSchema, ClientCreateSchema, ClientUpdateSchema),

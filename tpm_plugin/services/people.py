@@ -107,11 +107,14 @@ def create_program_as(actor: Actor | None, data: dict[str, Any]) -> Program:
 
     Raises:
         Unauthenticated: nobody is logged in.
-        Forbidden: the actor manages no program yet (the first program is created by the
-            host with :func:`create_program`).
+        Forbidden: the actor manages no program yet and is no center administrator (the
+            first program is created with ``flask tpm programs create`` or by an
+            administrator).
         Conflict: the key is taken.
     """
-    actor = _require_manager(actor, "program", None, "create")
+    actor = require_actor(actor)
+    if not actor.is_admin:
+        actor = _require_manager(actor, "program", None, "create")
     fields = dict(data)
     managers = [actor.user_id, *fields.pop("manager_user_ids", [])]
     return create_program(**fields, manager_user_ids=managers, actor=actor)

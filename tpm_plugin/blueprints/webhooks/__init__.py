@@ -11,6 +11,7 @@ from flask import Blueprint, Flask
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
+from ..._csrf import exempt_json_blueprint_from_csrf
 from ...errors import TPMError, error_response, http_error_response
 from .._routes import LazyBuildRule
 from ._rate_limit import limit_per_source
@@ -19,14 +20,16 @@ from .intake import receive_intake
 
 def install_webhooks(app: Flask) -> Blueprint:
     """Build the webhooks blueprint, rate-limit it per source, exempt it from the host's
-    CSRF protection, and register it at ``TPM_URL_PREFIX + "/webhooks"``."""
+    CSRF protection (whether ``CSRFProtect`` comes before or after the plugin), and
+    register it at ``TPM_URL_PREFIX + "/webhooks"``."""
     blueprint = Blueprint(app.config["TPM_WEBHOOKS_BLUEPRINT_NAME"], __name__)
     blueprint.record(_add_intake_rule)
     blueprint.register_error_handler(TPMError, error_response)
     blueprint.register_error_handler(HTTPException, http_error_response)
     limit_per_source(app, blueprint)
     app.register_blueprint(blueprint, url_prefix=f"{app.config['TPM_URL_PREFIX']}/webhooks")
-    exempt_webhooks_from_csrf(app, blueprint)
+    # Form services cannot send a CSRF token; their signatures protect these routes.
+    exempt_json_blueprint_from_csrf(app, blueprint)
     return blueprint
 
 
@@ -40,10 +43,3 @@ def _add_intake_rule(state: BlueprintSetupState) -> None:
         )
     )
     state.app.view_functions[endpoint] = receive_intake
-
-
-def exempt_webhooks_from_csrf(app: Flask, blueprint: Blueprint) -> None:
-    """Form services cannot send a CSRF token: when the host protects every POST with
-    Flask-WTF's ``CSRFProtect``, exempt the webhooks (their signatures protect them)."""
-    if "csrf" in app.extensions:
-        app.extensions["csrf"].exempt(blueprint)

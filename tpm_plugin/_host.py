@@ -1,0 +1,35 @@
+"""Wiring into other extensions of the host app, whichever order the host initialises them in.
+
+A host may call ``CSRFProtect(app)`` or ``Migrate(app, db)`` before or after
+``tpm.init_app(app)``. :func:`when_ready` tries a wiring step at once and, until it succeeds,
+again each time an app context is pushed (every request and every ``flask`` command pushes
+one, so the step runs before the other extension is first used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, appcontext_pushed
+
+
+def when_ready(app: Flask, wire: Callable[[Flask], bool]) -> None:
+    """Run ``wire(app)`` now and, while it returns ``False``, on each app context of ``app``.
+
+    Args:
+        app: the host app.
+        wire: does its step and returns ``True``, or returns ``False`` when the extension it
+            wires into is not registered on ``app`` yet. It must be cheap when it returns
+            ``False`` (it may run on every request) and safe to repeat.
+    """
+    if wire(app):
+        return
+    done = False
+
+    def retry(sender: Flask, **_: object) -> None:
+        nonlocal done
+        if not done:
+            done = wire(sender)
+
+    # Strong reference: the closure lives only in the signal's receiver table.
+    appcontext_pushed.connect(retry, sender=app, weak=False)

@@ -63,15 +63,20 @@ def record_access(
     actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
 ) -> None:
     """Add an access-audit row to the current transaction."""
-    session().add(
-        AccessAudit(
-            actor_id=actor.user_id if actor else None,
-            actor_role=actor.primary_role if actor else None,
-            object_type=object_type,
-            object_id=None if object_id is None else str(object_id),
-            action=action,
-            outcome=outcome,
-        )
+    session().add(access_row(actor, object_type, object_id, action, outcome))
+
+
+def access_row(
+    actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
+) -> AccessAudit:
+    """The access-audit row :func:`record_access` adds, for a caller that writes it itself."""
+    return AccessAudit(
+        actor_id=actor.user_id if actor else None,
+        actor_role=actor.primary_role if actor else None,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        action=action,
+        outcome=outcome,
     )
 
 

@@ -14,31 +14,35 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...access import Actor
 from ...errors import TPMError
 from ...models import (
+    Base,
     Client,
     IntakeDeadLetter,
     IntakeRecord,
     IntakeSource,
     OutboxMessage,
     Partnership,
-    Program,
     WebhookDelivery,
     utcnow,
 )
 from ...signals import intake_received, partnership_created
+from .._batch import insert_together, writes_in_one_round_trip
 from .._unit import unit_of_work
-from ..access import ALLOWED, record_access
+from ..access import ALLOWED, access_row, record_access
 from .mapping import MappingFailed, Referral, map_referral
+from .opening import Opening, look_up, look_up_and_reserve
 from .payloads import PayloadUnreadable, Submission, read_submission
 
 #: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
@@ -123,11 +127,24 @@ def open_referral(
         )
         if record is not None:
             answer = _revise(unit.session, source, record, submission, referral)
+            _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
+        elif replaying is None and writes_in_one_round_trip(unit.session):
+            # The common path on PostgreSQL: one statement looks up and takes the ids, one
+            # writes every row, the delivery's claim included.
+            opening = look_up_and_reserve(unit.session, source.program_id, referral)
+            rows: list[Base] = []
+            answer, signals = _open(source, submission, referral, opening, rows.append)
+            claim = _delivery(source.key, submission.delivery_id, answer)
+            insert_together(unit.session, [*rows, claim])
         else:
-            answer, signals = _open(unit.session, source, submission, referral)
+            opening = look_up(unit.session, source.program_id, referral)
+            answer, signals = _open(
+                source, submission, referral, opening, partial(_flush, unit.session)
+            )
+            _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
+        if record is None:
             for signal, payload in signals:
                 unit.after_commit(lambda s=signal, p=payload: s.send(app, **p))
-        _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
         if replaying is not None:
             letter = unit.session.get(IntakeDeadLetter, replaying.id)
             letter.status = "replayed"
@@ -144,12 +161,6 @@ def _claim(
     answer: Answer,
     replaying: IntakeDeadLetter | None,
 ) -> None:
-    answered = {
-        "status": "processed",
-        "response_status": answer.status,
-        "response_body": answer.body,
-        "processed_at": utcnow(),
-    }
     if replaying is not None:
         delivery = session.scalars(
             select(WebhookDelivery)
@@ -157,24 +168,50 @@ def _claim(
             .with_for_update()
         ).first()
         if delivery is not None:
-            for name, value in answered.items():
+            for name, value in _answered(answer).items():
                 setattr(delivery, name, value)
             delivery.attempts += 1
             return
-    session.add(WebhookDelivery(source=source_key, delivery_id=delivery_id, **answered))
+    session.add(_delivery(source_key, delivery_id, answer))
     session.flush()  # a repeat fails here (on PostgreSQL, once the first has committed)
 
 
-def _open(
-    session: Session, source: IntakeSource, submission: Submission, referral: Referral
-) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
-    from ..workflow_versions import starting_point
+def _flush(session: Session, row: Base) -> None:
+    session.add(row)
+    session.flush()
 
-    program = session.get(Program, source.program_id)
-    duplicates = _possible_duplicates(session, program.id, referral)
+
+def _delivery(source_key: str, delivery_id: str, answer: Answer) -> WebhookDelivery:
+    return WebhookDelivery(source=source_key, delivery_id=delivery_id, **_answered(answer))
+
+
+def _answered(answer: Answer) -> dict[str, Any]:
+    return {
+        "status": "processed",
+        "response_status": answer.status,
+        "response_body": answer.body,
+        "processed_at": utcnow(),
+    }
+
+
+def _open(
+    source: IntakeSource,
+    submission: Submission,
+    referral: Referral,
+    opening: Opening,
+    write: Callable[[Base], None],
+) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
+    """Build the rows of a new referral (client, partnership, intake record, their audit,
+    the outbox message), handing each to ``write`` in order; returns the answer and the
+    signals to send after commit.
+
+    ``write`` either flushes the row (which gives it its id, for the rows after it) or,
+    when ``opening`` carries the ids already, keeps it for one statement with the rest.
+    """
     now = utcnow()
     client = Client(
-        program_id=program.id,
+        id=opening.client_id,
+        program_id=source.program_id,
         display_name=referral.display_name,
         date_of_birth=referral.date_of_birth,
         is_minor=_is_minor(referral.date_of_birth, now.date()),
@@ -184,47 +221,45 @@ def _open(
         consent_given_by=referral.consent_given_by,
         consent_given_at=now if referral.consent_given_by else None,
     )
-    session.add(client)
-    session.flush()
-    workflow_version, stage = starting_point(program.workflow_key)
+    write(client)
     partnership = Partnership(
-        program_id=program.id,
+        id=opening.partnership_id,
+        program_id=source.program_id,
         client_id=client.id,
-        stage=stage,
-        workflow_key=program.workflow_key,
-        workflow_version=workflow_version,
+        stage=opening.stage,
+        workflow_key=opening.workflow_key,
+        workflow_version=opening.workflow_version,
         stage_entered_at=now,
         started_at=now,
     )
-    session.add(partnership)
-    session.flush()
+    write(partnership)
     record = IntakeRecord(
+        id=opening.record_id,
         source_id=source.id,
         submission_id=submission.submission_id,
         version=submission.version,
         client_id=client.id,
         partnership_id=partnership.id,
         received_at=now,
-        possible_duplicate_client_ids=duplicates or None,
+        possible_duplicate_client_ids=opening.duplicates or None,
         **_record_fields(submission, referral),
     )
-    session.add(record)
-    session.flush()
+    write(record)
     actor = intake_actor(source)
     for object_type, object_id in (
         ("client", client.id),
         ("partnership", partnership.id),
         ("intake_record", record.id),
     ):
-        record_access(actor, object_type, object_id, "create", ALLOWED)
+        write(access_row(actor, object_type, object_id, "create", ALLOWED))
     ids = {
         "source_id": source.id,
         "intake_record_id": record.id,
         "client_id": client.id,
         "partnership_id": partnership.id,
-        "program_id": program.id,
+        "program_id": source.program_id,
     }
-    session.add(
+    write(
         OutboxMessage(
             job_name=INTAKE_RECEIVED_JOB,
             payload=ids,
@@ -232,11 +267,12 @@ def _open(
             available_at=now,
         )
     )
-    body = {**ids, "stage": stage, "possible_duplicate_client_ids": duplicates}
+    stage = opening.stage
+    body = {**ids, "stage": stage, "possible_duplicate_client_ids": opening.duplicates}
     signals = [
         (
             partnership_created,
-            {"partnership_id": partnership.id, "program_id": program.id, "stage": stage},
+            {"partnership_id": partnership.id, "program_id": source.program_id, "stage": stage},
         ),
         (intake_received, ids),
     ]
@@ -295,31 +331,6 @@ def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]
         "referral_reason": referral.referral_reason,
         "consent": referral.consent,
     }
-
-
-def _possible_duplicates(session: Session, program_id: int, referral: Referral) -> list[int]:
-    """Clients of the program who may be the same person: same name (case-insensitive) and
-    date of birth, or the same guardian contact (as normalised by the mapping). Flagged for
-    a manager, never merged."""
-    matches = []
-    if referral.date_of_birth is not None:
-        matches.append(
-            and_(
-                func.lower(Client.display_name) == referral.display_name.lower(),
-                Client.date_of_birth == referral.date_of_birth,
-            )
-        )
-    if referral.guardian_contact:
-        matches.append(Client.guardian_contact == referral.guardian_contact)
-    if not matches:
-        return []
-    return list(
-        session.scalars(
-            select(Client.id)
-            .where(Client.program_id == program_id, Client.erased_at.is_(None), or_(*matches))
-            .order_by(Client.id)
-        )
-    )
 
 
 def _is_minor(born: dt.date | None, today: dt.date) -> bool:

@@ -150,17 +150,15 @@ def list_sources(actor: Operator | None, query: dict[str, Any]) -> Page[IntakeSo
 def source_for_delivery(key: str) -> IntakeSource | None:
     """The active source with ``key``, detached, or ``None`` (the endpoint answers 404)."""
     current = session()
-    # The program comes along in the same statement and stays in the session, where the
-    # delivery's own unit of work (same transaction, left open) finds it without a query.
-    row = current.execute(
-        select(IntakeSource, Program)
+    found = current.scalar(
+        select(IntakeSource)
         .join(Program, Program.id == IntakeSource.program_id)
         .where(IntakeSource.key == key, IntakeSource.active)
-    ).first()
-    if row is None:
+    )
+    if found is None:
         return None
-    current.expunge(row[0])
-    return row[0]
+    current.expunge(found)
+    return found
 
 
 def accepted_secrets(source: IntakeSource) -> list[str]:

@@ -134,6 +134,7 @@ def test_typeform_redelivery_of_one_event_opens_one_referral(app, client):
     assert _count(Client) == 1
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_cognito_newer_version_updates_the_record_and_older_is_ignored(app, client):
     issued = intake.source(kind="cognito")
     opened = intake.deliver(client, issued, intake.cognito_payload(1, "5-77"))
@@ -147,6 +148,7 @@ def test_cognito_newer_version_updates_the_record_and_older_is_ignored(app, clie
     assert _count(Client) == 1 and _count(Partnership) == 1
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_same_name_and_birthday_is_flagged_as_a_possible_duplicate_not_merged(app, client):
     issued = intake.source()
     first = intake.deliver(client, issued, intake.standard_payload())
@@ -157,6 +159,7 @@ def test_same_name_and_birthday_is_flagged_as_a_possible_duplicate_not_merged(ap
     assert record.possible_duplicate_client_ids == [first.json["client_id"]]
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_nfd_spelling_of_a_name_is_stored_nfc_and_found_as_a_duplicate(app, client):
     issued = intake.source()
     first = intake.deliver(client, issued, intake.standard_payload(first="Jos\u00e9"))

@@ -13,9 +13,10 @@ when every row is there.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, inspect
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, inspect
 from sqlalchemy.orm import Session
 
 from ..models import Base
@@ -42,10 +43,26 @@ def insert_together(session: Session, rows: Sequence[Base]) -> None:
     Raises:
         IntegrityError: a row breaks a constraint; nothing of the statement is written.
     """
-    inserts = [type(row).__table__.insert().values(**_column_values(row)) for row in rows]
-    *others, last = inserts
-    statement = last.add_cte(*(insert.cte(f"tpm_row_{n}") for n, insert in enumerate(others)))
-    session.execute(statement)
+    shape = []
+    parameters = {}
+    for n, row in enumerate(rows):
+        values = _column_values(row)
+        shape.append((type(row).__table__, tuple(values)))
+        parameters.update({f"row{n}_{key}": value for key, value in values.items()})
+    session.execute(_statement(tuple(shape)), parameters)
+
+
+@lru_cache(maxsize=64)
+def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
+    # Built once per shape (which tables, which columns) with bound parameters, so each call
+    # pays neither for building the statement nor for its cache key.
+    *others, last = (
+        table.insert().values(
+            {key: bindparam(f"row{n}_{key}", type_=table.c[key].type) for key in keys}
+        )
+        for n, (table, keys) in enumerate(shape)
+    )
+    return last.add_cte(*(insert.cte(f"tpm_row_{n}") for n, insert in enumerate(others)))
 
 
 def _column_values(row: Base) -> dict[str, Any]:

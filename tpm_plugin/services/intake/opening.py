@@ -8,6 +8,7 @@ more round trip (:func:`tpm_plugin.services._batch.insert_together`).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -18,6 +19,8 @@ from ...models import Client, IntakeRecord, Partnership, Program, Workflow, Work
 from .._batch import next_id
 from ..workflow_versions import compiled_workflow, starting_point
 from .mapping import Referral
+
+_ADULT_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,7 @@ def look_up_and_reserve(session: Session, program_id: int, referral: Referral) -
     The newest published version is read in the same statement; its start stage comes
     from the per-process cache of compiled versions (published versions never change).
     """
-    workflow_key = (
-        select(Program.workflow_key).where(Program.id == program_id).scalar_subquery()
-    )
+    workflow_key = select(Program.workflow_key).where(Program.id == program_id).scalar_subquery()
     newest = (
         select(func.max(WorkflowVersion.version))
         .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
@@ -103,3 +104,11 @@ def _duplicate_match(program_id: int, referral: Referral) -> ColumnElement[bool]
     if not matches:
         return None
     return and_(Client.program_id == program_id, Client.erased_at.is_(None), or_(*matches))
+
+
+def is_minor(born: dt.date | None, today: dt.date) -> bool:
+    """Whether someone born on ``born`` is under 18 on ``today`` (unknown: not a minor)."""
+    if born is None:
+        return False
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < _ADULT_AGE

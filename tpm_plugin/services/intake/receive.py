@@ -12,7 +12,6 @@ its repeats get the same 422 until a manager replays it (:mod:`.dead_letters`).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,12 +41,11 @@ from .._batch import insert_together, writes_in_one_round_trip
 from .._unit import unit_of_work
 from ..access import ALLOWED, access_row, record_access
 from .mapping import MappingFailed, Referral, map_referral
-from .opening import Opening, look_up, look_up_and_reserve
+from .opening import Opening, is_minor, look_up, look_up_and_reserve
 from .payloads import PayloadUnreadable, Submission, read_submission
 
 #: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
 INTAKE_RECEIVED_JOB = "tpm.intake_received"
-_ADULT_AGE = 18
 
 
 @dataclass(frozen=True)
@@ -104,9 +102,10 @@ def open_referral(
     """Open (or, for a newer Cognito version, update) the referral, and claim the delivery
     id with its answer.
 
-    The claim is the transaction's last write: a repeat (sequential, or concurrent and
-    waiting on the unique index on PostgreSQL) fails there and rolls back all it wrote,
-    so the cheap path of every new delivery costs no extra look-up.
+    The claim is the transaction's last write (on PostgreSQL, part of the one statement
+    that writes every row): a repeat (sequential, or concurrent and waiting on the unique
+    index on PostgreSQL) fails there and rolls back all it wrote, so the cheap path of
+    every new delivery costs no extra look-up.
 
     Args:
         replaying: the dead letter being replayed; its delivery row is updated rather than
@@ -214,7 +213,7 @@ def _open(
         program_id=source.program_id,
         display_name=referral.display_name,
         date_of_birth=referral.date_of_birth,
-        is_minor=_is_minor(referral.date_of_birth, now.date()),
+        is_minor=is_minor(referral.date_of_birth, now.date()),
         guardian_name=referral.guardian_name,
         guardian_contact=referral.guardian_contact,
         preferred_language=referral.preferred_language,
@@ -331,13 +330,6 @@ def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]
         "referral_reason": referral.referral_reason,
         "consent": referral.consent,
     }
-
-
-def _is_minor(born: dt.date | None, today: dt.date) -> bool:
-    if born is None:
-        return False
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return age < _ADULT_AGE
 
 
 def intake_actor(source: IntakeSource) -> Actor:

@@ -10,8 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -41,8 +55,13 @@ def look_up(session: Session, program_id: int, referral: Referral) -> Opening:
     workflow_key = session.get(Program, program_id).workflow_key
     version, stage = starting_point(workflow_key)
     duplicates = []
-    if (match := _duplicate_match(program_id, referral)) is not None:
-        duplicates = list(session.scalars(select(Client.id).where(match).order_by(Client.id)))
+    if (shape := _match_shape(referral)) != (False, False):
+        duplicates = list(
+            session.scalars(
+                select(Client.id).where(_duplicate_match(*shape)).order_by(Client.id),
+                _match_parameters(program_id, referral),
+            )
+        )
     return Opening(duplicates, workflow_key, version, stage)
 
 
@@ -52,58 +71,80 @@ def look_up_and_reserve(session: Session, program_id: int, referral: Referral) -
     The newest published version is read in the same statement; its start stage comes
     from the per-process cache of compiled versions (published versions never change).
     """
-    workflow_key = select(Program.workflow_key).where(Program.id == program_id).scalar_subquery()
+    row = session.execute(
+        _reservation(*_match_shape(referral)), _match_parameters(program_id, referral)
+    ).one()
+    client_id, partnership_id, record_id, key, version, found = row
+    if version is None:
+        # A fresh database: the shipped workflow is published first (in this transaction).
+        version, stage = starting_point(key)
+    else:
+        stage = compiled_workflow(key, version).start
+    return Opening(list(found or []), key, version, stage, client_id, partnership_id, record_id)
+
+
+@lru_cache(maxsize=4)
+def _reservation(by_birth: bool, by_contact: bool) -> Select:
+    # Built once per kind of referral, with bound parameters: each delivery pays neither for
+    # building the statement nor for its cache key.
+    workflow_key = (
+        select(Program.workflow_key).where(Program.id == bindparam("program_id")).scalar_subquery()
+    )
     newest = (
         select(func.max(WorkflowVersion.version))
         .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
         .where(Workflow.key == workflow_key)
         .scalar_subquery()
     )
-    match = _duplicate_match(program_id, referral)
     duplicates = (
         select(func.array_agg(aggregate_order_by(Client.id, Client.id)))
-        .where(match)
+        .where(_duplicate_match(by_birth, by_contact))
         .scalar_subquery()
-        if match is not None
-        else None
+        if by_birth or by_contact
+        else null()
     )
-    row = session.execute(
-        select(
-            next_id(Client),
-            next_id(Partnership),
-            next_id(IntakeRecord),
-            workflow_key,
-            newest,
-            *([duplicates] if duplicates is not None else []),
-        )
-    ).one()
-    client_id, partnership_id, record_id, key, version = row[:5]
-    if version is None:
-        # A fresh database: the shipped workflow is published first (in this transaction).
-        version, stage = starting_point(key)
-    else:
-        stage = compiled_workflow(key, version).start
-    found = (row[5] or []) if duplicates is not None else []
-    return Opening(list(found), key, version, stage, client_id, partnership_id, record_id)
+    return select(
+        next_id(Client),
+        next_id(Partnership),
+        next_id(IntakeRecord),
+        workflow_key,
+        newest,
+        duplicates,
+    )
 
 
-def _duplicate_match(program_id: int, referral: Referral) -> ColumnElement[bool] | None:
+def _match_shape(referral: Referral) -> tuple[bool, bool]:
+    return referral.date_of_birth is not None, bool(referral.guardian_contact)
+
+
+def _match_parameters(program_id: int, referral: Referral) -> dict[str, Any]:
+    return {
+        "program_id": program_id,
+        "lower_name": referral.display_name.lower(),
+        "date_of_birth": referral.date_of_birth,
+        "guardian_contact": referral.guardian_contact,
+    }
+
+
+def _duplicate_match(by_birth: bool, by_contact: bool) -> ColumnElement[bool]:
     """Clients of the program who may be the same person: same name (case-insensitive) and
     date of birth, or the same guardian contact (as normalised by the mapping). Flagged for
-    a manager, never merged. ``None`` when the referral gives nothing to compare."""
+    a manager, never merged. Its parameters come from :func:`_match_parameters`."""
     matches = []
-    if referral.date_of_birth is not None:
+    if by_birth:
         matches.append(
             and_(
-                func.lower(Client.display_name) == referral.display_name.lower(),
-                Client.date_of_birth == referral.date_of_birth,
+                func.lower(Client.display_name) == bindparam("lower_name", type_=String),
+                Client.date_of_birth == bindparam("date_of_birth", type_=Date),
             )
         )
-    if referral.guardian_contact:
-        matches.append(Client.guardian_contact == referral.guardian_contact)
-    if not matches:
-        return None
-    return and_(Client.program_id == program_id, Client.erased_at.is_(None), or_(*matches))
+    if by_contact:
+        matches.append(Client.guardian_contact == bindparam("guardian_contact", type_=String))
+    return and_(
+        Client.program_id == bindparam("program_id", type_=Integer),
+        Client.erased_at.is_(None),
+        or_(*matches),
+    )
 
 
 def is_minor(born: dt.date | None, today: dt.date) -> bool:

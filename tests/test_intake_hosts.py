@@ -17,11 +17,13 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import func, select
 
 from tpm_plugin import TPM
+from tpm_plugin.config import ConfigError
 from tpm_plugin.models import Client, IntakeRecord, OutboxMessage, Partnership, WebhookDelivery
 from tpm_plugin.services._unit import session
 
 from . import intake_helpers as intake
 from .hostapp import create_host_app, db
+from .services import _free_port as free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS_SCRIPT = ROOT / "examples" / "google_forms" / "intake.gs"
@@ -214,6 +216,49 @@ def test_google_forms_apps_script_signature_opens_a_partnership(app, client, tmp
         },
     )
     assert tampered.status_code == 401
+
+
+def test_a_malformed_rate_limit_stops_the_app_at_start_up(database_url, queue_name):
+    with pytest.raises(ConfigError, match="TPM_INTAKE_RATE_LIMIT"):
+        create_host_app(database_url, TPM_QUEUE_NAME=queue_name, TPM_INTAKE_RATE_LIMIT="lots")
+
+
+def test_deliveries_to_unknown_sources_use_no_sources_budget(database_url, queue_name):
+    app = _limited_app(database_url, queue_name)
+    with app.app_context():
+        client = app.test_client()
+        issued = intake.source()
+        unknown = [client.post("/tpm/webhooks/intake/no-such-source") for _ in range(4)]
+        assert [response.status_code for response in unknown] == [404] * 4
+        answers = [
+            intake.deliver(client, issued, intake.standard_payload()).status_code for _ in range(3)
+        ]
+        assert answers == [201, 201, 201]
+
+
+def test_the_rate_limit_adds_no_hooks_to_the_hosts_own_requests(database_url, queue_name):
+    # Every host request would pay for an app-wide hook; the limit is counted in the view.
+    app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
+    app_wide_hooks = [
+        *app.before_request_funcs.get(None, []),
+        *app.after_request_funcs.get(None, []),
+        *app.teardown_request_funcs.get(None, []),
+    ]
+    assert [hook for hook in app_wide_hooks if "limit" in hook.__module__] == []
+    assert [hook for hook in app_wide_hooks if hook.__module__.startswith("tpm_plugin")] == []
+
+
+def test_an_unreachable_redis_lets_deliveries_through_uncounted(database_url, queue_name):
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    app = _limited_app(database_url, queue_name, TPM_REDIS_URL=dead_redis)
+    with app.app_context():
+        client = app.test_client()
+        issued = intake.source()
+        answers = [
+            intake.deliver(client, issued, intake.standard_payload()).status_code for _ in range(4)
+        ]
+        assert answers == [201] * 4
+        assert _count(Client) == 4
 
 
 def test_worker_processes_sharing_redis_share_each_sources_count(

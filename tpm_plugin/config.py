@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "TPM_WEBHOOKS_BLUEPRINT_NAME": "tpm_webhooks",
     # Largest intake webhook body, in bytes (JotForm's multipart bodies are the largest).
     "TPM_INTAKE_MAX_BODY_BYTES": 1024 * 1024,
-    # Deliveries each intake source may make, in flask-limiter's notation; counted in
+    # Deliveries each intake source may make, in the limits library's notation; counted in
     # TPM_REDIS_URL's Redis, or in memory when there is none.
     "TPM_INTAKE_RATE_LIMIT": "120 per minute",
     # Dead letters older than this many days are removed by `flask tpm intake purge`.

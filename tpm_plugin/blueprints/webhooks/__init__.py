@@ -14,19 +14,27 @@ from werkzeug.exceptions import HTTPException
 from ..._csrf import exempt_json_blueprint_from_csrf
 from ...errors import TPMError, error_response, http_error_response
 from .._routes import LazyBuildRule
-from ._rate_limit import limit_per_source
+from ._rate_limit import RATE_LIMIT_EXTENSION, IntakeRateLimit
 from .intake import receive_intake
 
 
 def install_webhooks(app: Flask) -> Blueprint:
-    """Build the webhooks blueprint, rate-limit it per source, exempt it from the host's
-    CSRF protection (whether ``CSRFProtect`` comes before or after the plugin), and
-    register it at ``TPM_URL_PREFIX + "/webhooks"``."""
+    """Build the webhooks blueprint, set up its per-source rate limit, exempt it from the
+    host's CSRF protection (whether ``CSRFProtect`` comes before or after the plugin), and
+    register it at ``TPM_URL_PREFIX + "/webhooks"``.
+
+    Raises:
+        tpm_plugin.config.ConfigError: ``TPM_INTAKE_RATE_LIMIT`` is not a rate limit.
+    """
     blueprint = Blueprint(app.config["TPM_WEBHOOKS_BLUEPRINT_NAME"], __name__)
     blueprint.record(_add_intake_rule)
     blueprint.register_error_handler(TPMError, error_response)
     blueprint.register_error_handler(HTTPException, http_error_response)
-    limit_per_source(app, blueprint)
+    app.extensions[RATE_LIMIT_EXTENSION] = IntakeRateLimit(
+        app.config["TPM_INTAKE_RATE_LIMIT"],
+        app.config["TPM_REDIS_URL"],
+        f"tpm-intake:{app.config['TPM_QUEUE_NAME']}",
+    )
     app.register_blueprint(blueprint, url_prefix=f"{app.config['TPM_URL_PREFIX']}/webhooks")
     # Form services cannot send a CSRF token; their signatures protect these routes.
     exempt_json_blueprint_from_csrf(app, blueprint)

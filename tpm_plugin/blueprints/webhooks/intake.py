@@ -14,6 +14,7 @@ from ...errors import NotFound
 from ...services.intake import receive, sources
 from . import formstack, standard, tally, token, typeform
 from ._body import bounded_body
+from ._rate_limit import count_delivery
 
 
 def receive_intake(source_key: str) -> Response:
@@ -23,6 +24,7 @@ def receive_intake(source_key: str) -> Response:
         raise NotFound(
             f"No active intake source {source_key!r}; check the URL in the form's webhook settings."
         )
+    count_delivery(source_key)
     body = bounded_body()
     verify(source, body)
     answer = receive.receive(

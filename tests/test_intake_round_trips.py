@@ -46,6 +46,28 @@ def test_a_new_delivery_on_postgresql_takes_three_statements(app, client):
     assert len(statements) == 3, statements
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_new_deliverys_statements_stay_within_psycopgs_cached_conversions(app, client):
+    # Above 50 parameters (or 4096 characters) psycopg converts the query text again on
+    # every call: rows' repeated values (ids, the time, the actor) share one parameter.
+    issued = intake.source()
+    intake.deliver(client, issued, intake.standard_payload(first="Bea"))
+    engine = app.extensions["sqlalchemy"].engine
+    seen: list[tuple[int, int]] = []
+
+    def measure(connection, cursor, statement, parameters, context, many) -> None:
+        seen.append((len(parameters or ()), len(statement)))
+
+    event.listen(engine, "before_cursor_execute", measure)
+    try:
+        response = intake.deliver(client, issued, intake.standard_payload())
+    finally:
+        event.remove(engine, "before_cursor_execute", measure)
+    assert response.status_code == 201, response.json
+    assert len(seen) == 3
+    assert all(count <= 50 and length <= 4096 for count, length in seen), seen
+
+
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_delivery_writes_each_row_with_the_ids_it_answers(app, client):
     issued = intake.source()

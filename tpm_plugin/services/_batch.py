@@ -44,23 +44,42 @@ def insert_together(session: Session, rows: Sequence[Base]) -> None:
         IntegrityError: a row breaks a constraint; nothing of the statement is written.
     """
     shape = []
-    parameters = {}
-    for n, row in enumerate(rows):
-        values = _column_values(row)
-        shape.append((type(row).__table__, tuple(values)))
-        parameters.update({f"row{n}_{key}": value for key, value in values.items()})
+    parameters: dict[str, Any] = {}
+    names: dict[tuple[Any, ...], str] = {}
+    for row in rows:
+        table = type(row).__table__
+        columns = []
+        for key, value in _column_values(row).items():
+            columns.append((key, _parameter(names, parameters, table.c[key].type, value)))
+        shape.append((table, tuple(columns)))
     session.execute(_statement(tuple(shape)), parameters)
 
 
+def _parameter(
+    names: dict[tuple[Any, ...], str], parameters: dict[str, Any], sql_type: Any, value: Any
+) -> str:
+    # Rows repeat values (ids, the time, the actor): one parameter per distinct value of a
+    # column type keeps the statement under psycopg's 50 parameters, above which it converts
+    # the query text again on every call.
+    try:
+        marker = (type(sql_type), type(value), value)
+        name = names.setdefault(marker, f"p{len(parameters)}")
+    except TypeError:  # unhashable (JSON documents): a parameter of its own
+        name = f"p{len(parameters)}"
+    parameters[name] = value
+    return name
+
+
 @lru_cache(maxsize=64)
-def _statement(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Insert:
-    # Built once per shape (which tables, which columns) with bound parameters, so each call
-    # pays neither for building the statement nor for its cache key.
+def _statement(shape: tuple[tuple[Table, tuple[tuple[str, str], ...]], ...]) -> Insert:
+    # Built once per shape (which tables, which columns, which parameter each takes) with
+    # bound parameters, so each call pays neither for building the statement nor for its
+    # cache key.
     *others, last = (
         table.insert().values(
-            {key: bindparam(f"row{n}_{key}", type_=table.c[key].type) for key in keys}
+            {key: bindparam(name, type_=table.c[key].type) for key, name in columns}
         )
-        for n, (table, keys) in enumerate(shape)
+        for table, columns in shape
     )
     return last.add_cte(*(insert.cte(f"tpm_row_{n}") for n, insert in enumerate(others)))
 

@@ -68,6 +68,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/chaos.py
 	$(BIN)/python benchmarks/placement.py
+	$(BIN)/python benchmarks/intake.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

@@ -99,6 +99,41 @@ def test_each_demo_login_sees_only_its_own_partnerships(center: Flask) -> None:
     }
 
 
+def test_demo_has_one_intake_source_per_kind_and_its_curl_signature_opens_a_partnership(
+    center: Flask,
+) -> None:
+    import base64
+    import hashlib
+    import hmac
+    import time
+
+    from examples.center_app.intake import DEMO_SOURCES
+    from examples.center_app.seed import seed
+    from tpm_plugin.schemas.intake import SOURCE_KINDS
+
+    with center.app_context():
+        seed()
+    assert sorted(kind for kind, _, _ in DEMO_SOURCES.values()) == sorted(SOURCE_KINDS)
+    # The README's shell recipe: HMAC-SHA256 over "id.timestamp.body" with the decoded key.
+    secret = DEMO_SOURCES["referrals"][1]
+    body = b'{"client":{"first_name":"Noor","last_name":"Haddad","date_of_birth":"2015-06-01"}}'
+    msg_id, timestamp = "msg_readme_1", str(int(time.time()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    response = center.test_client().post(
+        "/tpm/webhooks/intake/referrals",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": timestamp,
+            "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+        },
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["stage"] == "referred"
+
+
 def _log_in_with_next(center: Flask, target: str) -> str:
     client = center.test_client()
     response = client.post(

@@ -22,6 +22,7 @@ from .access import (
 )
 from .blueprints._routes import RouteTable
 from .blueprints.api import api_routes, create_api_blueprint
+from .blueprints.webhooks import install_webhooks
 from .cli import tpm_cli
 from .contacts import ContactLoader, contact_from_tpm_tables
 from .jobs.queue import QueueBackend, announce, connect
@@ -91,7 +92,9 @@ class TPM:
     ``TPM_DEFAULT_PAGE_SIZE``, ``TPM_MAX_BODY_BYTES``, ``TPM_DEFAULT_WORKFLOW``,
     ``TPM_NOTIFIER`` and its ``TPM_NOTIFIER_WEBHOOK_*`` settings (``"smtp"`` reads the host's
     ``MAIL_*``), ``TPM_MESSAGE_NAMES``, ``TPM_NOTIFICATION_CLAIM_SECONDS``,
-    ``TPM_RELAY_INTERVAL_SECONDS``, ``TPM_RELAY_BATCH_SIZE``, ``TPM_JOB_RETRY_INTERVALS``.
+    ``TPM_RELAY_INTERVAL_SECONDS``, ``TPM_RELAY_BATCH_SIZE``, ``TPM_JOB_RETRY_INTERVALS``,
+    ``TPM_WEBHOOKS_BLUEPRINT_NAME``, ``TPM_INTAKE_MAX_BODY_BYTES``, ``TPM_INTAKE_RATE_LIMIT``,
+    ``TPM_INTAKE_DEAD_LETTER_DAYS``.
     An unknown ``TPM_`` key raises :class:`tpm_plugin.config.ConfigError` at ``init_app``.
 
     The host plugs its own users in with decorators: :meth:`actor_loader` (who is acting),
@@ -153,6 +156,7 @@ class TPM:
         api = create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"])
         app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
         exempt_json_blueprint_from_csrf(app, api)
+        install_webhooks(app)
         hide_plugin_tables_from_flask_migrate(app)
         app.cli.add_command(tpm_cli)
         announce(state.redis_url)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from . import migrate
 from .bootstrap_cli import people_cli, programs_cli
+from .intake_cli import intake_cli
 from .jobs.cli import jobs_cli, outbox_cli
 from .jobs.placement_cli import supervision_cli
 from .jobs.rhythm_cli import rhythm_cli
@@ -22,6 +23,7 @@ def tpm_cli() -> None:
 
 
 tpm_cli.add_command(workflow_cli)
+tpm_cli.add_command(intake_cli)
 tpm_cli.add_command(programs_cli)
 tpm_cli.add_command(people_cli)
 tpm_cli.add_command(outbox_cli)

@@ -84,6 +84,15 @@ DEFAULTS: dict[str, Any] = {
     # The rhythm's clock: None for the system clock, or a callable returning an aware UTC
     # datetime (a simulated week, a test).
     "TPM_CLOCK": None,
+    # Name of the intake webhooks blueprint (served at "<prefix>/webhooks").
+    "TPM_WEBHOOKS_BLUEPRINT_NAME": "tpm_webhooks",
+    # Largest intake webhook body, in bytes (JotForm's multipart bodies are the largest).
+    "TPM_INTAKE_MAX_BODY_BYTES": 1024 * 1024,
+    # Deliveries each intake source may make, in the limits library's notation; counted in
+    # TPM_REDIS_URL's Redis, or in memory when there is none.
+    "TPM_INTAKE_RATE_LIMIT": "120 per minute",
+    # Dead letters older than this many days are removed by `flask tpm intake purge`.
+    "TPM_INTAKE_DEAD_LETTER_DAYS": 30,
 }
 
 

@@ -27,3 +27,7 @@ workflow_published = _signals.signal("workflow-published")
 #: A program-local week ended below its meetings target and was put on the supervisor's list
 #: of misses (``partnership_id``, ``supervisor_id``, ``program_id``, ``week_starts_on``).
 week_missed = _signals.signal("week-missed")
+
+#: A form's referral opened a client and a partnership (``source_id``, ``intake_record_id``,
+#: ``client_id``, ``partnership_id``, ``program_id``).
+intake_received = _signals.signal("intake-received")

@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from tpm_plugin import migrate
 
 from . import create_app
+from .intake import DEMO_SOURCES
 from .models import db
 from .seed import DEMO_PASSWORD, LOGINS, seed
 
@@ -35,6 +36,9 @@ def main() -> None:
     for login in LOGINS:
         print(f"  {login.role:<16} {login.email}")
     print(f"Plugin health: http://127.0.0.1:{arguments.port}/tpm/api/health")
+    print("Intake sources (demo-only secrets; see the README's curl):")
+    for key, (kind, secret, _) in DEMO_SOURCES.items():
+        print(f"  {kind:<18} /tpm/webhooks/intake/{key}   secret {secret}")
     print()
     if not arguments.no_serve:
         app.run(host="127.0.0.1", port=arguments.port)

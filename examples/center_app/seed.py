@@ -24,6 +24,7 @@ from tpm_plugin.services import (
     transitions,
 )
 
+from .intake import seed_intake
 from .models import User, db
 
 DEMO_PASSWORD = "partnership-demo"
@@ -177,6 +178,7 @@ def seed() -> bool:
             ],
         },
     )
+    seed_intake(manager, program)
     return True
 
 

@@ -1,7 +1,7 @@
 """the send ledger keyed by (kind, recipient, occurrence), with a claim before each send
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29
 
 Nothing wrote to ``tpm_notification_ledger`` before this revision (no notifier existed), so
@@ -16,7 +16,7 @@ from alembic import op
 import tpm_plugin.models.base
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -197,12 +197,12 @@ class RouteTable:
         return self._compiled().build(endpoint, values).lstrip("/")
 
 
-class _DispatchRule(Rule):
-    """The blueprint's one rule, whose URL builders are compiled when first used.
+class LazyBuildRule(Rule):
+    """A rule whose URL builders are compiled when first used.
 
     Werkzeug compiles two URL-builder functions for every rule it adds, which is most of
-    what mounting the plugin would cost a host's start-up; the dispatch rule is built only
-    by :func:`tpm_plugin.api_url`, so its builders wait until then.
+    what mounting the plugin would cost a host's start-up; the plugin's rules (the API's
+    dispatch rule, the intake webhook) are rarely built into URLs, so their builders wait.
     """
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
@@ -226,7 +226,7 @@ def mount(blueprint: Blueprint, table: RouteTable) -> None:
         prefix = (state.url_prefix or "").rstrip("/")
         state.app.url_map.converters.setdefault("tpm_any_path", AnyPathConverter)
         state.app.url_map.add(
-            _DispatchRule(
+            LazyBuildRule(
                 f"{prefix}/<tpm_any_path:path>",
                 endpoint=endpoint,
                 methods=_METHODS,

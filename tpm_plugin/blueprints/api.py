@@ -22,6 +22,7 @@ from . import (
     api_diagrams,
     api_fidelity,
     api_group_activities,
+    api_intake,
     api_partnerships,
     api_people,
     api_records,
@@ -56,6 +57,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_rhythm.register,
     api_scheduling.register,
     api_calendar.register,
+    api_intake.register,
     openapi.register,
 ]
 

@@ -21,6 +21,7 @@ from .care import (
 )
 from .history import PartnershipAssignment, ProgramTargets
 from .infra import IdempotencyRecord, NotificationLedger, OutboxMessage, WebhookDelivery
+from .intake import IntakeDeadLetter, IntakeRecord, IntakeSource
 from .partnerships import Partnership
 from .people import PROGRAM_SETTINGS, Client, Partner, Program, ProgramManager, Supervisor
 from .rhythm import CheckedWeek, MissedWeek, PreferredMeetingTime
@@ -56,6 +57,9 @@ __all__ = [
     "CoverGrant",
     "IdempotencyRecord",
     "IdentificationEntry",
+    "IntakeDeadLetter",
+    "IntakeRecord",
+    "IntakeSource",
     "Meeting",
     "MissedWeek",
     "NotificationLedger",

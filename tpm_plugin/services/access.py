@@ -268,6 +268,21 @@ def record_access(
     touch(actor, object_type, object_id, action, outcome)
 
 
+def access_row(
+    actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
+) -> AccessAudit:
+    """An access-audit row built directly, for a caller that writes several rows in one
+    statement of its own (intake opens a client and a partnership in one INSERT)."""
+    return AccessAudit(
+        actor_id=actor.user_id if actor else None,
+        actor_role=actor.primary_role if actor else None,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        action=action,
+        outcome=outcome,
+    )
+
+
 def record_denied(actor: Actor | None, object_type: str, object_id: object, action: str) -> None:
     """Audit a denied attempt on an object the actor cannot reach (no role held on it). The
     row survives the rollback of the request that is refused."""

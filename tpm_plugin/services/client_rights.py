@@ -56,6 +56,7 @@ from .access import (
     require_actor,
     touch,
 )
+from .intake.erasure import erase_intake
 
 #: What an erased note reads.
 ERASED = "[erased]"
@@ -300,6 +301,11 @@ def _end_partnerships(current: Session, client: Client) -> dict[str, int]:
     return {"partnerships_ended": _update(current, statement)}
 
 
+def _erase_intake(current: Session, client: Client) -> dict[str, int]:
+    # What the client's intake forms said, and the dead letters that became their referral.
+    return erase_intake(current, client.id)
+
+
 #: The steps of an erasure, run in order in the erasing transaction. Each takes the session
 #: and the locked client row, and answers how many rows it scrubbed by label (the labels
 #: show in the erasure's ``rows_scrubbed``). **Anything that stores strings about a client
@@ -324,6 +330,7 @@ ERASURE_STEPS: list[ErasureStep] = [
     _erase_supervision_notes,
     _erase_transition_reasons,
     _end_partnerships,
+    _erase_intake,
 ]
 
 

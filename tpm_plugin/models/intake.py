@@ -1,0 +1,96 @@
+"""Intake from form services: the sources programs configure, the referrals they delivered
+(intake records) and the deliveries that could not be mapped (dead letters).
+
+Deliveries themselves, with the first answer given to each delivery id, are
+:class:`~tpm_plugin.models.infra.WebhookDelivery` rows keyed by the source's key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, utcnow
+from .people import Client
+
+
+class IntakeSource(Base):
+    """A form that sends referrals to one program, with its secrets and field mapping.
+
+    ``secret`` and ``previous_secret`` are kept as given, because checking an HMAC needs the
+    key itself; senders that only put a token in the URL (JotForm, Cognito Forms) keep its
+    SHA-256 instead. Neither is ever shown again after the source is created or rotated.
+    """
+
+    __tablename__ = "tpm_intake_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    program_id: Mapped[int] = mapped_column(ForeignKey("tpm_programs.id"), index=True)
+    secret: Mapped[str] = mapped_column(String(200))
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    handshake_key: Mapped[str | None] = mapped_column(String(200))
+    mapping: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    secret_rotated_at: Mapped[dt.datetime | None]
+
+
+class IntakeRecord(Base):
+    """A referral as the form sent it: the answers, kept with the client they opened.
+
+    ``submission_id`` is the form service's own id of the submission; a newer ``version``
+    of it (Cognito Forms re-posts edited entries) replaces the answers, an older one does not.
+    """
+
+    __tablename__ = "tpm_intake_records"
+    __table_args__ = (UniqueConstraint("source_id", "submission_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("tpm_intake_sources.id"))
+    submission_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(default=0)
+    client_id: Mapped[int] = mapped_column(ForeignKey("tpm_clients.id"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("tpm_partnerships.id"))
+    answers: Mapped[dict[str, Any] | None]
+    school: Mapped[str | None] = mapped_column(String(200))
+    referral_reason: Mapped[str | None] = mapped_column(Text)
+    consent: Mapped[dict[str, Any] | None]
+    possible_duplicate_client_ids: Mapped[list[Any] | None]
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime | None]
+
+
+class IntakeDeadLetter(Base):
+    """A delivery that passed its signature check but could not be mapped, kept until a
+    manager fixes the mapping and replays it, or until retention removes it.
+
+    The body is kept as received (bytes), never logged. Once replayed, ``client_id`` links
+    it to the client it opened, so erasing that client clears it.
+    """
+
+    __tablename__ = "tpm_intake_dead_letters"
+    __table_args__ = (UniqueConstraint("source_id", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("tpm_intake_sources.id"))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(200))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    problems: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("tpm_clients.id"), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    replayed_at: Mapped[dt.datetime | None]
+
+
+Index("ix_tpm_intake_dead_letters_status", IntakeDeadLetter.status, IntakeDeadLetter.received_at)
+
+# Intake looks for possible duplicates of each referral among a program's clients: by
+# date of birth (then name), and by guardian contact.
+Index("ix_tpm_clients_program_birth", Client.program_id, Client.date_of_birth)
+Index("ix_tpm_clients_program_guardian", Client.program_id, Client.guardian_contact)

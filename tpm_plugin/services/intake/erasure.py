@@ -1,0 +1,32 @@
+"""Erasing a client's intake: the answers of their intake records and any dead letter that
+became their referral. The rows stay (with ids, versions and consent flags), so counts and
+the audit trail keep their meaning; every string that could identify the client goes."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ...models import IntakeDeadLetter, IntakeRecord
+
+
+def erase_intake(session: Session, client_id: int) -> dict[str, int]:
+    """Clear what ``client_id``'s intake records and dead letters hold, in the caller's
+    transaction.
+
+    Returns:
+        rows changed, by table label.
+    """
+    records = session.execute(
+        update(IntakeRecord)
+        .where(IntakeRecord.client_id == client_id)
+        .values(answers=None, school=None, referral_reason=None),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    letters = session.execute(
+        update(IntakeDeadLetter)
+        .where(IntakeDeadLetter.client_id == client_id)
+        .values(body=None, problems={}),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    return {"intake_records": records, "intake_dead_letters": letters}

@@ -1,0 +1,155 @@
+"""What opening a referral must look up before it writes: the program's clients who may be
+the same person, and where the partnership starts.
+
+On PostgreSQL one statement answers all of it and also takes the ids of the client,
+partnership and intake record from their sequences, so the rows can then be written in one
+more round trip (:func:`tpm_plugin.services._batch.insert_together`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
+
+from ...models import Client, IntakeRecord, Partnership, Program, Workflow, WorkflowVersion
+from .._batch import next_id
+from ..workflow_versions import compiled_workflow, starting_point
+from .mapping import Referral
+
+_ADULT_AGE = 18
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Where a referral's rows go: ids are ``None`` when the flush assigns them."""
+
+    duplicates: list[int]
+    workflow_key: str
+    workflow_version: int
+    stage: str
+    client_id: int | None = None
+    partnership_id: int | None = None
+    record_id: int | None = None
+
+
+def look_up(session: Session, program_id: int, referral: Referral) -> Opening:
+    """Possible duplicates and the starting point, in the ORM's usual statements."""
+    workflow_key = session.get(Program, program_id).workflow_key
+    version, stage = starting_point(workflow_key)
+    duplicates = []
+    if (shape := _match_shape(referral)) != (False, False):
+        duplicates = list(
+            session.scalars(
+                select(Client.id).where(_duplicate_match(*shape)).order_by(Client.id),
+                _match_parameters(program_id, referral),
+            )
+        )
+    return Opening(duplicates, workflow_key, version, stage)
+
+
+def look_up_and_reserve(session: Session, program_id: int, referral: Referral) -> Opening:
+    """Everything :func:`look_up` finds plus the three new ids, in one PostgreSQL statement.
+
+    The newest published version is read in the same statement; its start stage comes
+    from the per-process cache of compiled versions (published versions never change).
+    """
+    row = session.execute(
+        _reservation(*_match_shape(referral)), _match_parameters(program_id, referral)
+    ).one()
+    client_id, partnership_id, record_id, key, version, found = row
+    if version is None:
+        # A fresh database: the shipped workflow is published first (in this transaction).
+        version, stage = starting_point(key)
+    else:
+        stage = compiled_workflow(key, version).start
+    return Opening(list(found or []), key, version, stage, client_id, partnership_id, record_id)
+
+
+@lru_cache(maxsize=4)
+def _reservation(by_birth: bool, by_contact: bool) -> Select:
+    # Built once per kind of referral, with bound parameters: each delivery pays neither for
+    # building the statement nor for its cache key.
+    workflow_key = (
+        select(Program.workflow_key).where(Program.id == bindparam("program_id")).scalar_subquery()
+    )
+    newest = (
+        select(func.max(WorkflowVersion.version))
+        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+        .where(Workflow.key == workflow_key)
+        .scalar_subquery()
+    )
+    duplicates = (
+        select(func.array_agg(aggregate_order_by(Client.id, Client.id)))
+        .where(_duplicate_match(by_birth, by_contact))
+        .scalar_subquery()
+        if by_birth or by_contact
+        else null()
+    )
+    return select(
+        next_id(Client),
+        next_id(Partnership),
+        next_id(IntakeRecord),
+        workflow_key,
+        newest,
+        duplicates,
+    )
+
+
+def _match_shape(referral: Referral) -> tuple[bool, bool]:
+    return referral.date_of_birth is not None, bool(referral.guardian_contact)
+
+
+def _match_parameters(program_id: int, referral: Referral) -> dict[str, Any]:
+    return {
+        "program_id": program_id,
+        "lower_name": referral.display_name.lower(),
+        "date_of_birth": referral.date_of_birth,
+        "guardian_contact": referral.guardian_contact,
+    }
+
+
+def _duplicate_match(by_birth: bool, by_contact: bool) -> ColumnElement[bool]:
+    """Clients of the program who may be the same person: same name (case-insensitive) and
+    date of birth, or the same guardian contact (as normalised by the mapping). Flagged for
+    a manager, never merged. Its parameters come from :func:`_match_parameters`."""
+    matches = []
+    if by_birth:
+        matches.append(
+            and_(
+                func.lower(Client.display_name) == bindparam("lower_name", type_=String),
+                Client.date_of_birth == bindparam("date_of_birth", type_=Date),
+            )
+        )
+    if by_contact:
+        matches.append(Client.guardian_contact == bindparam("guardian_contact", type_=String))
+    return and_(
+        Client.program_id == bindparam("program_id", type_=Integer),
+        Client.erased_at.is_(None),
+        or_(*matches),
+    )
+
+
+def is_minor(born: dt.date | None, today: dt.date) -> bool:
+    """Whether someone born on ``born`` is under 18 on ``today`` (unknown: not a minor)."""
+    if born is None:
+        return False
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < _ADULT_AGE

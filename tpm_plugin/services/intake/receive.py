@@ -1,0 +1,397 @@
+"""Receiving a verified delivery: one referral opens one client and one partnership.
+
+In one transaction: the delivery id is claimed (unique per source, so a repeat, sequential
+or concurrent, gets the first answer and creates nothing), then the client (possible
+duplicates flagged, never merged), a partnership at the start stage of the program's
+workflow, the intake record with the answers, an access-audit row per record and an outbox
+row for the jobs. ``intake_received`` and ``partnership_created`` are sent after commit.
+
+A delivery whose answers do not fit the mapping is kept as a dead letter and answered 422;
+its repeats get the same 422 until a manager replays it (:mod:`.dead_letters`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ...access import Actor
+from ...errors import TPMError
+from ...models import (
+    Base,
+    Client,
+    IntakeDeadLetter,
+    IntakeRecord,
+    IntakeSource,
+    OutboxMessage,
+    Partnership,
+    WebhookDelivery,
+    utcnow,
+)
+from ...signals import intake_received, partnership_created
+from .._batch import insert_together, writes_in_one_round_trip
+from .._unit import unit_of_work
+from ..access import ALLOWED, access_row, record_access
+from .mapping import MappingFailed, Referral, map_referral
+from .opening import Opening, is_minor, look_up, look_up_and_reserve
+from .payloads import PayloadUnreadable, Submission, read_submission
+
+#: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
+INTAKE_RECEIVED_JOB = "tpm.intake_received"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the endpoint answers a delivery with (the same for every repeat)."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def receive(source: IntakeSource, body: bytes, content_type: str, webhook_id: str | None) -> Answer:
+    """Open the referral a verified delivery carries, once per delivery id.
+
+    Args:
+        source: the (detached) source the delivery was verified for.
+        body: the raw body.
+        content_type: the request's Content-Type.
+        webhook_id: the ``webhook-id`` header, for Standard Webhooks and Google Forms.
+
+    Returns:
+        201 with the new ids; 200 for a Cognito re-post (``updated`` or ``ignored``); the
+        first answer again for a repeated delivery id; 400/422 for a dead-lettered one.
+    """
+    try:
+        submission = read_submission(source.kind, body, content_type, webhook_id)
+    except PayloadUnreadable as error:
+        return _dead_letter(
+            source, _fallback_delivery_id(body, webhook_id), content_type, body, error
+        )
+    try:
+        referral = map_referral(source.mapping, submission.answers, utcnow().date())
+    except MappingFailed as error:
+        return _dead_letter(source, submission.delivery_id, content_type, body, error)
+    try:
+        return open_referral(source, submission, referral)
+    except IntegrityError:
+        # This delivery id was answered before (or concurrently, and that request has
+        # committed): everything this request wrote is rolled back; answer as it did. A new
+        # delivery id for a submission already opened is answered with what it opened.
+        return (
+            _stored_answer(source.key, submission.delivery_id)
+            or _already_opened(source, submission.submission_id)
+            or Answer(409, _busy())
+        )
+
+
+def open_referral(
+    source: IntakeSource,
+    submission: Submission,
+    referral: Referral,
+    *,
+    replaying: IntakeDeadLetter | None = None,
+) -> Answer:
+    """Open (or, for a newer Cognito version, update) the referral, and claim the delivery
+    id with its answer.
+
+    The claim is the transaction's last write (on PostgreSQL, part of the one statement
+    that writes every row): a repeat (sequential, or concurrent and waiting on the unique
+    index on PostgreSQL) fails there and rolls back all it wrote, so the cheap path of
+    every new delivery costs no extra look-up.
+
+    Args:
+        replaying: the dead letter being replayed; its delivery row is updated rather than
+            claimed, and it is marked replayed in the same transaction.
+
+    Raises:
+        IntegrityError: the delivery id was answered already (the caller answers with the
+            stored answer).
+    """
+    app = current_app._get_current_object()
+    with unit_of_work() as unit:
+        # Only Cognito Forms re-posts one submission as new versions; for every other kind
+        # the unique (source, submission) index alone refuses a second record.
+        record = (
+            _submission_record(unit.session, source.id, submission.submission_id)
+            if source.kind == "cognito"
+            else None
+        )
+        if record is not None:
+            answer = _revise(unit.session, source, record, submission, referral)
+            _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
+        elif replaying is None and writes_in_one_round_trip(unit.session):
+            # The common path on PostgreSQL: one statement looks up and takes the ids, one
+            # writes every row, the delivery's claim included.
+            opening = look_up_and_reserve(unit.session, source.program_id, referral)
+            rows: list[Base] = []
+            answer, signals = _open(source, submission, referral, opening, rows.append)
+            claim = _delivery(source.key, submission.delivery_id, answer)
+            insert_together(unit.session, [*rows, claim])
+        else:
+            opening = look_up(unit.session, source.program_id, referral)
+            answer, signals = _open(
+                source, submission, referral, opening, partial(_flush, unit.session)
+            )
+            _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
+        if record is None:
+            for signal, payload in signals:
+                unit.after_commit(lambda s=signal, p=payload: s.send(app, **p))
+        if replaying is not None:
+            letter = unit.session.get(IntakeDeadLetter, replaying.id)
+            letter.status = "replayed"
+            letter.replayed_at = utcnow()
+            letter.client_id = answer.body.get("client_id")
+            letter.body = None  # the intake record keeps the answers now
+    return answer
+
+
+def _claim(
+    session: Session,
+    source_key: str,
+    delivery_id: str,
+    answer: Answer,
+    replaying: IntakeDeadLetter | None,
+) -> None:
+    if replaying is not None:
+        delivery = session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.source == source_key, WebhookDelivery.delivery_id == delivery_id)
+            .with_for_update()
+        ).first()
+        if delivery is not None:
+            for name, value in _answered(answer).items():
+                setattr(delivery, name, value)
+            delivery.attempts += 1
+            return
+    session.add(_delivery(source_key, delivery_id, answer))
+    session.flush()  # a repeat fails here (on PostgreSQL, once the first has committed)
+
+
+def _flush(session: Session, row: Base) -> None:
+    session.add(row)
+    session.flush()
+
+
+def _delivery(source_key: str, delivery_id: str, answer: Answer) -> WebhookDelivery:
+    return WebhookDelivery(source=source_key, delivery_id=delivery_id, **_answered(answer))
+
+
+def _answered(answer: Answer) -> dict[str, Any]:
+    return {
+        "status": "processed",
+        "response_status": answer.status,
+        "response_body": answer.body,
+        "processed_at": utcnow(),
+    }
+
+
+def _open(
+    source: IntakeSource,
+    submission: Submission,
+    referral: Referral,
+    opening: Opening,
+    write: Callable[[Base], None],
+) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
+    """Build the rows of a new referral (client, partnership, intake record, their audit,
+    the outbox message), handing each to ``write`` in order; returns the answer and the
+    signals to send after commit.
+
+    ``write`` either flushes the row (which gives it its id, for the rows after it) or,
+    when ``opening`` carries the ids already, keeps it for one statement with the rest.
+    """
+    now = utcnow()
+    client = Client(
+        id=opening.client_id,
+        program_id=source.program_id,
+        display_name=referral.display_name,
+        date_of_birth=referral.date_of_birth,
+        is_minor=is_minor(referral.date_of_birth, now.date()),
+        guardian_name=referral.guardian_name,
+        guardian_contact=referral.guardian_contact,
+        preferred_language=referral.preferred_language,
+        consent_given_by=referral.consent_given_by,
+        consent_given_at=now if referral.consent_given_by else None,
+    )
+    write(client)
+    partnership = Partnership(
+        id=opening.partnership_id,
+        program_id=source.program_id,
+        client_id=client.id,
+        stage=opening.stage,
+        workflow_key=opening.workflow_key,
+        workflow_version=opening.workflow_version,
+        stage_entered_at=now,
+        started_at=now,
+    )
+    write(partnership)
+    record = IntakeRecord(
+        id=opening.record_id,
+        source_id=source.id,
+        submission_id=submission.submission_id,
+        version=submission.version,
+        client_id=client.id,
+        partnership_id=partnership.id,
+        received_at=now,
+        possible_duplicate_client_ids=opening.duplicates or None,
+        **_record_fields(submission, referral),
+    )
+    write(record)
+    actor = intake_actor(source)
+    for object_type, object_id in (
+        ("client", client.id),
+        ("partnership", partnership.id),
+        ("intake_record", record.id),
+    ):
+        write(access_row(actor, object_type, object_id, "create", ALLOWED))
+    ids = {
+        "source_id": source.id,
+        "intake_record_id": record.id,
+        "client_id": client.id,
+        "partnership_id": partnership.id,
+        "program_id": source.program_id,
+    }
+    write(
+        OutboxMessage(
+            job_name=INTAKE_RECEIVED_JOB,
+            payload=ids,
+            dedupe_key=f"intake-received:{record.id}",
+            available_at=now,
+        )
+    )
+    stage = opening.stage
+    body = {**ids, "stage": stage, "possible_duplicate_client_ids": opening.duplicates}
+    signals = [
+        (
+            partnership_created,
+            {"partnership_id": partnership.id, "program_id": source.program_id, "stage": stage},
+        ),
+        (intake_received, ids),
+    ]
+    return Answer(201, body), signals
+
+
+def _revise(
+    session: Session,
+    source: IntakeSource,
+    record: IntakeRecord,
+    submission: Submission,
+    referral: Referral,
+) -> Answer:
+    ids = _record_ids(source, record)
+    if submission.version <= record.version or record.answers is None:
+        # An older (or the same) version, or the client was erased since: keep what is held.
+        return Answer(200, {**ids, "outcome": "ignored"})
+    for name, value in _record_fields(submission, referral).items():
+        setattr(record, name, value)
+    record.version = submission.version
+    record.updated_at = utcnow()
+    record_access(intake_actor(source), "intake_record", record.id, "update", ALLOWED)
+    return Answer(200, {**ids, "outcome": "updated"})
+
+
+def _submission_record(session: Session, source_id: int, submission_id: str) -> IntakeRecord | None:
+    return session.scalars(
+        select(IntakeRecord)
+        .where(IntakeRecord.source_id == source_id, IntakeRecord.submission_id == submission_id)
+        .with_for_update()
+    ).first()
+
+
+def _already_opened(source: IntakeSource, submission_id: str) -> Answer | None:
+    with unit_of_work() as unit:
+        record = _submission_record(unit.session, source.id, submission_id)
+        if record is None:
+            return None
+        ids = _record_ids(source, record)
+    return Answer(200, {**ids, "outcome": "ignored"})
+
+
+def _record_ids(source: IntakeSource, record: IntakeRecord) -> dict[str, int]:
+    return {
+        "source_id": source.id,
+        "intake_record_id": record.id,
+        "client_id": record.client_id,
+        "partnership_id": record.partnership_id,
+    }
+
+
+def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]:
+    return {
+        "answers": submission.answers,
+        "school": referral.school,
+        "referral_reason": referral.referral_reason,
+        "consent": referral.consent,
+    }
+
+
+def intake_actor(source: IntakeSource) -> Actor:
+    """Who the access audit names for what a source's deliveries do."""
+    return Actor(user_id=f"intake-source:{source.id}")
+
+
+def _stored_answer(source_key: str, delivery_id: str) -> Answer | None:
+    with unit_of_work() as unit:
+        row = unit.session.execute(
+            select(WebhookDelivery.response_status, WebhookDelivery.response_body).where(
+                WebhookDelivery.source == source_key, WebhookDelivery.delivery_id == delivery_id
+            )
+        ).first()
+    if row is None or row.response_status is None:
+        return None
+    return Answer(row.response_status, row.response_body)
+
+
+def _dead_letter(
+    source: IntakeSource, delivery_id: str, content_type: str, body: bytes, error: TPMError
+) -> Answer:
+    """Keep a delivery that cannot be opened, answering with ``error`` (and the same answer
+    to its repeats)."""
+    stored = _stored_answer(source.key, delivery_id)
+    if stored is not None:
+        return stored
+    try:
+        with unit_of_work() as unit:
+            letter = IntakeDeadLetter(
+                source_id=source.id,
+                delivery_id=delivery_id,
+                content_type=content_type[:200],
+                body=body,
+                problems=error.fields,
+            )
+            unit.session.add(letter)
+            unit.session.flush()
+            answer = error.to_dict()
+            answer["error"]["dead_letter_id"] = letter.id
+            unit.session.add(
+                WebhookDelivery(
+                    source=source.key,
+                    delivery_id=delivery_id,
+                    status="dead_letter",
+                    response_status=error.status,
+                    response_body=answer,
+                    processed_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        return _stored_answer(source.key, delivery_id) or Answer(409, _busy())
+    return Answer(error.status, answer)
+
+
+def _fallback_delivery_id(body: bytes, webhook_id: str | None) -> str:
+    return webhook_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
+
+
+def _busy() -> dict[str, Any]:
+    return TPMError(
+        "This delivery is being processed by another request; retry shortly.",
+        status=409,
+        code="delivery_in_progress",
+    ).to_dict()

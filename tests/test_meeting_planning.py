@@ -76,7 +76,7 @@ def test_planned_meetings_keep_their_wall_time_across_the_autumn_change(app: Fla
 
 
 def test_a_meeting_already_at_a_preferred_time_is_not_planned_twice(app: Flask):
-    made = factories.world(timezone="UTC")
+    made = factories.world(timezone="UTC", started_at=factories.LONG_AGO)
     _prefer(made, (0, dt.time(9)))
     now = dt.datetime(2026, 6, 7, 12, 0, tzinfo=dt.UTC)
     meetings.add_meeting(

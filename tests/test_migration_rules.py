@@ -15,7 +15,7 @@ from tpm_plugin.workflows.definition import default_definition
 
 from . import factories
 from .conftest import BACKENDS
-from .test_workflow_versions import API, KEY, _publish, _with_intake_call
+from .test_workflow_versions import API, _publish, _with_intake_call
 
 
 @pytest.fixture
@@ -28,9 +28,15 @@ def manager(world) -> dict[str, str]:
     return factories.as_user(world.manager_user)
 
 
-def _migrate(client, manager, version: int, ids: list[int], mapping: dict[str, str]):
+def _publish_intake_call(client, manager, world) -> int:
+    """Publish the intake-call version of the world's program's own workflow."""
+    definition = _with_intake_call(default_definition())
+    return _publish(client, manager, definition, world.program.workflow_key)
+
+
+def _migrate(client, manager, world, version: int, ids: list[int], mapping: dict[str, str]):
     return client.post(
-        f"{API}/{KEY}/versions/{version}/migrations",
+        f"{API}/{world.program.workflow_key}/versions/{version}/migrations",
         json={"partnership_ids": ids, "stage_mapping": mapping},
         headers=manager,
     )
@@ -40,8 +46,8 @@ def _migrate(client, manager, version: int, ids: list[int], mapping: dict[str, s
 def test_the_api_skips_ended_partnerships_and_says_why(client, manager, world) -> None:
     running = factories.partnership(world.program)
     ended = factories.withdraw(world)
-    version = _publish(client, manager, _with_intake_call(default_definition()))
-    answer = _migrate(client, manager, version, [ended.id, running.id], {})
+    version = _publish_intake_call(client, manager, world)
+    answer = _migrate(client, manager, world, version, [ended.id, running.id], {})
     assert answer.status_code == 200, answer.json
     assert [m["partnership_id"] for m in answer.json["migrated"]] == [running.id]
     [skipped] = answer.json["skipped"]
@@ -57,8 +63,10 @@ def test_the_api_skips_ended_partnerships_and_says_why(client, manager, world) -
 def test_mapping_into_a_hold_stage_without_a_stage_to_resume_to_is_refused(
     client, manager, world
 ) -> None:
-    version = _publish(client, manager, _with_intake_call(default_definition()))
-    refused = _migrate(client, manager, version, [world.partnership.id], {"referred": "on_hold"})
+    version = _publish_intake_call(client, manager, world)
+    refused = _migrate(
+        client, manager, world, version, [world.partnership.id], {"referred": "on_hold"}
+    )
     assert refused.status_code == 422
     [message] = refused.json["error"]["fields"]["stage_mapping.referred"]
     assert "hold stage 'on_hold'" in message and "no stage to resume to" in message
@@ -70,8 +78,8 @@ def test_a_partnership_on_hold_keeps_its_stage_to_resume_to(client, manager, wor
     manager_actor = factories.actor(world.manager_user)
     transitions.fire(manager_actor, world.partnership.id, "begin_identification")
     transitions.fire(manager_actor, world.partnership.id, "put_on_hold", "Family away.")
-    version = _publish(client, manager, _with_intake_call(default_definition()))
-    answer = _migrate(client, manager, version, [world.partnership.id], {})
+    version = _publish_intake_call(client, manager, world)
+    answer = _migrate(client, manager, world, version, [world.partnership.id], {})
     assert answer.status_code == 200, answer.json
     session().expire_all()
     row = session().get(Partnership, world.partnership.id)
@@ -80,8 +88,10 @@ def test_a_partnership_on_hold_keeps_its_stage_to_resume_to(client, manager, wor
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_mapping_into_a_terminal_stage_ends_the_partnership(client, manager, world) -> None:
-    version = _publish(client, manager, _with_intake_call(default_definition()))
-    answer = _migrate(client, manager, version, [world.partnership.id], {"referred": "withdrawn"})
+    version = _publish_intake_call(client, manager, world)
+    answer = _migrate(
+        client, manager, world, version, [world.partnership.id], {"referred": "withdrawn"}
+    )
     assert answer.status_code == 200, answer.json
     assert answer.json["migrated"][0]["ended"] is True
     session().expire_all()
@@ -93,8 +103,10 @@ def test_mapping_into_a_terminal_stage_ends_the_partnership(client, manager, wor
 def test_a_mapping_to_a_missing_stage_names_that_stage_and_the_target_version(
     client, manager, world
 ) -> None:
-    version = _publish(client, manager, _with_intake_call(default_definition()))
-    refused = _migrate(client, manager, version, [world.partnership.id], {"referred": "intak"})
+    version = _publish_intake_call(client, manager, world)
+    refused = _migrate(
+        client, manager, world, version, [world.partnership.id], {"referred": "intak"}
+    )
     messages = refused.json["error"]["fields"]["stage_mapping.referred"]
     assert messages == [f"unknown stage 'intak' in version {version} (did you mean 'intake_call'?)"]
 
@@ -102,11 +114,14 @@ def test_a_mapping_to_a_missing_stage_names_that_stage_and_the_target_version(
 def test_a_mapping_from_a_stage_no_partnership_version_has_names_that_version(
     client, manager, world
 ) -> None:
-    version = _publish(client, manager, _with_intake_call(default_definition()))
-    refused = _migrate(client, manager, version, [world.partnership.id], {"refered": "referred"})
+    version = _publish_intake_call(client, manager, world)
+    refused = _migrate(
+        client, manager, world, version, [world.partnership.id], {"refered": "referred"}
+    )
     assert refused.status_code == 422
     [message] = refused.json["error"]["fields"]["stage_mapping.refered"]
-    assert message.startswith("version 1 of 'therapeutic_partnership' has no stage 'refered'")
+    key = world.program.workflow_key
+    assert message.startswith(f"version 1 of '{key}' has no stage 'refered'")
     assert "did you mean 'referred'" in message
 
 
@@ -115,9 +130,9 @@ def test_the_command_line_names_what_it_skipped_and_the_stage_a_map_lacks(
 ) -> None:
     running = factories.partnership(world.program)
     ended = factories.withdraw(world)
-    version = _publish(client, manager, _with_intake_call(default_definition()))
+    version = _publish_intake_call(client, manager, world)
     runner = app.test_cli_runner()
-    command = ["tpm", "workflow", "migrate", KEY, "--to", str(version)]
+    command = ["tpm", "workflow", "migrate", world.program.workflow_key, "--to", str(version)]
     bad = runner.invoke(
         args=[*command, "--partnership", str(running.id), "--map", "referred=intak"]
     )

@@ -11,7 +11,14 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from tpm_plugin import signals
-from tpm_plugin.models import AccessAudit, Meeting, MissedWeek, Partnership
+from tpm_plugin.models import (
+    AccessAudit,
+    Meeting,
+    MissedWeek,
+    ProgramTargets,
+    TransitionAudit,
+)
+from tpm_plugin.services import transitions
 from tpm_plugin.services._unit import session, unit_of_work
 from tpm_plugin.services.rhythm import flag_missed_weeks
 
@@ -24,14 +31,27 @@ WEEK = dt.date(2026, 3, 9)
 NOW = dt.datetime(2026, 3, 16, 14, 0, tzinfo=dt.UTC)
 
 
+SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
 def _world_started_before_the_week() -> factories.World:
-    made = factories.world(timezone="America/Chicago")
+    """A partnership that began in January and has been in identification (a stage that
+    owes, under the program's targets) since then: owed time follows the stages and the
+    targets in force, so both are dated back with it."""
+    made = factories.world(timezone="America/Chicago", started_at=SINCE)
+    transitions.fire(
+        factories.actor(made.manager_user), made.partnership.id, "begin_identification"
+    )
     with unit_of_work() as unit:
         unit.session.execute(
-            update(Partnership)
-            .where(Partnership.id == made.partnership.id)
-            # In an owing stage (the one owed-time rule: a referral owes nothing yet).
-            .values(started_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), stage="active")
+            update(TransitionAudit)
+            .where(TransitionAudit.partnership_id == made.partnership.id)
+            .values(occurred_at=SINCE)
+        )
+        unit.session.execute(
+            update(ProgramTargets)
+            .where(ProgramTargets.program_id == made.program.id)
+            .values(valid_from=SINCE)
         )
     return made
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tpm_plugin.jobs.registry import UnknownJob, register_job
 from tpm_plugin.models import OutboxMessage
+from tpm_plugin.services import transitions
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.outbox import add_to_outbox, outbox_status
 
@@ -105,10 +106,15 @@ def test_outbox_status_command_prints_backlog_and_age(app: Flask) -> None:
     assert "0 scheduled for later, 0 relayed, 0 refused." in result.output
 
 
-def test_entering_a_stage_with_a_cadence_writes_its_job_through_the_outbox(app: Flask) -> None:
+def test_entering_a_stage_that_owes_writes_its_job_and_a_hold_stage_writes_none(
+    app: Flask,
+) -> None:
     made = factories.world()
-    factories.activate(made)
+    manager = factories.actor(made.manager_user)
+    transitions.fire(manager, made.partnership.id, "begin_identification")
+    transitions.fire(manager, made.partnership.id, "put_on_hold", "Family away.")
     row = factories.session().scalars(select(OutboxMessage)).one()
     assert row.job_name == "tpm.stage_entered"
     assert row.dedupe_key.startswith(f"stage-entered-{made.partnership.id}-")
     assert row.payload["partnership_id"] == made.partnership.id
+    assert row.payload["stage"] == "identification"

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import MetaData, create_engine, insert, select
 
 from tpm_plugin import migrate
 from tpm_plugin.models import (
@@ -167,10 +167,14 @@ def test_a_patch_that_changes_no_target_opens_no_target_period(app: Flask, clien
 
 def test_the_migration_backfills_one_open_period_per_partnership_and_program(tmp_path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'before.db'}")
-    migrate.upgrade(engine, "0001")
+    # Seed the schema as it stands just before 0004 (reflected, so columns that later
+    # revisions add are not written), with the program on its own copy as 0003 leaves it.
+    migrate.upgrade(engine, "0003")
     created = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     started = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
-    tables = metadata.tables
+    before = MetaData()
+    before.reflect(engine)
+    tables = before.tables
     with engine.begin() as connection:
         connection.execute(
             insert(tables["tpm_programs"]).values(
@@ -180,7 +184,7 @@ def test_the_migration_backfills_one_open_period_per_partnership_and_program(tmp
                 timezone="UTC",
                 meetings_per_week=2,
                 supervision_minutes_per_client=30,
-                workflow_key="therapeutic_partnership",
+                workflow_key="yes_therapeutic_partnership",
                 created_at=created,
             )
         )
@@ -201,7 +205,7 @@ def test_the_migration_backfills_one_open_period_per_partnership_and_program(tmp
                 client_id=1,
                 partner_id=7,
                 stage="active",
-                workflow_key="therapeutic_partnership",
+                workflow_key="yes_therapeutic_partnership",
                 workflow_version=1,
                 stage_entered_at=started,
                 started_at=started,
@@ -210,8 +214,10 @@ def test_the_migration_backfills_one_open_period_per_partnership_and_program(tmp
         )
     migrate.upgrade(engine, "0004")
     with engine.connect() as connection:
-        assignments = connection.execute(select(tables["tpm_partnership_assignments"])).all()
-        targets = connection.execute(select(tables["tpm_program_targets"])).all()
+        assignments = connection.execute(
+            select(metadata.tables["tpm_partnership_assignments"])
+        ).all()
+        targets = connection.execute(select(metadata.tables["tpm_program_targets"])).all()
     engine.dispose()
     assert [
         (a.partnership_id, a.partner_id, a.supervisor_id, a.valid_from, a.valid_until)

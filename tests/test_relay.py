@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from tpm_plugin.jobs.relay import relay_outbox
 from tpm_plugin.models import OutboxMessage
+from tpm_plugin.services import transitions
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.outbox import add_to_outbox, job_id_for, outbox_status
 
@@ -144,7 +145,10 @@ def test_with_redis_down_transitions_succeed_and_the_outbox_drains_when_it_retur
 ) -> None:
     app, server = app_with_redis_down
     made = factories.world()
-    factories.activate(made)  # commits a stage-entered outbox row while Redis is down
+    # Entering identification (a stage that owes) commits one outbox row while Redis is down.
+    transitions.fire(
+        factories.actor(made.manager_user), made.partnership.id, "begin_identification"
+    )
     with pytest.raises(redis.ConnectionError):
         relay_outbox()
     assert outbox_status().due == 1

@@ -1,6 +1,6 @@
 """Existence does not leak: a supervisor reading a partner's fidelity sees only the
-partnerships they supervise; linking another program's user names no id of that program;
-and no response to a user names an id outside their scope."""
+partnerships they supervise; linking another program's user makes them ours too, and a
+second link names only our row; and no response to a user names an id outside their scope."""
 
 from __future__ import annotations
 
@@ -53,19 +53,24 @@ def test_a_supervisor_sees_only_the_partners_partnerships_they_supervise(
 
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
-def test_linking_another_programs_user_is_409_naming_no_id_of_theirs(app: Flask, client) -> None:
+def test_linking_another_programs_user_succeeds_and_a_second_link_names_only_ours(
+    app: Flask, client
+) -> None:
+    """A host user may be a partner or supervisor in several programs, once per program:
+    the second link in the same program is a 409 naming that program's row, never theirs."""
     mine, theirs = factories.world(), factories.world()
+    their_ids = {theirs.partner.id, theirs.supervisor.id, theirs.program.id}
     for kind, user in (("partners", theirs.partner_user), ("supervisors", theirs.supervisor_user)):
-        response = client.post(
-            f"{API}/{kind}",
-            json={"program_id": mine.program.id, "display_name": "New", "host_user_id": user},
-            headers=as_user(mine.manager_user),
-        )
-        assert response.status_code == 409
-        text = json.dumps(response.json)
-        assert "another program" in text
-        for number in (theirs.partner.id, theirs.supervisor.id, theirs.program.id):
-            assert not re.search(rf"\b{number}\b", text), (kind, text)
+        body = {"program_id": mine.program.id, "display_name": "New", "host_user_id": user}
+        headers = as_user(mine.manager_user)
+        created = client.post(f"{API}/{kind}", json=body, headers=headers)
+        assert created.status_code == 201, created.json
+        assert created.json["program_id"] == mine.program.id
+        assert created.json["id"] not in their_ids
+        again = client.post(f"{API}/{kind}", json=body, headers=headers)
+        assert again.status_code == 409, again.json
+        assert f"{kind[:-1]} {created.json['id']}" in again.json["error"]["message"]
+        assert not _numbers(again.json) & their_ids, (kind, json.dumps(again.json))
 
 
 def test_linking_a_user_of_ones_own_program_twice_names_the_person(app: Flask, client) -> None:

@@ -133,6 +133,17 @@ def _race(app: Flask, url: str, bodies: list[dict], user: str) -> list[int]:
     return sorted(statuses)
 
 
+def _log_meeting(client, world) -> dict:
+    """A meeting at ``WHEN`` (the world's partnership must have begun before it)."""
+    response = client.post(
+        f"{API}/partnerships/{world.partnership.id}/meetings",
+        json={"scheduled_at": WHEN},
+        headers=as_user(world.partner_user),
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
 _HELD = {"status": "held", "minutes": 45}
 _CANCELLED = {"status": "cancelled", "cancelled_by": "client"}
 
@@ -141,16 +152,8 @@ _CANCELLED = {"status": "cancelled", "cancelled_by": "client"}
 def test_two_concurrent_meeting_outcomes_leave_one_winner(app_without_context: Flask) -> None:
     app = app_without_context
     with app.app_context():
-        world = factories.world()
-        meeting = (
-            app.test_client()
-            .post(
-                f"{API}/partnerships/{world.partnership.id}/meetings",
-                json={"scheduled_at": WHEN},
-                headers=as_user(world.partner_user),
-            )
-            .json
-        )
+        world = factories.world(started_at=factories.LONG_AGO)
+        meeting = _log_meeting(app.test_client(), world)
     url = f"{API}/meetings/{meeting['id']}/outcome"
     assert _race(app, url, [_HELD, _CANCELLED], world.partner_user) == [200, 409]
     with app.app_context():
@@ -179,12 +182,8 @@ def _change_underneath(app: Flask, table: str, row_id: int) -> None:
 
 
 def test_on_sqlite_a_meeting_logged_underneath_makes_the_outcome_409(app, client) -> None:
-    world = factories.world()
-    meeting = client.post(
-        f"{API}/partnerships/{world.partnership.id}/meetings",
-        json={"scheduled_at": WHEN},
-        headers=as_user(world.partner_user),
-    ).json
+    world = factories.world(started_at=factories.LONG_AGO)
+    meeting = _log_meeting(client, world)
     _change_underneath(app, "tpm_meetings", meeting["id"])
     response = client.post(
         f"{API}/meetings/{meeting['id']}/outcome", json=_HELD, headers=as_user(world.partner_user)

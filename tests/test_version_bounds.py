@@ -62,6 +62,8 @@ def test_the_readme_lists_what_a_host_needs_as_setup_cfg_bounds_it() -> None:
         "redis": "redis-py",
         "alembic": "Alembic",
         "marshmallow": "marshmallow",
+        "jinja2": "Jinja2",
+        "standardwebhooks": "standardwebhooks",
     }
     lines = config["options"]["install_requires"].strip().splitlines()
     specifiers = {

@@ -19,8 +19,9 @@ read each other's stored responses. A request without an actor is left alone: th
 answers 401 and there is nothing to store. A key stuck ``in_progress`` (its worker died)
 is taken over after :data:`ABANDONED_AFTER`.
 
-Every POST route of the API says in :data:`REPLAYS` how its replay is answered; a POST
-route missing there ignores the header (a test checks that none is missing).
+Every POST route of the API says in :data:`REPLAYS` how its replay is answered, or is one
+of the :data:`NOT_REPLAYED` rotations of a secret, which ignore the header (a test checks
+that none is missing).
 """
 
 from __future__ import annotations
@@ -107,7 +108,18 @@ REPLAYS: dict[str, Replay] = {
     "validate_draft": Replay("get_workflow", "key", "path.key", render=False),
     "publish_draft": Replay("get_workflow", "key", "path.key", render=False),
     "migrate_partnerships": Replay("get_workflow", "key", "path.key", render=False),
+    "add_absence": Replay("list_absences", "supervisor_id", "path.supervisor_id", render=False),
+    # A source's secret is shown once, by the first answer: a replay shows the source only.
+    "create_intake_source": _rendered("get_intake_source", "source_id"),
+    "replay_intake_dead_letter": Replay(
+        "get_partnership", "partnership_id", "body.partnership_id", render=False
+    ),
 }
+
+#: POST routes that ignore ``Idempotency-Key`` on purpose: each answers with a new secret
+#: (a calendar feed's address, an intake source's secret) that must never be stored to be
+#: replayed; retrying one simply rotates again, and the newest secret is the one that works.
+NOT_REPLAYED = frozenset({"rotate_partner_feed", "rotate_supervisor_feed", "rotate_intake_secret"})
 
 
 def install_idempotency(bp: Blueprint, routes: RouteTable) -> None:

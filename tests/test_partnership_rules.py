@@ -148,3 +148,19 @@ def test_an_open_partnership_in_another_program_does_not_count(client) -> None:
     factories.partnership(other_program, client=same_person)
     assert _open(client, made, client_id=factories.client(made.program).id).status_code == 201
     assert session().scalar(select(Partnership.id).where(Partnership.client_id == same_person.id))
+
+
+def test_erasing_the_client_erases_why_a_second_partnership_was_opened(client) -> None:
+    made = factories.world()
+    reason = "Her brother's partner covers play while the family moves to Hamburg."
+    opened = _open(client, made, client_id=made.client.id, another_open_reason=reason)
+    assert opened.status_code == 201, opened.json
+    erased = client.post(
+        f"{API}/clients/{made.client.id}/erase", headers=factories.as_user(made.manager_user)
+    )
+    assert erased.status_code == 200, erased.json
+    session().expire_all()
+    kept = session().scalar(
+        select(Partnership.another_open_reason).where(Partnership.id == opened.json["id"])
+    )
+    assert kept == "[erased]"

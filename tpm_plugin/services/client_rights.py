@@ -290,6 +290,16 @@ def _erase_transition_reasons(current: Session, client: Client) -> dict[str, int
     return {"transition_reasons": _update(current, statement)}
 
 
+def _erase_open_reasons(current: Session, client: Client) -> dict[str, int]:
+    # Why a manager opened a second partnership for the client is free text about them.
+    statement = (
+        update(Partnership)
+        .where(Partnership.client_id == client.id)
+        .values(another_open_reason=_erased_if_set(Partnership.another_open_reason))
+    )
+    return {"partnership_reasons": _update(current, statement)}
+
+
 def _end_partnerships(current: Session, client: Client) -> dict[str, int]:
     # With nothing left to identify the client, nobody can work with them any more: their
     # open partnerships end, and so take no new care records.
@@ -329,6 +339,7 @@ ERASURE_STEPS: list[ErasureStep] = [
     _erase_review_participants,
     _erase_supervision_notes,
     _erase_transition_reasons,
+    _erase_open_reasons,
     _end_partnerships,
     _erase_intake,
 ]

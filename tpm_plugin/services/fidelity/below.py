@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, select
 
-from ...models import Meeting, Partnership
+from ...models import Partnership
 from .._unit import session
 from ..owed import owed_by_week
+from .figures import meetings_statement
 from .weeks import Week
 
 
@@ -30,35 +30,25 @@ class BelowTarget:
 
 def partnerships_below_target(week: Week, in_scope: ColumnElement[bool]) -> list[BelowTarget]:
     """Every partnership ``in_scope`` that held fewer meetings in ``week`` than it owed
-    (the owed rule's statements, then one for the meetings held and their supervisors)."""
+    (the owed rule's statements, the meetings held as fidelity counts them, and the
+    supervisors)."""
     owed = owed_by_week(in_scope, [week])
     if not owed:
         return []
-    newer = aliased(Meeting)
-    held = (
-        select(Meeting.partnership_id, func.count().label("held"))
-        .join(Partnership, Partnership.id == Meeting.partnership_id)
-        .outerjoin(newer, newer.supersedes_id == Meeting.id)
-        .where(
-            in_scope,
-            Meeting.status == "held",
-            Meeting.scheduled_at >= week.starts_at,
-            Meeting.scheduled_at < week.ends_at,
-            newer.id.is_(None),
-        )
-        .group_by(Meeting.partnership_id)
-        .subquery("held_meetings")
-    )
-    rows = session().execute(
-        select(Partnership.id, Partnership.supervisor_id, func.coalesce(held.c.held, 0))
-        .outerjoin(held, held.c.partnership_id == Partnership.id)
-        .where(and_(in_scope, Partnership.id.in_(sorted(owed))))
+    held = {
+        pid: held_count
+        for _, pid, held_count, *_ in session().execute(meetings_statement([week], in_scope, None))
+    }
+    supervisors = session().execute(
+        select(Partnership.id, Partnership.supervisor_id)
+        .where(in_scope, Partnership.id.in_(sorted(owed)))
         .order_by(Partnership.id)
     )
     below = []
-    for partnership_id, supervisor_id, held_count in rows:
+    for partnership_id, supervisor_id in supervisors:
         owed_now = owed[partnership_id][0]
-        if owed_now.meetings_missed(int(held_count)):
+        held_count = int(held.get(partnership_id, 0))
+        if owed_now.meetings_missed(held_count):
             meetings = float(owed_now.meetings)
-            below.append(BelowTarget(partnership_id, supervisor_id, meetings, int(held_count)))
+            below.append(BelowTarget(partnership_id, supervisor_id, meetings, held_count))
     return below

@@ -101,7 +101,7 @@ def week_figures(
     owed = owed_by_week(in_scope, weeks, held_by)
     counts: dict[tuple[int, int], tuple[int, ...]] = {
         (week, pid): tuple(map(int, figures))
-        for week, pid, *figures in session().execute(_meetings_statement(weeks, in_scope, held_by))
+        for week, pid, *figures in session().execute(meetings_statement(weeks, in_scope, held_by))
     }
     delivered = session().execute(_supervision_statement(weeks, scope, scope_id)).all()
     week_totals: dict[int, tuple[int, ...]] = {}
@@ -133,11 +133,12 @@ def week_figures(
     return figures
 
 
-def _meetings_statement(
+def meetings_statement(
     weeks_list: list[Week], in_scope: ColumnElement[bool], held_by: tuple[str, int] | None
 ) -> Select:
-    """Meeting counts per (week, partnership): for a partner or supervisor, only the
-    meetings of the time they held the assignment."""
+    """Meeting counts per (week, partnership) — held, cancelled by client, partner and
+    center, no-shows — counting a corrected meeting once, as its newest version: for a
+    partner or supervisor, only the meetings of the time they held the assignment."""
     weeks = weeks_table(weeks_list)
     newer = aliased(Meeting)
 

@@ -22,9 +22,11 @@ from .access import (
 )
 from .blueprints._routes import RouteTable
 from .blueprints.api import api_routes, create_api_blueprint
+from .blueprints.pages import create_pages_blueprint
 from .blueprints.webhooks import install_webhooks
 from .cli import tpm_cli
 from .contacts import ContactLoader, contact_from_tpm_tables
+from .i18n import install_babel
 from .jobs.queue import QueueBackend, announce, connect
 from .notifiers import Notifier, build_notifier
 from .workflows.default_guards import register_default_guards
@@ -157,6 +159,11 @@ class TPM:
         app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
         exempt_json_blueprint_from_csrf(app, api)
         install_webhooks(app)
+        if app.config["TPM_PAGES_ENABLED"]:
+            install_babel(app)
+            pages = create_pages_blueprint(app.config["TPM_PAGES_BLUEPRINT_NAME"])
+            pages_prefix = app.config["TPM_PAGES_URL_PREFIX"] or app.config["TPM_URL_PREFIX"]
+            app.register_blueprint(pages, url_prefix=pages_prefix)
         hide_plugin_tables_from_flask_migrate(app)
         app.cli.add_command(tpm_cli)
         announce(state.redis_url)

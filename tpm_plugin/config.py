@@ -93,6 +93,13 @@ DEFAULTS: dict[str, Any] = {
     "TPM_INTAKE_RATE_LIMIT": "120 per minute",
     # Dead letters older than this many days are removed by `flask tpm intake purge`.
     "TPM_INTAKE_DEAD_LETTER_DAYS": 30,
+    # The HTML pages for partners, supervisors and managers: whether to serve them, their
+    # blueprint's name, their prefix (None: TPM_URL_PREFIX) and the host layout they extend
+    # (a template with `title` and `content` blocks).
+    "TPM_PAGES_ENABLED": True,
+    "TPM_PAGES_BLUEPRINT_NAME": "tpm_pages",
+    "TPM_PAGES_URL_PREFIX": None,
+    "TPM_BASE_TEMPLATE": "tpm/pages/plain_base.html",
 }
 
 

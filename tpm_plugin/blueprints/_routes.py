@@ -238,7 +238,7 @@ def mount(blueprint: Blueprint, table: RouteTable) -> None:
             # The prefix itself, without its slash, is an (unknown) API path too. Its own
             # endpoint, or Werkzeug would redirect ``prefix/`` here as the canonical URL.
             state.app.url_map.add(
-                Rule(
+                LazyBuildRule(
                     prefix,
                     endpoint=f"{endpoint}_prefix",
                     methods=_METHODS,

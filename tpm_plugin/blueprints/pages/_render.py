@@ -1,0 +1,105 @@
+"""Rendering a page: the acting person, the host's layout, URLs of other pages, errors.
+
+A page view calls :func:`page_actor` for the person (always set: anonymous visitors were
+sent to the host's login before the view ran), reads through the services, and returns
+:func:`render_page`. Links between pages go through :func:`page_url`, never through
+``url_for`` on page endpoints (the pages are served through one dispatch rule, see
+:mod:`tpm_plugin.blueprints._routes`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from ...access import Actor, current_actor
+from ...errors import TPMError
+from ...i18n import template_helpers
+
+
+def page_actor() -> Actor:
+    """The person viewing the page (the login redirect guarantees there is one)."""
+    actor = current_actor()
+    if actor is None:  # pragma: no cover - require_page_actor ran first
+        raise RuntimeError("page_actor() outside a logged-in page request")
+    return actor
+
+
+def require_page_actor() -> Response | None:
+    """Before every page: an anonymous visitor goes to the host's login page (Flask-Login's
+    ``login_view``), with ``next`` back here; without one, a 401 page."""
+    if _is_static_file() or current_actor() is not None:
+        return None
+    login_manager = getattr(current_app, "login_manager", None)
+    login_view = getattr(login_manager, "login_view", None)
+    if login_view:
+        # A path on this site only; the host's login decides whether to follow it.
+        return redirect(url_for(login_view, next=request.full_path.rstrip("?")))
+    return render_error(TPMError("Log in to see this page.", status=401, code="unauthenticated"))
+
+
+def _is_static_file() -> bool:
+    from . import page_routes
+    from .static import ENDPOINT
+
+    matched = page_routes().match((request.view_args or {}).get("path", ""), request.method)
+    return matched is not None and matched[0] == ENDPOINT
+
+
+def page_url(endpoint: str, **values: Any) -> str:
+    """The URL of the page ``endpoint`` (as registered on the page route table), with
+    ``values`` filling its rule and the rest as its query string. Never put names or notes
+    in ``values``: URLs land in logs."""
+    from . import page_routes
+
+    table = page_routes()
+    rule_values = {k: v for k, v in values.items() if k in _rule_arguments(table, endpoint)}
+    query = {k: v for k, v in values.items() if k not in rule_values and v is not None}
+    path = table.path_for(endpoint, **rule_values)
+    url = url_for(f"{request.blueprint}.dispatch", path=path)
+    return f"{url}?{urlencode(query, doseq=True)}" if query else url
+
+
+_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _rule_arguments(table: Any, endpoint: str) -> frozenset[str]:
+    for route in table:
+        if route.endpoint == endpoint:
+            return frozenset(_ARGUMENT.findall(route.rule))
+    raise KeyError(f"No page called {endpoint!r}.")
+
+
+def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render ``template`` (below ``templates/``) inside the host's layout, with the page
+    helpers (``_``, ``ngettext``, ``page_url``, ``csrf_field``, formatting of dates in the
+    program's timezone and the viewer's locale) in its context."""
+    from ._forms import csrf_field
+
+    return (
+        render_template(
+            template,
+            tpm_base_template=current_app.config["TPM_BASE_TEMPLATE"],
+            tpm_actor=current_actor(),
+            page_url=page_url,
+            csrf_field=csrf_field,
+            **template_helpers(),
+            **context,
+        ),
+        status,
+    )
+
+
+def render_error(error: TPMError | HTTPException) -> tuple[str, int]:
+    """A page's failure as an HTML page with the same status the API would answer (a
+    record outside the viewer's scope is a 404, as in the API)."""
+    if isinstance(error, HTTPException):
+        status, message = error.code or 500, error.description or error.name
+    else:
+        status, message = error.status, error.message
+    return render_page("tpm/pages/error.html", status=status, status_code=status, message=message)

@@ -7,7 +7,7 @@ PORT ?= 5000
 RQ_JOBS_TESTS ?= tests/test_worker.py tests/test_outbox.py tests/test_relay.py \
 	tests/test_notifications.py tests/test_job_faults.py tests/test_sweep_orphans.py
 
-.PHONY: demo test test-lowest test-rq-lowest lint install benchmarks clean
+.PHONY: demo test test-lowest test-rq-lowest lint install benchmarks clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,19 @@ benchmarks: install
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance
+
+# Extract every string of the pages and messages into the plugin's catalog template, update
+# the English and Spanish catalogs from it and compile them. Translators edit
+# tpm_plugin/translations/<lang>/LC_MESSAGES/tpm.po, then run this again.
+TRANSLATIONS := tpm_plugin/translations
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
+		--no-location --sort-output --project tpm_plugin -o $(TRANSLATIONS)/tpm.pot .
+	for lang in en es; do \
+		if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/tpm.po ]; then \
+			$(BIN)/pybabel -q update --no-fuzzy-matching -D tpm -l $$lang -i $(TRANSLATIONS)/tpm.pot -d $(TRANSLATIONS); \
+		else \
+			$(BIN)/pybabel -q init -D tpm -l $$lang -i $(TRANSLATIONS)/tpm.pot -d $(TRANSLATIONS); \
+		fi; \
+	done
+	$(BIN)/pybabel -q compile -D tpm -d $(TRANSLATIONS)

@@ -72,3 +72,9 @@ def test_the_pages_extend_the_hosts_layout(database_url: str, queue_name: str, t
         page = app.test_client().get("/tpm/", headers=factories.as_user(factories.new_user_id()))
     body = page.get_data(as_text=True)
     assert "HOST-LAYOUT" in body and "My pages" in body
+
+
+def test_the_home_page_speaks_the_browsers_language(app: Flask, client) -> None:
+    headers = {**factories.as_user(factories.new_user_id()), "Accept-Language": "es-MX,es;q=0.9"}
+    body = client.get("/tpm/", headers=headers).get_data(as_text=True)
+    assert "Mis páginas" in body and "My pages" not in body

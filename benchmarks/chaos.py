@@ -12,9 +12,10 @@ Then it runs the week on a simulated clock (``TPM_CLOCK`` read from a file every
 shares) in half-hour steps: each step sweeps (horizon 0: jobs are booked when due) and waits
 until the workers have run everything booked. Meanwhile a random worker process group is
 SIGKILLed every few seconds (and restarted), and Redis is killed and restarted twice (it
-keeps nothing: every queued job is gone). Jobs a killed worker abandoned are retried by rq's
-own ``StartedJobRegistry.cleanup`` (which workers run on their maintenance pass), called by
-the driver once the live workers are idle.
+keeps nothing: every queued job is gone). A step ends only when nothing booked is queued,
+started or taken by a worker (:mod:`benchmarks._settle`); jobs a killed worker abandoned are
+retried by rq's own ``StartedJobRegistry.cleanup`` or booked again by a sweep at the same
+instant, as a worker's maintenance and the next periodic sweep would, before the clock moves.
 
 Workers deliver through a recording notifier that appends one line per delivery. At the
 end, "due" is every notification (kind, recipient, occurrence) the sweeps found due,
@@ -23,7 +24,7 @@ notification. Ends with one line, both counts 0:
 
     chaos: <lost> lost, <duplicated> duplicated of <due> due
 
-    .venv/bin/python benchmarks/chaos.py [--partnerships N] [--days D]
+    .venv/bin/python benchmarks/chaos.py [--partnerships N] [--days D] [--seed S]
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ from collections import Counter  # noqa: E402
 import redis  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask_sqlalchemy import SQLAlchemy  # noqa: E402
-from rq.registry import StartedJobRegistry  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase  # noqa: E402
 
 from benchmarks import _harness as harness  # noqa: E402
+from benchmarks._settle import recover, work_left  # noqa: E402
 from tpm_plugin import TPM  # noqa: E402
 from tpm_plugin.access import roles_from_tpm_tables  # noqa: E402
 from tpm_plugin.jobs.sweep import plan_coming_week, sweep  # noqa: E402
@@ -291,8 +292,11 @@ class Center:
             self.redis_process.wait()
 
 
-def settle(app: Flask, center: Center, rng: random.Random, next_kill: list[float]) -> None:
-    """Wait until everything booked has run, killing workers on schedule meanwhile."""
+def settle(
+    app: Flask, center: Center, rng: random.Random, next_kill: list[float], now: dt.datetime
+) -> None:
+    """Wait until everything booked at ``now`` has run (see :mod:`benchmarks._settle`),
+    killing workers on schedule meanwhile."""
     stalled_since: float | None = None
     while True:
         if time.monotonic() >= next_kill[0]:
@@ -301,28 +305,28 @@ def settle(app: Flask, center: Center, rng: random.Random, next_kill: list[float
         center.keep_workers()
         try:
             with app.app_context():
-                queue = app.extensions["tpm"].queue.queue
-                started = StartedJobRegistry(queue=queue)
-                if queue.count == 0:
-                    if not started.get_job_ids():
-                        return
-                    # Started jobs and nothing queued for a while: their workers were
-                    # killed. rq's own cleanup retries them (as a worker's maintenance would,
-                    # once their heartbeat expired).
+                backend = app.extensions["tpm"].queue
+                left = work_left(backend)
+                if left.none:
+                    return
+                if left.queued:
+                    stalled_since = None
+                else:
+                    # Nothing queued and jobs still started or taken for a while: their
+                    # workers were killed.
                     stalled_since = stalled_since or time.monotonic()
                     if time.monotonic() - stalled_since > STALLED_SECONDS:
-                        started.cleanup(timestamp=time.time() + 10**6)
+                        recover(backend, left, now)
                         stalled_since = None
-                else:
-                    stalled_since = None
         except redis.RedisError:
             pass
         time.sleep(0.05)
 
 
-def run(count: int, days: int) -> tuple[int, int, int]:
-    """Run the simulated week; returns (lost, duplicated, due)."""
-    rng = random.Random(9)
+def run(count: int, days: int, kill_seed: int = 9) -> tuple[int, int, int]:
+    """Run the simulated week, choosing whom to kill and when with ``kill_seed``; returns
+    (lost, duplicated, due)."""
+    rng = random.Random(kill_seed)
     with (
         harness.own_database("tpm_chaos") as database_url,
         tempfile.TemporaryDirectory() as workdir,
@@ -352,7 +356,7 @@ def run(count: int, days: int) -> tuple[int, int, int]:
                             break
                         except redis.RedisError:
                             time.sleep(0.1)
-                settle(app, center, rng, next_kill)
+                settle(app, center, rng, next_kill, now)
                 if step % 12 == 0:
                     print(
                         f"step {step}/{steps}: {len(due)} due so far, {center.kills} workers killed",
@@ -407,10 +411,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partnerships", type=int, default=200)
     parser.add_argument("--days", type=int, default=7)
+    parser.add_argument(
+        "--seed", type=int, default=9, help="seed of the kills (which worker, when)"
+    )
     options = parser.parse_args()
     # A timeout's SIGTERM still runs the clean-up that kills the workers and Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    lost, duplicated, due = run(options.partnerships, options.days)
+    lost, duplicated, due = run(options.partnerships, options.days, options.seed)
     print(f"chaos: {lost} lost, {duplicated} duplicated of {due} due")
     if lost or duplicated:
         raise SystemExit(1)

@@ -20,20 +20,12 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from rq.job import Job, JobStatus
+from rq.job import Job
 from rq.registry import StartedJobRegistry
 
-from tpm_plugin.jobs.booking import intermediate_key
+from tpm_plugin.jobs.booking import SETTLED, intermediate_key
 from tpm_plugin.jobs.queue import QueueBackend
 from tpm_plugin.jobs.sweep import sweep
-
-#: Job statuses after which nothing more runs (an intermediate entry of such a job is stale).
-_SETTLED = {
-    JobStatus.FINISHED.value,
-    JobStatus.FAILED.value,
-    JobStatus.STOPPED.value,
-    JobStatus.CANCELED.value,
-}
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,7 @@ def work_left(backend: QueueBackend) -> WorkLeft:
         taken_ids = [
             job_id
             for job_id, status in zip(taken_ids, statuses, strict=True)
-            if status is not None and status.decode() not in _SETTLED
+            if status is not None and status.decode() not in SETTLED
         ]
     return WorkLeft(queued, started, tuple(taken_ids))
 

@@ -28,7 +28,7 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from .queue import QueueBackend
 
 #: Statuses after which a job is done with, whatever registry it sits in.
-_SETTLED = {
+SETTLED = {
     JobStatus.FINISHED.value,
     JobStatus.FAILED.value,
     JobStatus.STOPPED.value,
@@ -72,7 +72,7 @@ def booking_states(backend: QueueBackend, job_ids: Sequence[str]) -> list[Bookin
         if status is None:
             # No status: no hash at all, or one rq never finished writing.
             states[job_id] = Booking.MISSING
-        elif status.decode() in _SETTLED or at is not None:
+        elif status.decode() in SETTLED or at is not None:
             states[job_id] = Booking.BOOKED
         else:
             unsure.append(job_id)
@@ -91,8 +91,18 @@ def booking_states(backend: QueueBackend, job_ids: Sequence[str]) -> list[Bookin
     return [states[job_id] for job_id in job_ids]
 
 
+def first_seen_key(backend: QueueBackend, job_id: str) -> str:
+    """Where rq's intermediate-queue cleanup (rq >= 2.1) notes when it first saw ``job_id``
+    stuck there; a minute later it fails (and so retries) any job of that id it finds there."""
+    return f"{intermediate_key(backend)}:first_seen:{job_id}"
+
+
 def forget_orphan(transaction: redis.client.Pipeline, backend: QueueBackend, job_id: str) -> None:
-    """In ``transaction``, drop what an orphan left (its hash and any place in rq's
-    intermediate queue) so that booking it again starts clean."""
-    transaction.delete(Job.key_for(job_id))
+    """In ``transaction``, drop what an orphan left (its hash, any place in rq's intermediate
+    queue, and rq's note of when it first saw it there) so that booking it again starts clean.
+
+    Without the note dropped, the job booked again under the same id would count as stuck
+    for over a minute the moment a worker takes it, and rq would fail and requeue it while
+    that worker runs it: two runs of one job id."""
+    transaction.delete(Job.key_for(job_id), first_seen_key(backend, job_id))
     transaction.lrem(intermediate_key(backend), 0, job_id)

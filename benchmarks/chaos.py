@@ -12,10 +12,11 @@ Then it runs the week on a simulated clock (``TPM_CLOCK`` read from a file every
 shares) in half-hour steps: each step sweeps (horizon 0: jobs are booked when due) and waits
 until the workers have run everything booked. Meanwhile a random worker process group is
 SIGKILLed every few seconds (and restarted), and Redis is killed and restarted twice (it
-keeps nothing: every queued job is gone). A step ends only when nothing booked is queued,
-started or taken by a worker (:mod:`benchmarks._settle`); jobs a killed worker abandoned are
-retried by rq's own ``StartedJobRegistry.cleanup`` or booked again by a sweep at the same
-instant, as a worker's maintenance and the next periodic sweep would, before the clock moves.
+keeps nothing: every queued job is gone). A step ends only when no job is queued or started
+and no due job is left taken by a worker or unbooked (:mod:`benchmarks._settle`); jobs a
+killed worker abandoned are retried by rq's own ``StartedJobRegistry.cleanup`` or booked
+again by a sweep at the same instant, as a worker's maintenance and the next periodic sweep
+would, before the clock moves.
 
 Workers deliver through a recording notifier that appends one line per delivery. At the
 end, "due" is every notification (kind, recipient, occurrence) the sweeps found due,
@@ -61,6 +62,7 @@ from tpm_plugin.models import Client, Partnership, Program  # noqa: E402
 from tpm_plugin.notifiers import Message  # noqa: E402
 from tpm_plugin.services import partnerships, people  # noqa: E402
 from tpm_plugin.services._unit import unit_of_work  # noqa: E402
+from tpm_plugin.services.outbox import job_id_for  # noqa: E402
 from tpm_plugin.services.rhythm import set_preferred_times  # noqa: E402
 from tpm_plugin.services.rhythm.due import SweepSettings, due_jobs, partnership_id_ranges  # noqa: E402
 
@@ -211,9 +213,11 @@ def seed(app: Flask, count: int) -> None:
         plan_coming_week(now=WEEK_START - dt.timedelta(minutes=1))
 
 
-def expected_due(app: Flask, now: dt.datetime) -> set[tuple[str, str, str]]:
-    """Every notification the sweep finds due at ``now`` (fault-free reading of the DB)."""
+def expected_due(app: Flask, now: dt.datetime) -> tuple[set[tuple[str, str, str]], list[str]]:
+    """Every notification the sweep finds due at ``now`` (fault-free reading of the DB), and
+    the ids of the jobs that send them."""
     found = set()
+    job_ids = []
     with app.app_context():
         settings = SweepSettings.from_config()
         with unit_of_work():
@@ -221,10 +225,11 @@ def expected_due(app: Flask, now: dt.datetime) -> set[tuple[str, str, str]]:
         for first, last in ranges:
             with unit_of_work():
                 for job in due_jobs(first, last, now, settings):
+                    job_ids.append(job_id_for(job.key))
                     found.update(
                         (job.kind, recipient, job.occurrence) for recipient in job.recipients
                     )
-    return found
+    return found, job_ids
 
 
 class Center:
@@ -293,10 +298,15 @@ class Center:
 
 
 def settle(
-    app: Flask, center: Center, rng: random.Random, next_kill: list[float], now: dt.datetime
+    app: Flask,
+    center: Center,
+    rng: random.Random,
+    next_kill: list[float],
+    now: dt.datetime,
+    due_ids: list[str],
 ) -> None:
-    """Wait until everything booked at ``now`` has run (see :mod:`benchmarks._settle`),
-    killing workers on schedule meanwhile."""
+    """Wait until every job and every one of ``due_ids`` (due at ``now``) has run (see
+    :mod:`benchmarks._settle`), killing workers on schedule meanwhile."""
     stalled_since: float | None = None
     while True:
         if time.monotonic() >= next_kill[0]:
@@ -306,14 +316,14 @@ def settle(
         try:
             with app.app_context():
                 backend = app.extensions["tpm"].queue
-                left = work_left(backend)
+                left = work_left(backend, due_ids)
                 if left.none:
                     return
                 if left.queued:
                     stalled_since = None
                 else:
                     # Nothing queued and jobs still started or taken for a while: their
-                    # workers were killed.
+                    # workers were killed (or a worker lost Redis as it took them).
                     stalled_since = stalled_since or time.monotonic()
                     if time.monotonic() - stalled_since > STALLED_SECONDS:
                         recover(backend, left, now)
@@ -348,7 +358,8 @@ def run(count: int, days: int, kill_seed: int = 9) -> tuple[int, int, int]:
                 if step in restarts:
                     center.restart_redis()
                     print(f"step {step}: Redis restarted (empty)", flush=True)
-                due |= expected_due(app, now)
+                found, due_ids = expected_due(app, now)
+                due |= found
                 with app.app_context():
                     while True:
                         try:
@@ -356,7 +367,7 @@ def run(count: int, days: int, kill_seed: int = 9) -> tuple[int, int, int]:
                             break
                         except redis.RedisError:
                             time.sleep(0.1)
-                settle(app, center, rng, next_kill, now)
+                settle(app, center, rng, next_kill, now, due_ids)
                 if step % 12 == 0:
                     print(
                         f"step {step}/{steps}: {len(due)} due so far, {center.kills} workers killed",

@@ -28,7 +28,7 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from .queue import QueueBackend
 
 #: Statuses after which a job is done with, whatever registry it sits in.
-SETTLED = {
+_SETTLED = {
     JobStatus.FINISHED.value,
     JobStatus.FAILED.value,
     JobStatus.STOPPED.value,
@@ -72,7 +72,7 @@ def booking_states(backend: QueueBackend, job_ids: Sequence[str]) -> list[Bookin
         if status is None:
             # No status: no hash at all, or one rq never finished writing.
             states[job_id] = Booking.MISSING
-        elif status.decode() in SETTLED or at is not None:
+        elif status.decode() in _SETTLED or at is not None:
             states[job_id] = Booking.BOOKED
         else:
             unsure.append(job_id)
@@ -103,6 +103,6 @@ def forget_orphan(transaction: redis.client.Pipeline, backend: QueueBackend, job
 
     Without the note dropped, the job booked again under the same id would count as stuck
     for over a minute the moment a worker takes it, and rq would fail and requeue it while
-    that worker runs it: two runs of one job id."""
+    that worker runs it: two runs of one job id, one claimant in the send ledger."""
     transaction.delete(Job.key_for(job_id), first_seen_key(backend, job_id))
     transaction.lrem(intermediate_key(backend), 0, job_id)

@@ -12,9 +12,11 @@ Then it runs the week on a simulated clock (``TPM_CLOCK`` read from a file every
 shares) in half-hour steps: each step sweeps (horizon 0: jobs are booked when due) and waits
 until the workers have run everything booked. Meanwhile a random worker process group is
 SIGKILLed every few seconds (and restarted), and Redis is killed and restarted twice (it
-keeps nothing: every queued job is gone). Jobs a killed worker abandoned are retried by rq's
-own ``StartedJobRegistry.cleanup`` (which workers run on their maintenance pass), called by
-the driver once the live workers are idle.
+keeps nothing: every queued job is gone). A step ends only when no job is queued or started
+and no due job is left taken by a worker or unbooked (:mod:`benchmarks._settle`); jobs a
+killed worker abandoned are retried by rq's own ``StartedJobRegistry.cleanup`` or booked
+again by a sweep at the same instant, as a worker's maintenance and the next periodic sweep
+would, before the clock moves.
 
 Workers deliver through a recording notifier that appends one line per delivery. At the
 end, "due" is every notification (kind, recipient, occurrence) the sweeps found due,
@@ -23,7 +25,7 @@ notification. Ends with one line, both counts 0:
 
     chaos: <lost> lost, <duplicated> duplicated of <due> due
 
-    .venv/bin/python benchmarks/chaos.py [--partnerships N] [--days D]
+    .venv/bin/python benchmarks/chaos.py [--partnerships N] [--days D] [--seed S]
 """
 
 from __future__ import annotations
@@ -47,11 +49,11 @@ from collections import Counter  # noqa: E402
 import redis  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask_sqlalchemy import SQLAlchemy  # noqa: E402
-from rq.registry import StartedJobRegistry  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 from sqlalchemy.orm import DeclarativeBase  # noqa: E402
 
 from benchmarks import _harness as harness  # noqa: E402
+from benchmarks._settle import recover, work_left  # noqa: E402
 from tpm_plugin import TPM  # noqa: E402
 from tpm_plugin.access import roles_from_tpm_tables  # noqa: E402
 from tpm_plugin.jobs.sweep import plan_coming_week, sweep  # noqa: E402
@@ -60,6 +62,7 @@ from tpm_plugin.models import Client, Partnership, Program  # noqa: E402
 from tpm_plugin.notifiers import Message  # noqa: E402
 from tpm_plugin.services import partnerships, people  # noqa: E402
 from tpm_plugin.services._unit import unit_of_work  # noqa: E402
+from tpm_plugin.services.outbox import job_id_for  # noqa: E402
 from tpm_plugin.services.rhythm import set_preferred_times  # noqa: E402
 from tpm_plugin.services.rhythm.due import SweepSettings, due_jobs, partnership_id_ranges  # noqa: E402
 
@@ -210,9 +213,11 @@ def seed(app: Flask, count: int) -> None:
         plan_coming_week(now=WEEK_START - dt.timedelta(minutes=1))
 
 
-def expected_due(app: Flask, now: dt.datetime) -> set[tuple[str, str, str]]:
-    """Every notification the sweep finds due at ``now`` (fault-free reading of the DB)."""
+def expected_due(app: Flask, now: dt.datetime) -> tuple[set[tuple[str, str, str]], list[str]]:
+    """Every notification the sweep finds due at ``now`` (fault-free reading of the DB), and
+    the ids of the jobs that send them."""
     found = set()
+    job_ids = []
     with app.app_context():
         settings = SweepSettings.from_config()
         with unit_of_work():
@@ -220,10 +225,11 @@ def expected_due(app: Flask, now: dt.datetime) -> set[tuple[str, str, str]]:
         for first, last in ranges:
             with unit_of_work():
                 for job in due_jobs(first, last, now, settings):
+                    job_ids.append(job_id_for(job.key))
                     found.update(
                         (job.kind, recipient, job.occurrence) for recipient in job.recipients
                     )
-    return found
+    return found, job_ids
 
 
 class Center:
@@ -291,8 +297,16 @@ class Center:
             self.redis_process.wait()
 
 
-def settle(app: Flask, center: Center, rng: random.Random, next_kill: list[float]) -> None:
-    """Wait until everything booked has run, killing workers on schedule meanwhile."""
+def settle(
+    app: Flask,
+    center: Center,
+    rng: random.Random,
+    next_kill: list[float],
+    now: dt.datetime,
+    due_ids: list[str],
+) -> None:
+    """Wait until every job and every one of ``due_ids`` (due at ``now``) has run (see
+    :mod:`benchmarks._settle`), killing workers on schedule meanwhile."""
     stalled_since: float | None = None
     while True:
         if time.monotonic() >= next_kill[0]:
@@ -301,28 +315,28 @@ def settle(app: Flask, center: Center, rng: random.Random, next_kill: list[float
         center.keep_workers()
         try:
             with app.app_context():
-                queue = app.extensions["tpm"].queue.queue
-                started = StartedJobRegistry(queue=queue)
-                if queue.count == 0:
-                    if not started.get_job_ids():
-                        return
-                    # Started jobs and nothing queued for a while: their workers were
-                    # killed. rq's own cleanup retries them (as a worker's maintenance would,
-                    # once their heartbeat expired).
+                backend = app.extensions["tpm"].queue
+                left = work_left(backend, due_ids)
+                if left.none:
+                    return
+                if left.queued:
+                    stalled_since = None
+                else:
+                    # Nothing queued and jobs still started or taken for a while: their
+                    # workers were killed (or a worker lost Redis as it took them).
                     stalled_since = stalled_since or time.monotonic()
                     if time.monotonic() - stalled_since > STALLED_SECONDS:
-                        started.cleanup(timestamp=time.time() + 10**6)
+                        recover(backend, left, now)
                         stalled_since = None
-                else:
-                    stalled_since = None
         except redis.RedisError:
             pass
         time.sleep(0.05)
 
 
-def run(count: int, days: int) -> tuple[int, int, int]:
-    """Run the simulated week; returns (lost, duplicated, due)."""
-    rng = random.Random(9)
+def run(count: int, days: int, kill_seed: int = 9) -> tuple[int, int, int]:
+    """Run the simulated week, choosing whom to kill and when with ``kill_seed``; returns
+    (lost, duplicated, due)."""
+    rng = random.Random(kill_seed)
     with (
         harness.own_database("tpm_chaos") as database_url,
         tempfile.TemporaryDirectory() as workdir,
@@ -344,7 +358,8 @@ def run(count: int, days: int) -> tuple[int, int, int]:
                 if step in restarts:
                     center.restart_redis()
                     print(f"step {step}: Redis restarted (empty)", flush=True)
-                due |= expected_due(app, now)
+                found, due_ids = expected_due(app, now)
+                due |= found
                 with app.app_context():
                     while True:
                         try:
@@ -352,7 +367,7 @@ def run(count: int, days: int) -> tuple[int, int, int]:
                             break
                         except redis.RedisError:
                             time.sleep(0.1)
-                settle(app, center, rng, next_kill)
+                settle(app, center, rng, next_kill, now, due_ids)
                 if step % 12 == 0:
                     print(
                         f"step {step}/{steps}: {len(due)} due so far, {center.kills} workers killed",
@@ -407,10 +422,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partnerships", type=int, default=200)
     parser.add_argument("--days", type=int, default=7)
+    parser.add_argument(
+        "--seed", type=int, default=9, help="seed of the kills (which worker, when)"
+    )
     options = parser.parse_args()
     # A timeout's SIGTERM still runs the clean-up that kills the workers and Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    lost, duplicated, due = run(options.partnerships, options.days)
+    lost, duplicated, due = run(options.partnerships, options.days, options.seed)
     print(f"chaos: {lost} lost, {duplicated} duplicated of {due} due")
     if lost or duplicated:
         raise SystemExit(1)

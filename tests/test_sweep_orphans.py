@@ -13,7 +13,7 @@ from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
-from tpm_plugin.jobs.booking import Booking, booking_states
+from tpm_plugin.jobs.booking import Booking, booking_states, first_seen_key
 from tpm_plugin.jobs.sweep import sweep
 from tpm_plugin.services.outbox import job_id_for
 
@@ -104,3 +104,22 @@ def test_queued_scheduled_and_finished_jobs_count_as_booked(rhythm_app: Flask):
     assert booking_states(backend, ids) == [Booking.BOOKED] * 3
     assert booking_states(backend, [job_id_for("reminder-0-60m")]) == [Booking.MISSING]
     assert sweep(now=NOW).booked == 0
+
+
+def test_booking_an_orphan_again_drops_rqs_note_that_it_was_stuck(rhythm_app: Flask):
+    """rq's intermediate-queue cleanup notes when it first saw a job stuck there and, a
+    minute later, fails (retries) any job of that id it finds there. The orphan booked again
+    keeps its id: left behind, the note would make rq requeue it the moment a worker takes
+    it, while that worker runs it."""
+    [meeting] = _center(1)
+    job_id = job_id_for(f"reminder-{meeting}-1440m")
+    sweep(now=LATER)
+    assert _pop_like_a_killed_worker(rhythm_app) == job_id
+    backend = rhythm_app.extensions["tpm"].queue
+    note = first_seen_key(backend, job_id)
+    backend.connection.set(note, 1.0)  # seen long ago, as rq's maintenance writes it
+
+    assert sweep(now=LATER).booked == 1
+
+    assert not backend.connection.exists(note)
+    assert _times_queued(rhythm_app, job_id) == 1

@@ -91,8 +91,18 @@ def booking_states(backend: QueueBackend, job_ids: Sequence[str]) -> list[Bookin
     return [states[job_id] for job_id in job_ids]
 
 
+def first_seen_key(backend: QueueBackend, job_id: str) -> str:
+    """Where rq's intermediate-queue cleanup (rq >= 2.1) notes when it first saw ``job_id``
+    stuck there; a minute later it fails (and so retries) any job of that id it finds there."""
+    return f"{intermediate_key(backend)}:first_seen:{job_id}"
+
+
 def forget_orphan(transaction: redis.client.Pipeline, backend: QueueBackend, job_id: str) -> None:
-    """In ``transaction``, drop what an orphan left (its hash and any place in rq's
-    intermediate queue) so that booking it again starts clean."""
-    transaction.delete(Job.key_for(job_id))
+    """In ``transaction``, drop what an orphan left (its hash, any place in rq's intermediate
+    queue, and rq's note of when it first saw it there) so that booking it again starts clean.
+
+    Without the note dropped, the job booked again under the same id would count as stuck
+    for over a minute the moment a worker takes it, and rq would fail and requeue it while
+    that worker runs it: two runs of one job id, one claimant in the send ledger."""
+    transaction.delete(Job.key_for(job_id), first_seen_key(backend, job_id))
     transaction.lrem(intermediate_key(backend), 0, job_id)

@@ -148,7 +148,7 @@ def available(actor: Actor | None, partnership_id: int) -> Availability:
     """
     actor = require_actor(actor)
     with unit_of_work():
-        partnership = partnership_for(actor, partnership_id, "read_transitions")
+        partnership = partnership_for(actor, partnership_id, "read_transitions", reading=True)
         workflow = compiled_workflow(partnership.workflow_key, partnership.workflow_version)
         allowed, blocked = _options(actor, partnership, workflow)
         record_access(actor, "partnership", partnership_id, "read_transitions", ALLOWED)
@@ -351,7 +351,7 @@ def history(
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "read_history")
+        partnership_for(actor, partnership_id, "read_history", reading=True)
         changes = _stage_changes(partnership_id)
         statement = select(changes).order_by(
             changes.c.occurred_at, changes.c.kind.desc(), changes.c.id

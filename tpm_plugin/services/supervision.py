@@ -38,6 +38,7 @@ from .access import (
     touch,
 )
 from .cover import covered_sessions
+from .supervision_placement.requests import request_replacement
 
 OBJECT_TYPE = "supervision_session"
 SORTS = ("id", "scheduled_at")
@@ -137,6 +138,13 @@ def log_session_outcome(
                 delete(supervision_discussed).where(supervision_discussed.c.session_id == row.id)
             )
             _link_discussed(unit.session, row, discussed, data.get("partnership_minutes"))
+            if row.status == "cancelled" and row.placed_week is not None:
+                # A cancelled block frees its time and its partner is placed again.
+                request_replacement(
+                    unit.session.scalar(
+                        select(Supervisor.program_id).where(Supervisor.id == row.supervisor_id)
+                    )
+                )
             record_access(actor, OBJECT_TYPE, row.id, "log_outcome", ALLOWED)
             detach(unit.session, [row])
     except ConcurrentChange:

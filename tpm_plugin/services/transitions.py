@@ -22,6 +22,7 @@ from ..access import PARTNER, PROGRAM_MANAGER, ROLES, SUPERVISOR, Actor
 from ..errors import Conflict, ValidationFailed
 from ..models import Partnership, PartnershipMigration, TransitionAudit, utcnow
 from ..workflows import engine
+from ..workflows.cadence import stage_rule
 from ..workflows.guards import GuardContext
 from ._reading import paginate
 from ._unit import ConcurrentChange, UnitOfWork, session, unit_of_work
@@ -34,6 +35,7 @@ from .access import (
     touch,
     with_audit_row,
 )
+from .supervision_placement.requests import request_replacement
 from .workflow_versions import add_stage_work, compiled_workflow
 
 REASON_MAX = 2000
@@ -291,6 +293,9 @@ def _transition_locked(
         partnership.ended_at = now
     if workflow.has_scheduled_work(dest):
         add_stage_work(partnership, dest, workflow, now, partnership.version_id + 1)
+    if stage_rule(workflow.stages.get(source)) != stage_rule(workflow.stages.get(dest)):
+        # It opened, closed or paused: what it owes changed, so its week is placed again.
+        request_replacement(partnership.program_id)
     # The transition's audit row and the access-audit row go in one statement.
     audit_id = session().scalar(
         with_audit_row(

@@ -9,14 +9,15 @@ import datetime as dt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from tpm_plugin.blueprints.api import api_routes
-from tpm_plugin.models import AccessAudit, CoverGrant, IdentificationEntry, Partnership, Plan
-from tpm_plugin.services import cadence_overrides, meetings, reviews, scheduling, supervision
+from tpm_plugin.models import AccessAudit, CoverGrant, Partnership
+from tpm_plugin.services import scheduling
 from tpm_plugin.services._unit import session, unit_of_work
 
 from . import factories
+from .test_audit_walk import _world_with_every_record
 
 API = "/tpm/api"
 WHEN = dt.datetime(2024, 5, 6, 13, tzinfo=dt.UTC)
@@ -25,29 +26,7 @@ WHEN = dt.datetime(2024, 5, 6, 13, tzinfo=dt.UTC)
 def _covered_world() -> tuple[factories.World, dict[str, int], str]:
     """A partnership with a record of every kind, and a cover holding a grant to it now
     (as the placement gives one when it moves the block to the cover)."""
-    made = factories.world(started_at=factories.LONG_AGO)
-    factories.activate(made)
-    manager = factories.actor(made.manager_user)
-    pid = made.partnership.id
-    meeting = meetings.add_meeting(manager, pid, {"scheduled_at": WHEN, "status": "scheduled"})
-    held = supervision.add_session(
-        factories.actor(made.supervisor_user),
-        {"partner_id": made.partner.id, "scheduled_at": WHEN, "partnership_ids": [pid]},
-    )
-    review = reviews.add_review(
-        manager,
-        pid,
-        {
-            "held_at": WHEN,
-            "participants": ["the client"],
-            "discussion": "How it goes.",
-            "outcome": "continue",
-            "ratings": [],
-        },
-    )
-    override = cadence_overrides.raise_cadence(
-        manager, pid, {"weeks": 1, "reason": "A hard week.", "meetings_per_week": 3}
-    )
+    made, ids = _world_with_every_record()
     cover = factories.supervisor(made.program)
     today = dt.date.today()
     absence = scheduling.add_absence(
@@ -65,20 +44,11 @@ def _covered_world() -> tuple[factories.World, dict[str, int], str]:
             CoverGrant(
                 absence_id=absence.id,
                 cover_supervisor_id=cover.id,
-                partnership_id=pid,
+                partnership_id=made.partnership.id,
                 starts_at=now - dt.timedelta(hours=1),
                 ends_at=now + dt.timedelta(days=2),
             )
         )
-    ids = {
-        "partnership_id": pid,
-        "entry_id": session().scalar(select(func.min(IdentificationEntry.id))),
-        "plan_id": session().scalar(select(func.min(Plan.id))),
-        "meeting_id": meeting.id,
-        "session_id": held.id,
-        "review_id": review.id,
-        "override_id": override.id,
-    }
     return made, ids, cover.host_user_id
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ...contacts import PARTNER, SUPERVISOR
 from ...models import OutboxMessage, Program, SupervisionSession, Supervisor
@@ -64,15 +64,7 @@ def due_block_reminders(now: dt.datetime, settings: SweepSettings) -> list[DueJo
     leads = [int(minutes) for minutes in current_app.config["TPM_BLOCK_REMINDER_LEAD_MINUTES"]]
     until = now + settings.horizon
     rows = session().execute(
-        select(
-            SupervisionSession.id,
-            SupervisionSession.partner_id,
-            SupervisionSession.supervisor_id,
-            SupervisionSession.scheduled_at,
-            Program.timezone,
-        )
-        .join(Supervisor, Supervisor.id == SupervisionSession.supervisor_id)
-        .join(Program, Program.id == Supervisor.program_id)
+        _blocks_in_their_zone(SupervisionSession.id)
         .where(
             SupervisionSession.placed_week.is_not(None),
             SupervisionSession.status == "scheduled",
@@ -82,7 +74,7 @@ def due_block_reminders(now: dt.datetime, settings: SweepSettings) -> list[DueJo
         .order_by(SupervisionSession.id)
     )
     jobs = []
-    for session_id, partner_id, supervisor_id, starts_at, timezone in rows:
+    for session_id, partner_id, supervisor_id, starts_at, timezone, _, _ in rows:
         zone = ZoneInfo(timezone)
         recipients = (f"{PARTNER}-{partner_id}", f"{SUPERVISOR}-{supervisor_id}")
         for lead in leads:
@@ -104,6 +96,23 @@ def due_block_reminders(now: dt.datetime, settings: SweepSettings) -> list[DueJo
     return not_done(jobs)
 
 
+def _blocks_in_their_zone(*first: Any) -> Select:
+    """Blocks with what a reminder needs: partner, supervisor, start, the program's zone."""
+    return (
+        select(
+            *first,
+            SupervisionSession.partner_id,
+            SupervisionSession.supervisor_id,
+            SupervisionSession.scheduled_at,
+            Program.timezone,
+            SupervisionSession.scheduled_minutes,
+            SupervisionSession.status,
+        )
+        .join(Supervisor, Supervisor.id == SupervisionSession.supervisor_id)
+        .join(Program, Program.id == Supervisor.program_id)
+    )
+
+
 def _occurrence(session_id: int, starts_at: dt.datetime, lead_minutes: int) -> str:
     # The start is part of it: a block placed again at another time is another reminder.
     return f"block-{session_id}-{starts_at.astimezone(dt.UTC):%Y%m%dT%H%M}-{lead_minutes}m"
@@ -114,17 +123,7 @@ def remind_block(session_id: int, lead_minutes: int) -> int:
     Returns how many reminders this call sent."""
     with unit_of_work() as unit:
         row = unit.session.execute(
-            select(
-                SupervisionSession.partner_id,
-                SupervisionSession.supervisor_id,
-                SupervisionSession.scheduled_at,
-                SupervisionSession.scheduled_minutes,
-                SupervisionSession.status,
-                Program.timezone,
-            )
-            .join(Supervisor, Supervisor.id == SupervisionSession.supervisor_id)
-            .join(Program, Program.id == Supervisor.program_id)
-            .where(SupervisionSession.id == session_id)
+            _blocks_in_their_zone().where(SupervisionSession.id == session_id)
         ).first()
     if row is None or row.status != "scheduled" or row.scheduled_at <= rhythm_now():
         return 0

@@ -145,16 +145,21 @@ def test_with_redis_down_transitions_succeed_and_the_outbox_drains_when_it_retur
 ) -> None:
     app, server = app_with_redis_down
     made = factories.world()
-    # Entering identification (a stage that owes) commits one outbox row while Redis is down.
+    # Entering identification (a stage that owes) commits its stage job while Redis is down,
+    # beside the placement job that opening the partnership asked for.
     transitions.fire(
         factories.actor(made.manager_user), made.partnership.id, "begin_identification"
     )
     with pytest.raises(redis.ConnectionError):
         relay_outbox()
-    assert outbox_status().due == 1
+    assert outbox_status().due == 2
     server.start()
-    assert relay_outbox().enqueued == 1
-    row = factories.session().scalars(select(OutboxMessage)).one()
+    assert relay_outbox().enqueued == 2
+    row = (
+        factories.session()
+        .scalars(select(OutboxMessage).where(OutboxMessage.job_name == "tpm.stage_entered"))
+        .one()
+    )
     assert row.relayed_at is not None
     job = Job.fetch(
         job_id_for(row.dedupe_key), connection=server.client(), serializer=_queue(app).serializer

@@ -150,20 +150,33 @@ def test_during_an_absence_the_block_is_placed_with_the_cover(app: Flask):
     assert _local(row.scheduled_at) == dt.datetime.combine(monday, dt.time(13))
 
 
-def test_a_placement_job_goes_through_the_outbox_once_per_change(app: Flask):
+def _relay_all() -> None:
+    with unit_of_work() as unit:
+        unit.session.execute(update(OutboxMessage).values(relayed_at=dt.datetime.now(dt.UTC)))
+
+
+def test_the_periodic_look_adds_a_placement_job_only_when_none_waits_and_the_week_changed(
+    app: Flask,
+):
     made = _active_world()
     now = dt.datetime.now(dt.UTC)
     jobs = select(OutboxMessage).where(OutboxMessage.job_name == PLACEMENT_JOB)
-    assert request_placements(now) == 1
-    assert request_placements(now) == 0
+    # Opening and activating the partnership asked for one placement of the week.
     [row] = factories.session().scalars(jobs).all()
     assert row.payload == {
         "program_id": made.program.id,
         "week": local_monday(ZONE, now).isoformat(),
     }
+    assert request_placements(now) == 0
+    _relay_all()
+    # Relayed but the week never placed (the job lost, say): the safety net asks again.
+    assert request_placements(now) == 1
+    assert request_placements(now) == 0
     place_program_week(made.program.id, local_monday(ZONE, now))
+    _relay_all()
     assert request_placements(now) == 0
     factories.withdraw(made)
+    _relay_all()
     assert request_placements(dt.datetime.now(dt.UTC)) == 1
 
 

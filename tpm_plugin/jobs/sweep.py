@@ -4,8 +4,10 @@ Every ``TPM_SWEEP_INTERVAL_SECONDS`` rq's scheduler runs :func:`sweep_job` (a pe
 see :mod:`.periodic`). It flags the misses of weeks just ended, then reads open
 partnerships in batches of ``TPM_SWEEP_BATCH_SIZE`` ids (so its memory is bounded by the
 batch, not the center) and books each batch's due jobs (reminders, log nudges, reviews due,
-see :mod:`tpm_plugin.services.rhythm.due`) under fixed job ids: a job due now goes on the
-queue, a later one on rq's scheduled registry until its time.
+see :mod:`tpm_plugin.services.rhythm.due`), then the reminders of the supervision blocks
+within the horizon (:mod:`tpm_plugin.services.supervision_placement.reminders`), under fixed
+job ids: a job due now goes on the queue, a later one on rq's scheduled registry until its
+time.
 
 Booking is one optimistic Redis transaction per batch: ``WATCH`` the batch's job keys, see
 which are booked (a job hash alone is not: a worker killed between taking a job off the
@@ -38,6 +40,7 @@ from ..services.rhythm.due import (
     due_jobs,
     partnership_id_ranges,
 )
+from ..services.supervision_placement.reminders import due_block_reminders
 from .booking import Booking, booking_states, forget_orphan
 from .periodic import register_periodic, schedule_next_tick
 from .queue import QueueBackend
@@ -90,7 +93,10 @@ def sweep(
         booked += book(backend, jobs, now)
         if on_batch is not None:
             on_batch(last - first + 1)
-    return SweepResult(missed, due, booked)
+    # Supervision blocks belong to partners, not to one partnership: one read of those ahead.
+    with unit_of_work():
+        blocks = due_block_reminders(now, settings)
+    return SweepResult(missed, due + len(blocks), booked + book(backend, blocks, now))
 
 
 def plan_coming_week(

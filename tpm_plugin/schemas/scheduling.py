@@ -114,7 +114,8 @@ class StageChangeSchema(StrictSchema):
 
 
 class AgendaItemSchema(StrictSchema):
-    """One partnership on a block's agenda, in ids and numbers."""
+    """One partnership on a block's agenda, in ids and numbers; the client's first name and
+    the partner's name only for a viewer who may read the partnership (else null)."""
 
     partnership_id = fields.Integer()
     stage = fields.String()
@@ -124,6 +125,8 @@ class AgendaItemSchema(StrictSchema):
     review_due_at = fields.AwareDateTime(allow_none=True)
     stage_changes = fields.List(fields.Nested(StageChangeSchema))
     crisis_cadences = fields.List(fields.Integer())
+    client_first_name = fields.String(allow_none=True)
+    partner_name = fields.String(allow_none=True)
 
 
 class BlockPartSchema(StrictSchema):
@@ -145,6 +148,10 @@ class BlockSchema(StrictSchema):
     split = fields.Boolean()
     minutes = fields.Integer()
     agenda = fields.List(fields.Nested(AgendaItemSchema))
+    partner_name = fields.String(
+        allow_none=True,
+        metadata={"description": "Null unless the viewer may read a partnership on the agenda."},
+    )
 
 
 class UnplacedSchema(StrictSchema):

@@ -29,9 +29,17 @@ from .access import (
 
 
 def in_reach(
-    session: Session, actor: Actor, model: Any, object_type: str, record_id: int, action: str
+    session: Session,
+    actor: Actor,
+    model: Any,
+    object_type: str,
+    record_id: int,
+    action: str,
+    *,
+    reading: bool = False,
 ) -> Any:
-    """The care record ``record_id`` of a partnership the actor may reach.
+    """The care record ``record_id`` of a partnership the actor may reach (``reading``: a
+    read, which a cover supervisor may make while covering an absence).
 
     Raises:
         NotFound: no such record, or its partnership is outside the actor's scope (the
@@ -40,7 +48,7 @@ def in_reach(
     found = session.execute(
         select(model, Partnership)
         .join(Partnership, Partnership.id == model.partnership_id)
-        .where(model.id == record_id, partnership_scope(actor))
+        .where(model.id == record_id, partnership_scope(actor, reading=reading))
     ).first()
     if found is None:
         record_denied(actor, object_type, record_id, action)

@@ -9,7 +9,7 @@ allowed or denied, leaves a row in ``tpm_access_audit`` (ids only, never names o
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, NoReturn
@@ -21,8 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ..errors import Forbidden, NotFound, TPMError, Unauthenticated
-from ..models import AccessAudit, CoverGrant, Partnership, utcnow
+from ..models import AccessAudit, Partnership, utcnow
 from ._unit import current_unit, session
+from .cover import covered_partnerships
 
 ALLOWED = "allowed"
 DENIED = "denied"
@@ -248,19 +249,6 @@ def _default_role(actor: Actor | None, program_id: int | None) -> str | None:
     return actor.primary_role
 
 
-def covered_partnerships(supervisor_ids: Collection[int]) -> ColumnElement[bool]:
-    """The partnerships any of ``supervisor_ids`` covers right now (grants end by
-    themselves)."""
-    now = utcnow()
-    return Partnership.id.in_(
-        select(CoverGrant.partnership_id).where(
-            CoverGrant.cover_supervisor_id.in_(sorted(supervisor_ids)),
-            CoverGrant.starts_at <= now,
-            CoverGrant.ends_at > now,
-        )
-    )
-
-
 def record_access(
     actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
 ) -> None:
@@ -317,14 +305,16 @@ def touch_partnership(
     actor: Actor, partnership: Any, object_type: str, object_id: object, action: str
 ) -> None:
     """The unit's audit row is about an object of ``partnership`` (``object_type``
-    ``object_id``), touched with the role the actor holds on that partnership."""
+    ``object_id``), touched with the role the actor holds on that partnership (a supervisor
+    who reached it holding no role on it is covering an absence: audited as supervisor)."""
     get = partnership.get if isinstance(partnership, Mapping) else partnership.__getattribute__
+    role = role_on_partnership(actor, partnership)
     touch(
         actor,
         object_type,
         object_id,
         action,
-        role=role_on_partnership(actor, partnership),
+        role=role or (SUPERVISOR if actor.supervisor_ids else None),
         program_id=get("program_id"),
         partnership_id=get("id"),
     )

@@ -119,7 +119,7 @@ def list_cadence_overrides(
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "list_cadence")
+        partnership_for(actor, partnership_id, "list_cadence", reading=True)
         statement = (
             select(CadenceOverride)
             .where(CadenceOverride.partnership_id == partnership_id)
@@ -146,7 +146,7 @@ def get_cadence_override(actor: Actor | None, override_id: int) -> CadenceOverri
             record_denied(actor, OBJECT_TYPE, override_id, "read")
             raise NotFound(f"No cadence override {override_id} that you can reach.")
         try:
-            partnership = partnership_for(actor, override.partnership_id, "read")
+            partnership = partnership_for(actor, override.partnership_id, "read", reading=True)
         except NotFound:
             record_denied(actor, OBJECT_TYPE, override_id, "read")
             raise NotFound(f"No cadence override {override_id} that you can reach.") from None

@@ -108,7 +108,7 @@ def partnership_change(actor: Actor | None, partnership_id: int) -> PartnershipC
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "read_change")
+        partnership_for(actor, partnership_id, "read_change", reading=True)
         rows = unit.session.execute(
             _current_ratings().where(Review.partnership_id == partnership_id)
         ).all()

@@ -57,6 +57,7 @@ from .access import (
     touch,
 )
 from .intake.erasure import erase_intake
+from .supervision_placement.requests import request_replacement
 
 #: What an erased note reads.
 ERASED = "[erased]"
@@ -308,7 +309,10 @@ def _end_partnerships(current: Session, client: Client) -> dict[str, int]:
         .where(Partnership.client_id == client.id, Partnership.ended_at.is_(None))
         .values(ended_at=utcnow(), version_id=Partnership.version_id + 1)
     )
-    return {"partnerships_ended": _update(current, statement)}
+    ended = _update(current, statement)
+    if ended:
+        request_replacement(client.program_id)
+    return {"partnerships_ended": ended}
 
 
 def _erase_intake(current: Session, client: Client) -> dict[str, int]:

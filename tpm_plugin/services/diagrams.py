@@ -58,7 +58,7 @@ def workflow_diagram(
     highlight = None
     if partnership_id is not None:
         with unit_of_work():
-            partnership = partnership_for(actor, partnership_id, "read_stage")
+            partnership = partnership_for(actor, partnership_id, "read_stage", reading=True)
             record_access(actor, "partnership", partnership_id, "read_stage", ALLOWED)
             pinned = (partnership.workflow_key, partnership.workflow_version)
             highlight = partnership.stage

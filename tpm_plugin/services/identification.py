@@ -63,7 +63,9 @@ def get_entry(actor: Actor | None, entry_id: int) -> IdentificationEntry:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        in_reach(unit.session, actor, IdentificationEntry, OBJECT_TYPE, entry_id, "read")
+        in_reach(
+            unit.session, actor, IdentificationEntry, OBJECT_TYPE, entry_id, "read", reading=True
+        )
         statement, _ = with_successor(IdentificationEntry)
         [entry] = annotate(
             list(unit.session.execute(statement.where(IdentificationEntry.id == entry_id)))
@@ -84,7 +86,7 @@ def list_entries(
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "list_entries")
+        partnership_for(actor, partnership_id, "list_entries", reading=True)
         statement, successor = with_successor(IdentificationEntry)
         statement = statement.where(IdentificationEntry.partnership_id == partnership_id)
         if not query["include_superseded"]:

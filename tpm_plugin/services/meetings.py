@@ -124,7 +124,7 @@ def get_meeting(actor: Actor | None, meeting_id: int) -> Meeting:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        in_reach(unit.session, actor, Meeting, OBJECT_TYPE, meeting_id, "read")
+        in_reach(unit.session, actor, Meeting, OBJECT_TYPE, meeting_id, "read", reading=True)
         statement, _ = with_successor(Meeting)
         [meeting] = annotate(list(unit.session.execute(statement.where(Meeting.id == meeting_id))))
         record_access(actor, OBJECT_TYPE, meeting.id, "read", ALLOWED)
@@ -142,7 +142,7 @@ def list_meetings(actor: Actor | None, partnership_id: int, query: dict[str, Any
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "list_meetings")
+        partnership_for(actor, partnership_id, "list_meetings", reading=True)
         statement, successor = with_successor(Meeting)
         statement = statement.where(Meeting.partnership_id == partnership_id)
         if not query["include_superseded"]:

@@ -42,6 +42,7 @@ from .access import (
 from .history import record_assignment
 from .meeting_rules import clock_skew
 from .overdue import overdue_clause
+from .supervision_placement.requests import request_replacement
 
 #: Sort keys of ``GET /partnerships``.
 PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
@@ -92,6 +93,7 @@ def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership
         unit.session.add(partnership)
         unit.session.flush()
         record_assignment(partnership, now, actor.user_id)
+        request_replacement(program.id)
         touch(
             actor,
             "partnership",
@@ -158,6 +160,7 @@ def update_partnership(
         if reassigned:
             # Weeks before now stay credited to whoever held the assignment then.
             record_assignment(partnership, utcnow(), actor.user_id)
+            request_replacement(partnership.program_id)
         record_access(actor, "partnership", partnership.id, "update", ALLOWED)
         detach(unit.session, [partnership])
     return partnership

@@ -96,7 +96,7 @@ def get_plan(actor: Actor | None, plan_id: int) -> Plan:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        plan = in_reach(unit.session, actor, Plan, OBJECT_TYPE, plan_id, "read")
+        plan = in_reach(unit.session, actor, Plan, OBJECT_TYPE, plan_id, "read", reading=True)
         _load_activities(unit.session, [plan])
         record_access(actor, OBJECT_TYPE, plan.id, "read", ALLOWED)
         detach(unit.session, [plan])
@@ -112,7 +112,7 @@ def list_plans(actor: Actor | None, partnership_id: int, query: dict[str, Any]) 
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "list_plans")
+        partnership_for(actor, partnership_id, "list_plans", reading=True)
         statement = order_by(
             select(Plan).where(Plan.partnership_id == partnership_id),
             query["sort"],

@@ -90,7 +90,7 @@ def get_review(actor: Actor | None, review_id: int) -> Review:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        in_reach(unit.session, actor, Review, OBJECT_TYPE, review_id, "read")
+        in_reach(unit.session, actor, Review, OBJECT_TYPE, review_id, "read", reading=True)
         statement, _ = with_successor(Review)
         [review] = annotate(list(unit.session.execute(statement.where(Review.id == review_id))))
         _load_ratings(unit.session, [review])
@@ -108,7 +108,7 @@ def list_reviews(actor: Actor | None, partnership_id: int, query: dict[str, Any]
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "list_reviews")
+        partnership_for(actor, partnership_id, "list_reviews", reading=True)
         statement, successor = with_successor(Review)
         statement = statement.where(Review.partnership_id == partnership_id)
         if not query["include_superseded"]:

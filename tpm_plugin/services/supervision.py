@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ..access import Actor
+from ..access import SUPERVISOR, Actor
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import (
     Partner,
@@ -37,15 +37,21 @@ from .access import (
     role_on,
     touch,
 )
+from .cover import covered_sessions
+from .supervision_placement.requests import request_replacement
 
 OBJECT_TYPE = "supervision_session"
 SORTS = ("id", "scheduled_at")
 MAX_SCHEDULED_MINUTES = 480
 
 
-def session_scope(actor: Actor) -> ColumnElement[bool]:
-    """A WHERE clause selecting the supervision sessions ``actor`` may see."""
+def session_scope(actor: Actor, *, reading: bool = False) -> ColumnElement[bool]:
+    """A WHERE clause selecting the supervision sessions ``actor`` may see (``reading``:
+    also, for a supervisor covering an absence, the sessions of the partnerships they
+    cover: those that discussed one, and the absent supervisor's with its partner)."""
     clauses: list[ColumnElement[bool]] = []
+    if reading and actor.supervisor_ids:
+        clauses.append(covered_sessions(actor.supervisor_ids))
     if actor.supervisor_ids:
         clauses.append(SupervisionSession.supervisor_id.in_(sorted(actor.supervisor_ids)))
     if actor.managed_program_ids:
@@ -132,6 +138,13 @@ def log_session_outcome(
                 delete(supervision_discussed).where(supervision_discussed.c.session_id == row.id)
             )
             _link_discussed(unit.session, row, discussed, data.get("partnership_minutes"))
+            if row.status == "cancelled" and row.placed_week is not None:
+                # A cancelled block frees its time and its partner is placed again.
+                request_replacement(
+                    unit.session.scalar(
+                        select(Supervisor.program_id).where(Supervisor.id == row.supervisor_id)
+                    )
+                )
             record_access(actor, OBJECT_TYPE, row.id, "log_outcome", ALLOWED)
             detach(unit.session, [row])
     except ConcurrentChange:
@@ -157,7 +170,7 @@ def get_session(actor: Actor | None, session_id: int) -> SupervisionSession:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        row = _in_scope(unit.session, actor, session_id, "read")
+        row = _in_scope(unit.session, actor, session_id, "read", reading=True)
         _load_discussed(unit.session, [row])
         record_access(actor, OBJECT_TYPE, row.id, "read", ALLOWED)
         detach(unit.session, [row])
@@ -175,7 +188,7 @@ def list_sessions(actor: Actor | None, query: dict[str, Any]) -> Page[Supervisio
     """
     actor = _require_supervision_role(actor, "list")
     with unit_of_work() as unit:
-        statement = select(SupervisionSession).where(session_scope(actor))
+        statement = select(SupervisionSession).where(session_scope(actor, reading=True))
         for name in ("supervisor_id", "partner_id", "status"):
             if query.get(name) is not None:
                 statement = statement.where(getattr(SupervisionSession, name) == query[name])
@@ -212,10 +225,16 @@ def _require_supervision_role(actor: Actor | None, action: str) -> Actor:
 
 
 def _in_scope(
-    session: Session, actor: Actor, session_id: int, action: str, *, lock: bool = False
+    session: Session,
+    actor: Actor,
+    session_id: int,
+    action: str,
+    *,
+    lock: bool = False,
+    reading: bool = False,
 ) -> SupervisionSession:
     query = select(SupervisionSession).where(
-        SupervisionSession.id == session_id, session_scope(actor)
+        SupervisionSession.id == session_id, session_scope(actor, reading=reading)
     )
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -233,7 +252,8 @@ def _touch_session(session: Session, actor: Actor, row: SupervisionSession, acti
     program_id = session.scalar(
         select(Supervisor.program_id).where(Supervisor.id == row.supervisor_id)
     )
-    role = role_on(actor, program_id, supervisor_id=row.supervisor_id)
+    # Reached with no role on it: a supervisor covering an absence.
+    role = role_on(actor, program_id, supervisor_id=row.supervisor_id) or SUPERVISOR
     touch(actor, OBJECT_TYPE, row.id, action, role=role, program_id=program_id)
 
 

@@ -268,7 +268,7 @@ def timeline(actor: Actor | None, partnership_id: int, query: dict[str, Any]) ->
     sources = [s for s in SOURCES if query.get("kind") in (None, s.kind)]
     by_kind = {source.kind: source for source in SOURCES}
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "read_timeline")
+        partnership_for(actor, partnership_id, "read_timeline", reading=True)
         events = union_all(*(source.rows(partnership_id) for source in sources)).subquery()
         statement = select(events).order_by(
             events.c.occurred_at.desc(), events.c.kind, events.c.id.desc()

@@ -22,6 +22,7 @@ from ..access import PARTNER, PROGRAM_MANAGER, ROLES, SUPERVISOR, Actor
 from ..errors import Conflict, ValidationFailed
 from ..models import Partnership, PartnershipMigration, TransitionAudit, utcnow
 from ..workflows import engine
+from ..workflows.cadence import stage_rule
 from ..workflows.guards import GuardContext
 from ._reading import paginate
 from ._unit import ConcurrentChange, UnitOfWork, session, unit_of_work
@@ -34,6 +35,7 @@ from .access import (
     touch,
     with_audit_row,
 )
+from .supervision_placement.requests import request_replacement
 from .workflow_versions import add_stage_work, compiled_workflow
 
 REASON_MAX = 2000
@@ -148,7 +150,7 @@ def available(actor: Actor | None, partnership_id: int) -> Availability:
     """
     actor = require_actor(actor)
     with unit_of_work():
-        partnership = partnership_for(actor, partnership_id, "read_transitions")
+        partnership = partnership_for(actor, partnership_id, "read_transitions", reading=True)
         workflow = compiled_workflow(partnership.workflow_key, partnership.workflow_version)
         allowed, blocked = _options(actor, partnership, workflow)
         record_access(actor, "partnership", partnership_id, "read_transitions", ALLOWED)
@@ -291,6 +293,9 @@ def _transition_locked(
         partnership.ended_at = now
     if workflow.has_scheduled_work(dest):
         add_stage_work(partnership, dest, workflow, now, partnership.version_id + 1)
+    if stage_rule(workflow.stages.get(source)) != stage_rule(workflow.stages.get(dest)):
+        # It opened, closed or paused: what it owes changed, so its week is placed again.
+        request_replacement(partnership.program_id)
     # The transition's audit row and the access-audit row go in one statement.
     audit_id = session().scalar(
         with_audit_row(
@@ -351,7 +356,7 @@ def history(
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership_for(actor, partnership_id, "read_history")
+        partnership_for(actor, partnership_id, "read_history", reading=True)
         changes = _stage_changes(partnership_id)
         statement = select(changes).order_by(
             changes.c.occurred_at, changes.c.kind.desc(), changes.c.id

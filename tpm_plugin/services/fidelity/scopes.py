@@ -70,7 +70,7 @@ def partnership_fidelity(actor: Actor | None, partnership_id: int, **window: Any
     """
     actor = require_actor(actor)
     with unit_of_work():
-        visible = partnership_scope(actor)
+        visible = partnership_scope(actor, reading=True)
         program = (
             session()
             .scalars(

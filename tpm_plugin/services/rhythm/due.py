@@ -171,7 +171,7 @@ def due_jobs(
         *_meeting_jobs(in_batch, now, settings),
         *_review_jobs(in_batch, now, settings, rhythms),
     ]
-    return _not_done(jobs)
+    return not_done(jobs)
 
 
 def all_stage_rhythms() -> Rhythms:
@@ -303,8 +303,9 @@ def _review_jobs(
                 )
 
 
-def _not_done(jobs: list[DueJob]) -> list[DueJob]:
-    """``jobs`` less those whose every recipient the ledger shows sent (or unreachable)."""
+def not_done(jobs: list[DueJob]) -> list[DueJob]:
+    """``jobs`` less those whose every recipient the ledger shows sent (or unreachable); one
+    statement."""
     if not jobs:
         return []
     occurrences = sorted({job.occurrence for job in jobs})

@@ -53,7 +53,7 @@ def get_preferred_times(actor: Actor | None, partnership_id: int) -> PreferredTi
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership = partnership_for(actor, partnership_id, READ_ACTION)
+        partnership = partnership_for(actor, partnership_id, READ_ACTION, reading=True)
         answer = _current(unit.session, partnership.id, partnership.program_id)
         record_access(actor, OBJECT_TYPE, partnership.id, READ_ACTION, ALLOWED)
     return answer

@@ -4,7 +4,7 @@ For each block: the partnerships it covers (the partner's open partnerships with
 supervisor whose work it is), and for each the meetings held last week against the
 target, the misses flagged since the last block, whether a review is due by the block's
 week end, the stage changes since the last block, and the crisis cadences in force. No
-names and no notes: the agenda travels to calendars and screens shared in a room.
+notes, and no names here: the week view adds them only where its viewer may see them.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ class PartnershipAgenda:
     review_due_at: dt.datetime | None = None
     stage_changes: list[dict[str, Any]] = field(default_factory=list)
     crisis_cadences: list[int] = field(default_factory=list)
+    #: Shown only to a viewer who may read the partnership (see the week view).
+    client_first_name: str | None = None
+    partner_name: str | None = None
 
 
 def agendas(

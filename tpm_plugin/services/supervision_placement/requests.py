@@ -1,30 +1,35 @@
 """When a program's week is placed (again): once the program-local week has begun, and
-after any change the placement reads since it last ran (a partnership opened, closed,
-moved stage, changed partner or supervisor; a block cancelled).
+after any change the placement reads (a partnership opened, closed, moved between stages
+that owe differently, changed partner or supervisor; a block cancelled).
 
-A periodic job looks each program's current week over every
-``TPM_PLACEMENT_INTERVAL_SECONDS`` and adds a placement job to the outbox when the week has
-never been placed or something changed since; the dedupe key names the state seen, so two
-looks at the same state add one job.
+Each of those changes calls :func:`request_replacement` in its own transaction, which adds a
+placement job for the program's current week to the outbox unless one is still waiting
+there; a burst of changes is placed once. A periodic job looks each program's current week
+over every ``TPM_PLACEMENT_INTERVAL_SECONDS`` as a safety net, and adds a placement job when
+the week has never been placed or something changed since it last was; its dedupe key names
+the state seen, so two looks at the same state add one job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ...models import Partnership as _Partnership
 from ...models import (
+    OutboxMessage,
     PartnershipAssignment,
     PlacementRun,
     Program,
     SupervisionSession,
     Supervisor,
     TransitionAudit,
+    utcnow,
 )
+from ...models import Partnership as _Partnership
 from .._unit import session, unit_of_work
 from ..outbox import add_to_outbox
 
@@ -36,6 +41,52 @@ def local_monday(timezone: str, now: dt.datetime) -> dt.date:
     """The Monday of the program-local week that ``now`` falls in."""
     today = now.astimezone(ZoneInfo(timezone)).date()
     return today - dt.timedelta(days=today.weekday())
+
+
+def request_replacement(program_id: int) -> None:
+    """Have the program's current week placed again, after the caller's change commits: a
+    placement job added to the outbox in the caller's transaction (ids only), unless one for
+    that week is still waiting to be relayed, which will then see this change as well.
+
+    The waiting job is share-locked until the caller commits, so the relay (which skips
+    locked rows) cannot hand it to a worker that would place the week without this change;
+    a job being relayed at this moment is locked by the relay, skipped here, and a new one
+    is added.
+    """
+    db = session()
+    timezone = db.scalar(select(Program.timezone).where(Program.id == program_id))
+    if timezone is None:
+        return
+    monday = local_monday(timezone, utcnow())
+    prefix = _key_prefix(program_id, monday)
+    if not _waiting(prefix, lock=True):
+        # Any unique key will do: the relay enqueues each row once under its own key.
+        add_to_outbox(
+            PLACEMENT_JOB,
+            f"{prefix}change-{uuid.uuid4().hex}",
+            program_id=program_id,
+            week=monday.isoformat(),
+        )
+
+
+def _key_prefix(program_id: int, monday: dt.date) -> str:
+    return f"place-{program_id}-{monday:%Y%m%d}-"
+
+
+def _waiting(prefix: str, *, lock: bool = False) -> bool:
+    """Whether a placement job of this program's week waits in the outbox, not relayed yet
+    (``lock``: share-lock it until the caller commits, skipping one the relay holds)."""
+    query = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.relayed_at.is_(None),
+            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+        )
+        .limit(1)
+    )
+    if lock:
+        query = query.with_for_update(read=True, skip_locked=True)
+    return session().scalar(query) is not None
 
 
 def request_placements(now: dt.datetime) -> int:
@@ -89,7 +140,7 @@ def _request(program_id: int, monday: dt.date) -> int:
             )
             changed = _last_change(program_id)
             cancelled = cancelled_blocks(program_id, monday)
-            if (
+            if _waiting(_key_prefix(program_id, monday)) or (
                 run is not None
                 and cancelled <= run.cancelled_seen
                 and (changed is None or changed <= run.placed_at)
@@ -98,7 +149,7 @@ def _request(program_id: int, monday: dt.date) -> int:
             stamp = int(changed.timestamp() * 1_000_000) if changed else 0
             add_to_outbox(
                 PLACEMENT_JOB,
-                f"place-{program_id}-{monday:%Y%m%d}-{stamp}-{cancelled}",
+                f"{_key_prefix(program_id, monday)}{stamp}-{cancelled}",
                 program_id=program_id,
                 week=monday.isoformat(),
             )

@@ -1,5 +1,11 @@
 """A supervisor's week as they see it: their blocks with agendas, and the work that found
-no place, with its reason. For the supervisor and the managers of their program."""
+no place, with its reason. For the supervisor and the managers of their program.
+
+Agendas are ids and numbers, with names only where the viewer may see them: the client's
+first name and the partner's name on each partnership the viewer may read (the one rule of
+:func:`~tpm_plugin.services.access.partnership_scope` for reads: their own supervisees', their
+programs', and a cover's granted ones while the grant runs), and none on the others.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 
 from ...access import Actor
-from ...models import Partnership, SupervisionSession, UnplacedSupervision
+from ...models import Client, Partner, Partnership, SupervisionSession, UnplacedSupervision
 from .._unit import unit_of_work
-from ..access import record_reads, require_actor
+from ..access import partnership_scope, record_reads, require_actor
 from ..fidelity import week_window
 from ..scheduling.reach import supervisor_in_reach
 from .agenda import PartnershipAgenda, agendas
@@ -34,6 +40,7 @@ class BlockView:
     split: bool
     minutes: int
     agenda: list[PartnershipAgenda] = field(default_factory=list)
+    partner_name: str | None = None
 
 
 @dataclass
@@ -83,6 +90,7 @@ def get_supervisor_week(
         found = agendas(db, pairs, last, last.starts_at, this.ends_at)
         for block, pair in zip(blocks, pairs, strict=True):
             block.agenda = found.get(pair, [])
+        _show_names(db, actor, blocks)
         unplaced = list(
             db.scalars(
                 select(UnplacedSupervision)
@@ -102,6 +110,31 @@ def get_supervisor_week(
         )
         db.expunge_all()
     return SupervisorWeek(supervisor_id, timezone, monday, blocks, unplaced)
+
+
+def _show_names(db: Any, actor: Actor, blocks: list[BlockView]) -> None:
+    ids = sorted({item.partnership_id for block in blocks for item in block.agenda})
+    if not ids:
+        return
+    names = {
+        partnership_id: (_first_word(client_name), partner_name)
+        for partnership_id, client_name, partner_name in db.execute(
+            select(Partnership.id, Client.display_name, Partner.display_name)
+            .join(Client, Client.id == Partnership.client_id)
+            .join(Partner, Partner.id == Partnership.partner_id)
+            .where(Partnership.id.in_(ids), partnership_scope(actor, reading=True))
+        )
+    }
+    for block in blocks:
+        for item in block.agenda:
+            if item.partnership_id in names:
+                item.client_first_name, item.partner_name = names[item.partnership_id]
+                block.partner_name = item.partner_name
+
+
+def _first_word(name: str | None) -> str | None:
+    # The first name only: the agenda is seen in a room, and a surname says more.
+    return name.split()[0] if name and name.split() else None
 
 
 def _blocks(db: Any, supervisor_id: int, sessions: list[SupervisionSession]) -> list[BlockView]:

@@ -201,8 +201,9 @@ class LazyBuildRule(Rule):
     """A rule whose URL builders are compiled when first used.
 
     Werkzeug compiles two URL-builder functions for every rule it adds, which is most of
-    what mounting the plugin would cost a host's start-up; the plugin's rules (the API's
-    dispatch rule, the intake webhook) are rarely built into URLs, so their builders wait.
+    what mounting the plugin would cost a host's start-up (about a millisecond a rule); the
+    plugin's rules (the API's dispatch rule and its bare prefix, the intake webhook) are
+    rarely built into URLs, so their builders wait.
     """
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
@@ -238,7 +239,7 @@ def mount(blueprint: Blueprint, table: RouteTable) -> None:
             # The prefix itself, without its slash, is an (unknown) API path too. Its own
             # endpoint, or Werkzeug would redirect ``prefix/`` here as the canonical URL.
             state.app.url_map.add(
-                Rule(
+                LazyBuildRule(
                     prefix,
                     endpoint=f"{endpoint}_prefix",
                     methods=_METHODS,

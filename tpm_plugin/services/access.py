@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any, NoReturn
 
@@ -63,6 +63,40 @@ def partnership_scope(actor: Actor, *, reading: bool = False) -> ColumnElement[b
     return or_(*clauses) if clauses else false()
 
 
+ScopeShape = tuple[bool, bool, bool]
+
+
+def scope_shape(actor: Actor) -> ScopeShape:
+    """Which of the actor's kinds of reach (managed programs, supervised, partnered) are not
+    empty: what a :func:`bound_partnership_scope` statement is built for."""
+    return bool(actor.managed_program_ids), bool(actor.supervisor_ids), bool(actor.partner_ids)
+
+
+def bound_partnership_scope(shape: ScopeShape) -> ColumnElement[bool]:
+    """:func:`partnership_scope` (not ``reading``) with the ids as parameters, for a statement
+    built once per ``shape`` and run with :func:`scope_parameters`."""
+    managing, supervising, partnering = shape
+    clauses = []
+    if managing:
+        clauses.append(Partnership.program_id.in_(bindparam("scope_programs", expanding=True)))
+    if supervising:
+        clauses.append(
+            Partnership.supervisor_id.in_(bindparam("scope_supervisors", expanding=True))
+        )
+    if partnering:
+        clauses.append(Partnership.partner_id.in_(bindparam("scope_partners", expanding=True)))
+    return or_(*clauses) if clauses else false()
+
+
+def scope_parameters(actor: Actor) -> dict[str, list[int]]:
+    """The parameters of a :func:`bound_partnership_scope` statement for ``actor``."""
+    return {
+        "scope_programs": sorted(actor.managed_program_ids),
+        "scope_supervisors": sorted(actor.supervisor_ids),
+        "scope_partners": sorted(actor.partner_ids),
+    }
+
+
 def role_on(
     actor: Actor,
     program_id: int | None,
@@ -108,8 +142,8 @@ class AuditEntry:
 
     def values(self) -> dict[str, Any]:
         """The row's column values, as of now."""
-        values = asdict(self)
-        del values["written"]
+        # Not dataclasses.asdict: it deep-copies ``object_ids``, a page's worth of ids.
+        values = {name: getattr(self, name) for name in _AUDIT_COLUMNS}
         if has_request_context() and request.environ.get(REPLAY_ENVIRON_KEY):
             values["action"] = REPLAY
         values["occurred_at"] = utcnow()
@@ -141,6 +175,9 @@ class AuditEntry:
                 raise
             # The original failure (often the database itself) is the one to report.
             logger.exception("Could not write the access-audit row of a failed request.")
+
+
+_AUDIT_COLUMNS = tuple(entry.name for entry in fields(AuditEntry) if entry.name != "written")
 
 
 def with_audit_row(statement: Insert) -> Insert:

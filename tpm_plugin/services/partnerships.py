@@ -8,10 +8,11 @@ published version.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..access import PROGRAM_MANAGER, ROLES, Actor
@@ -25,10 +26,12 @@ from ..models import (
     utcnow,
 )
 from ..signals import partnership_created
-from ._reading import Page, detach, order_by, paginate
+from ._reading import Page, detach, order_by, page_statement, paginate, run_page
 from ._unit import unit_of_work
 from .access import (
     ALLOWED,
+    ScopeShape,
+    bound_partnership_scope,
     forbid,
     partnership_for,
     partnership_scope,
@@ -37,6 +40,8 @@ from .access import (
     require_actor,
     require_some_role,
     role_on_partnership,
+    scope_parameters,
+    scope_shape,
     touch,
 )
 from .history import record_assignment
@@ -177,22 +182,21 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
     """
     actor = require_some_role(actor, "partnership", "list")
     with unit_of_work() as unit:
-        statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
-        for name in ("program_id", "stage", "partner_id", "supervisor_id"):
-            if query.get(name) is not None:
-                statement = statement.where(getattr(Partnership, name) == query[name])
-        if query.get("overdue") is not None:
-            overdue = overdue_clause(partnership_scope(actor), utcnow())
-            statement = statement.where(overdue if query["overdue"] else ~overdue)
-        statement = order_by(
-            statement,
-            query["sort"],
-            {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS},
-            Partnership.id,
-        )
-        rows, total = paginate(
-            unit.session, statement, query["page"], query["page_size"], plain_rows=True
-        )
+        if query.get("overdue") is None:
+            filters = tuple(name for name in _LIST_FILTERS if query.get(name) is not None)
+            statement, counted = _list_statement(scope_shape(actor), filters, query["sort"])
+            parameters = {f"filter_{name}": query[name] for name in filters}
+            rows, total = run_page(
+                unit.session,
+                statement,
+                counted,
+                {**scope_parameters(actor), **parameters},
+                query["page"],
+                query["page_size"],
+                plain_rows=True,
+            )
+        else:
+            rows, total = _overdue_page(unit.session, actor, query)
         programs = {row["program_id"] for row in rows} or {query.get("program_id")}
         roles = {role_on_partnership(actor, row) for row in rows}
         record_reads(
@@ -204,6 +208,39 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
             role=next((role for role in ROLES if role in roles), actor.primary_role),
         )
     return Page(rows, query["page"], query["page_size"], total)
+
+
+_LIST_FILTERS = ("program_id", "stage", "partner_id", "supervisor_id")
+
+
+@lru_cache(maxsize=256)
+def _list_statement(
+    shape: ScopeShape, filters: tuple[str, ...], sort: str
+) -> tuple[Select, Select]:
+    # Built once per kind of list (who may see what, which filters, which order), its
+    # values bound at execution: building the statement and its cache key cost more than
+    # running it.
+    statement = select(*Partnership.__table__.columns).where(bound_partnership_scope(shape))
+    for name in filters:
+        statement = statement.where(getattr(Partnership, name) == bindparam(f"filter_{name}"))
+    statement = _ordered(statement, sort)
+    return statement, page_statement(statement)
+
+
+def _overdue_page(session: Session, actor: Actor, query: dict[str, Any]) -> tuple[list, int]:
+    # Which partnerships are overdue is worked out per request (see .overdue).
+    statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
+    for name in _LIST_FILTERS:
+        if query.get(name) is not None:
+            statement = statement.where(getattr(Partnership, name) == query[name])
+    overdue = overdue_clause(partnership_scope(actor), utcnow())
+    statement = _ordered(statement.where(overdue if query["overdue"] else ~overdue), query["sort"])
+    return paginate(session, statement, query["page"], query["page_size"], plain_rows=True)
+
+
+def _ordered(statement: Select, sort: str) -> Select:
+    columns = {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS}
+    return order_by(statement, sort, columns, Partnership.id)
 
 
 def is_closed(partnership: Partnership) -> bool:

@@ -8,11 +8,10 @@ published version.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import RowMapping, Select, bindparam, select
+from sqlalchemy import RowMapping, Select, select
 from sqlalchemy.orm import Session
 
 from ..access import PROGRAM_MANAGER, ROLES, Actor
@@ -26,13 +25,13 @@ from ..models import (
     utcnow,
 )
 from ..signals import partnership_created
-from ._reading import Page, detach, order_by, page_statement, paginate, run_page
+from ._partnership_lists import LIST_FILTERS, list_page
+from ._reading import Page, detach, order_by, paginate
 from ._unit import unit_of_work
 from .access import (
     ALLOWED,
-    ScopeShape,
-    bound_partnership_scope,
     forbid,
+    mark_written,
     partnership_for,
     partnership_scope,
     record_access,
@@ -40,8 +39,6 @@ from .access import (
     require_actor,
     require_some_role,
     role_on_partnership,
-    scope_parameters,
-    scope_shape,
     touch,
 )
 from .history import record_assignment
@@ -173,7 +170,8 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
 
     Filters (all optional): ``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
     ``overdue`` (see :mod:`.overdue`). Each returned partnership's read is audited.
-    Two statements whatever the page size: the page with its count, and the audit insert.
+    Two statements whatever the page size: the page with its count, and the audit insert
+    (on PostgreSQL one: the page's statement inserts the audit row too).
     Items are mappings of the partnership's columns: a list only shows them, and skipping
     the ORM's identity bookkeeping halves the cost of a page.
 
@@ -183,20 +181,9 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
     actor = require_some_role(actor, "partnership", "list")
     with unit_of_work() as unit:
         if query.get("overdue") is None:
-            filters = tuple(name for name in _LIST_FILTERS if query.get(name) is not None)
-            statement, counted = _list_statement(scope_shape(actor), filters, query["sort"])
-            parameters = {f"filter_{name}": query[name] for name in filters}
-            rows, total = run_page(
-                unit.session,
-                statement,
-                counted,
-                {**scope_parameters(actor), **parameters},
-                query["page"],
-                query["page_size"],
-                plain_rows=True,
-            )
+            rows, total, audited = list_page(unit.session, actor, query)
         else:
-            rows, total = _overdue_page(unit.session, actor, query)
+            rows, total, audited = *_overdue_page(unit.session, actor, query), False
         programs = {row["program_id"] for row in rows} or {query.get("program_id")}
         roles = {role_on_partnership(actor, row) for row in rows}
         record_reads(
@@ -207,30 +194,15 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
             program_id=next(iter(programs)) if len(programs) == 1 else None,
             role=next((role for role in ROLES if role in roles), actor.primary_role),
         )
+        if audited:
+            mark_written(unit.audit)
     return Page(rows, query["page"], query["page_size"], total)
-
-
-_LIST_FILTERS = ("program_id", "stage", "partner_id", "supervisor_id")
-
-
-@lru_cache(maxsize=256)
-def _list_statement(
-    shape: ScopeShape, filters: tuple[str, ...], sort: str
-) -> tuple[Select, Select]:
-    # Built once per kind of list (who may see what, which filters, which order), its
-    # values bound at execution: building the statement and its cache key cost more than
-    # running it.
-    statement = select(*Partnership.__table__.columns).where(bound_partnership_scope(shape))
-    for name in filters:
-        statement = statement.where(getattr(Partnership, name) == bindparam(f"filter_{name}"))
-    statement = _ordered(statement, sort)
-    return statement, page_statement(statement)
 
 
 def _overdue_page(session: Session, actor: Actor, query: dict[str, Any]) -> tuple[list, int]:
     # Which partnerships are overdue is worked out per request (see .overdue).
     statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
-    for name in _LIST_FILTERS:
+    for name in LIST_FILTERS:
         if query.get(name) is not None:
             statement = statement.where(getattr(Partnership, name) == query[name])
     overdue = overdue_clause(partnership_scope(actor), utcnow())

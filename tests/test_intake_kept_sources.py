@@ -6,14 +6,14 @@ a second app on the same database, with memory of its own."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from tpm_plugin.access import roles_from_tpm_tables
+from tpm_plugin.access import Actor, roles_from_tpm_tables
 from tpm_plugin.models import Client, IntakeRecord, Program
 from tpm_plugin.services._unit import session
 from tpm_plugin.services.intake import sources
@@ -46,14 +46,25 @@ def _kept(client, issued: sources.IssuedSecret) -> None:
     assert intake.deliver(client, issued, intake.standard_payload(first="Bea")).status_code == 201
 
 
+def _kept_here_changed_there(
+    client, database_url: str, change: Callable[[Actor, int], Any]
+) -> tuple[sources.IssuedSecret, Any]:
+    """A source this app keeps, then ``change(manager, source_id)`` made by another process."""
+    issued = intake.source()
+    _kept(client, issued)
+    with another_process(database_url, issued) as manager:
+        return issued, change(manager, issued.source.id)
+
+
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_source_switched_off_by_another_process_answers_404_at_once(
     app, client, database_url
 ) -> None:
-    issued = intake.source()
-    _kept(client, issued)
-    with another_process(database_url, issued) as manager:
-        sources.update_source(manager, issued.source.id, {"active": False})
+    issued, _ = _kept_here_changed_there(
+        client,
+        database_url,
+        lambda manager, id_: sources.update_source(manager, id_, {"active": False}),
+    )
     before = _clients()
     response = intake.deliver(client, issued, intake.standard_payload())
     assert response.status_code == 404, response.json
@@ -65,11 +76,11 @@ def test_a_source_switched_off_by_another_process_answers_404_at_once(
 def test_a_secret_rotated_away_by_another_process_is_refused_at_once(
     app, client, database_url
 ) -> None:
-    issued = intake.source()
-    _kept(client, issued)
-    with another_process(database_url, issued) as manager:
-        sources.rotate_secret(manager, issued.source.id)
-        sources.rotate_secret(manager, issued.source.id)  # the first secret is gone now
+    def rotate_twice(manager: Actor, source_id: int) -> None:
+        sources.rotate_secret(manager, source_id)
+        sources.rotate_secret(manager, source_id)  # the first secret is gone now
+
+    issued, _ = _kept_here_changed_there(client, database_url, rotate_twice)
     before = _clients()
     response = intake.deliver(client, issued, intake.standard_payload())
     assert response.status_code == 401, response.json
@@ -80,10 +91,7 @@ def test_a_secret_rotated_away_by_another_process_is_refused_at_once(
 def test_a_secret_rotated_in_by_another_process_is_accepted_at_once(
     app, client, database_url
 ) -> None:
-    issued = intake.source()
-    _kept(client, issued)
-    with another_process(database_url, issued) as manager:
-        rotated = sources.rotate_secret(manager, issued.source.id)
+    issued, rotated = _kept_here_changed_there(client, database_url, sources.rotate_secret)
     signed_anew = dataclasses.replace(issued, secret=rotated.secret)
     response = intake.deliver(client, signed_anew, intake.standard_payload())
     assert response.status_code == 201, response.json
@@ -91,11 +99,12 @@ def test_a_secret_rotated_in_by_another_process_is_accepted_at_once(
 
 @pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_a_mapping_changed_by_another_process_is_used_at_once(app, client, database_url) -> None:
-    issued = intake.source()
-    _kept(client, issued)
     mapping = {**intake.MAPPINGS["standard_webhooks"], "school": "client.language"}
-    with another_process(database_url, issued) as manager:
-        sources.update_source(manager, issued.source.id, {"mapping": mapping})
+    issued, _ = _kept_here_changed_there(
+        client,
+        database_url,
+        lambda manager, id_: sources.update_source(manager, id_, {"mapping": mapping}),
+    )
     response = intake.deliver(client, issued, intake.standard_payload())
     assert response.status_code == 201, response.json
     record = session().get(IntakeRecord, response.json["intake_record_id"])

@@ -1,6 +1,6 @@
 """The API route table: compiled on first request, dispatching with 404/405 in the error shape."""
 
-from flask import Flask
+from flask import Flask, url_for
 
 from tpm_plugin import api_url
 from tpm_plugin.blueprints._routes import RouteTable
@@ -24,6 +24,15 @@ def test_every_app_shares_the_one_route_table(app: Flask, database_url: str) -> 
 def test_api_url_builds_plugin_urls_under_the_configured_prefix(app: Flask) -> None:
     with app.test_request_context():
         assert api_url("health") == "/tpm/api/health"
+
+
+def test_the_bare_api_prefix_builds_and_answers_in_the_error_shape(app: Flask, client) -> None:
+    # Its URL builder is compiled on first use (mounting stays cheap); building still works.
+    with app.test_request_context():
+        assert url_for("tpm_api.dispatch_prefix") == "/tpm/api"
+    response = client.get("/tpm/api", headers={"X-Test-User": "1"})
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
 
 
 def test_wrong_method_on_an_api_route_is_405_with_allowed_methods(client) -> None:

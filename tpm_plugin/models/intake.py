@@ -23,6 +23,7 @@ class IntakeSource(Base):
     ``secret`` and ``previous_secret`` are kept as given, because checking an HMAC needs the
     key itself; senders that only put a token in the URL (JotForm, Cognito Forms) keep its
     SHA-256 instead. Neither is ever shown again after the source is created or rotated.
+    ``version_id`` is bumped by every change (a rotation, a new mapping, switching it off).
     """
 
     __tablename__ = "tpm_intake_sources"
@@ -38,6 +39,12 @@ class IntakeSource(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     secret_rotated_at: Mapped[dt.datetime | None]
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    # Every change bumps ``version_id``: a process that keeps the source in memory for its
+    # deliveries checks it in the statement it runs anyway, and loads the source again when
+    # it moved (see tpm_plugin.services.intake.sources).
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 class IntakeRecord(Base):

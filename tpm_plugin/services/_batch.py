@@ -12,8 +12,8 @@ when every row is there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, inspect
@@ -85,14 +85,33 @@ def _statement(shape: tuple[tuple[Table, tuple[tuple[str, str], ...]], ...]) -> 
 
 
 def _column_values(row: Base) -> dict[str, Any]:
-    mapper = inspect(row).mapper
+    state = row.__dict__
     values = {}
-    for column in mapper.local_table.columns:
-        key = mapper.get_property_by_column(column).key
-        if key in row.__dict__:
-            values[column.key] = row.__dict__[key]
-        elif column.default is not None and column.default.is_scalar:
-            values[column.key] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            values[column.key] = column.default.arg(None)
+    for column_key, attribute, default in _plan(type(row)):
+        if attribute in state:
+            values[column_key] = state[attribute]
+        elif default is not None:
+            values[column_key] = default()
     return values
+
+
+@lru_cache(maxsize=64)
+def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None], ...]:
+    # Per model, once: each column's key, the attribute that holds it, and how a flush
+    # would fill it when unset (its scalar or callable Python default, if any).
+    mapper = inspect(model)
+    plan = []
+    for column in mapper.local_table.columns:
+        default = column.default
+        if default is not None and default.is_scalar:
+            fill = partial(_same, default.arg)
+        elif default is not None and default.is_callable:
+            fill = partial(default.arg, None)
+        else:
+            fill = None
+        plan.append((column.key, mapper.get_property_by_column(column).key, fill))
+    return tuple(plan)
+
+
+def _same(value: Any) -> Any:
+    return value

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 Row = TypeVar("Row")
@@ -57,29 +57,48 @@ def paginate(
     PostgreSQL read every matching row, not one page). Only a page past the end, which has
     no row to carry the total, costs a second statement.
     """
+    return run_page(session, query, page_statement(query), {}, page, page_size, plain_rows)
+
+
+def page_statement(query: Select) -> Select:
+    """``query`` (filtered and ordered) cut to the page that :func:`run_page` names, with the
+    total as a column: a statement a hot list builds once and runs with new parameters."""
     total = _count_of(query).scalar_subquery().label("page_total")
-    counted = (
-        query.add_columns(total).limit(_inline(page_size)).offset(_inline((page - 1) * page_size))
-    )
+    return query.add_columns(total).limit(_PAGE_LIMIT).offset(_PAGE_OFFSET)
+
+
+def run_page(
+    session: Session,
+    query: Select,
+    statement: Select,
+    parameters: dict[str, Any],
+    page: int,
+    page_size: int,
+    plain_rows: bool = False,
+) -> tuple[list, int]:
+    """Run ``statement`` (``page_statement(query)``) with ``parameters`` for one page; see
+    :func:`paginate`, which it serves."""
+    parameters = {**parameters, "page_limit": page_size, "page_offset": (page - 1) * page_size}
     # Plain rows need no ORM: run them on the session's connection, skipping its pipeline.
-    results = (session.connection() if plain_rows else session).execute(counted).all()
+    results = (session.connection() if plain_rows else session).execute(statement, parameters)
+    results = results.all()
     if not results:
-        return [], 0 if page == 1 else count_rows(session, query)
+        return [], 0 if page == 1 else count_rows(session, query, parameters)
     rows = [result._mapping if plain_rows else result[0] for result in results]
     return rows, int(results[0].page_total)
 
 
-def _inline(number: int) -> BindParameter[int]:
-    # Rendered into the SQL text: as a parameter of a prepared statement, PostgreSQL's
-    # generic plan cannot know the page is small, and reads every matching row.
-    return bindparam(None, number, literal_execute=True)
+# Rendered into the SQL text at execution: as parameters of a prepared statement,
+# PostgreSQL's generic plan cannot know the page is small, and reads every matching row.
+_PAGE_LIMIT = bindparam("page_limit", type_=Integer, literal_execute=True)
+_PAGE_OFFSET = bindparam("page_offset", type_=Integer, literal_execute=True)
 
 
 def _count_of(query: Select) -> Select:
     return select(func.count()).select_from(query.order_by(None).subquery())
 
 
-def count_rows(session: Session, query: Select) -> int:
-    """How many rows ``query`` selects, in one statement."""
-    total = session.scalar(_count_of(query))
+def count_rows(session: Session, query: Select, parameters: dict[str, Any] | None = None) -> int:
+    """How many rows ``query`` selects (with ``parameters``), in one statement."""
+    total = session.scalar(_count_of(query), parameters)
     return int(total or 0)

@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any, NoReturn
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import ColumnElement, Insert, bindparam, cast, false, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Subquery,
+    bindparam,
+    cast,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -109,10 +120,9 @@ class AuditEntry:
 
     def values(self) -> dict[str, Any]:
         """The row's column values, as of now."""
-        values = asdict(self)
-        del values["written"]
-        if has_request_context() and request.environ.get(REPLAY_ENVIRON_KEY):
-            values["action"] = REPLAY
+        # Not dataclasses.asdict: it deep-copies ``object_ids``, a page's worth of ids.
+        values = {name: getattr(self, name) for name in _AUDIT_COLUMNS}
+        values["action"] = audit_action(self.action)
         values["occurred_at"] = utcnow()
         return values
 
@@ -122,9 +132,8 @@ class AuditEntry:
         if self.written:
             return
         values = self.values()
-        session.connection().execute(_audit_statement(_write_behind(session)), values)
-        if has_request_context():
-            request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
+        session.connection().execute(_audit_statement(commits_behind(session)), values)
+        _count_row()
 
     def write_refusal(self, session: Session, error: BaseException) -> None:
         """After the unit's rollback, write the row as denied (401/403/404) or refused
@@ -144,6 +153,9 @@ class AuditEntry:
             logger.exception("Could not write the access-audit row of a failed request.")
 
 
+_AUDIT_COLUMNS = tuple(entry.name for entry in fields(AuditEntry) if entry.name != "written")
+
+
 def with_audit_row(statement: Insert) -> Insert:
     """``statement`` carrying the current unit's access-audit row in a data-modifying CTE,
     so a change and its audit row cost one round trip (PostgreSQL; elsewhere the row is
@@ -152,11 +164,29 @@ def with_audit_row(statement: Insert) -> Insert:
     entry = unit.audit if unit is not None else None
     if not isinstance(entry, AuditEntry) or session().get_bind().dialect.name != "postgresql":
         return statement
+    row = insert(AccessAudit.__table__).values(entry.values()).cte("access_audit_row")
+    mark_written(entry)
+    return statement.add_cte(row)
+
+
+def mark_written(entry: AuditEntry) -> None:
+    """``entry``, the unit's audit row, went in with a statement of the unit's own (a
+    data-modifying CTE): the commit adds none."""
     entry.written = True
+    _count_row()
+
+
+def audit_action(action: str) -> str:
+    """The action an audit row records for ``action``: :data:`REPLAY` while the request
+    replays a stored idempotent response."""
+    if has_request_context() and request.environ.get(REPLAY_ENVIRON_KEY):
+        return REPLAY
+    return action
+
+
+def _count_row() -> None:
     if has_request_context():
         request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
-    row = insert(AccessAudit.__table__).values(entry.values()).cte("access_audit_row")
-    return statement.add_cte(row)
 
 
 def rows_written() -> int:
@@ -173,14 +203,22 @@ def _audit_statement(write_behind: bool) -> Insert:
     if not write_behind:
         return insert(table)
     names = [column.name for column in table.columns if column.name != "id"]
-    behind = select(func.set_config("synchronous_commit", "off", True)).subquery("write_behind")
     values = select(
         *(cast(bindparam(name, type_=table.c[name].type), table.c[name].type) for name in names)
-    ).select_from(behind)
+    ).select_from(behind_commit())
     return insert(table).from_select(names, values)
 
 
-def _write_behind(session: Session) -> bool:
+@cache
+def behind_commit() -> Subquery:
+    """A one-row subquery that sets PostgreSQL's ``synchronous_commit`` off for the rest of
+    the transaction (``SET LOCAL``, as ``set_config(…, true)``): joined into an audit
+    INSERT, skipping the commit's WAL flush costs no round trip of its own."""
+    return select(func.set_config("synchronous_commit", "off", True)).subquery("write_behind")
+
+
+def commits_behind(session: Session) -> bool:
+    """Whether this request's audit row may commit without waiting for the WAL flush."""
     # A GET changes nothing: its transaction commits its audit row only, and on PostgreSQL
     # that commit need not wait for the WAL flush (TPM_AUDIT_ASYNC_COMMIT, see the README).
     return (

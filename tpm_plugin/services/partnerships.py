@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, Select, select
 from sqlalchemy.orm import Session
 
 from ..access import PROGRAM_MANAGER, ROLES, Actor
@@ -25,11 +25,13 @@ from ..models import (
     utcnow,
 )
 from ..signals import partnership_created
+from ._partnership_lists import LIST_FILTERS, list_page
 from ._reading import Page, detach, order_by, paginate
 from ._unit import unit_of_work
 from .access import (
     ALLOWED,
     forbid,
+    mark_written,
     partnership_for,
     partnership_scope,
     record_access,
@@ -171,7 +173,8 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
 
     Filters (all optional): ``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
     ``overdue`` (see :mod:`.overdue`). Each returned partnership's read is audited.
-    Two statements whatever the page size: the page with its count, and the audit insert.
+    Two statements whatever the page size: the page with its count, and the audit insert
+    (on PostgreSQL one: the page's statement inserts the audit row too).
     Items are mappings of the partnership's columns: a list only shows them, and skipping
     the ORM's identity bookkeeping halves the cost of a page.
 
@@ -180,22 +183,10 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
     """
     actor = require_some_role(actor, "partnership", "list")
     with unit_of_work() as unit:
-        statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
-        for name in ("program_id", "stage", "partner_id", "supervisor_id"):
-            if query.get(name) is not None:
-                statement = statement.where(getattr(Partnership, name) == query[name])
-        if query.get("overdue") is not None:
-            overdue = overdue_clause(partnership_scope(actor), utcnow())
-            statement = statement.where(overdue if query["overdue"] else ~overdue)
-        statement = order_by(
-            statement,
-            query["sort"],
-            {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS},
-            Partnership.id,
-        )
-        rows, total = paginate(
-            unit.session, statement, query["page"], query["page_size"], plain_rows=True
-        )
+        if query.get("overdue") is None:
+            rows, total, audited = list_page(unit.session, actor, query)
+        else:
+            rows, total, audited = *_overdue_page(unit.session, actor, query), False
         programs = {row["program_id"] for row in rows} or {query.get("program_id")}
         roles = {role_on_partnership(actor, row) for row in rows}
         record_reads(
@@ -206,7 +197,25 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
             program_id=next(iter(programs)) if len(programs) == 1 else None,
             role=next((role for role in ROLES if role in roles), actor.primary_role),
         )
+        if audited:
+            mark_written(unit.audit)
     return Page(rows, query["page"], query["page_size"], total)
+
+
+def _overdue_page(session: Session, actor: Actor, query: dict[str, Any]) -> tuple[list, int]:
+    # Which partnerships are overdue is worked out per request (see .overdue).
+    statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
+    for name in LIST_FILTERS:
+        if query.get(name) is not None:
+            statement = statement.where(getattr(Partnership, name) == query[name])
+    overdue = overdue_clause(partnership_scope(actor), utcnow())
+    statement = _ordered(statement.where(overdue if query["overdue"] else ~overdue), query["sort"])
+    return paginate(session, statement, query["page"], query["page_size"], plain_rows=True)
+
+
+def _ordered(statement: Select, sort: str) -> Select:
+    columns = {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS}
+    return order_by(statement, sort, columns, Partnership.id)
 
 
 def is_closed(partnership: Partnership) -> bool:

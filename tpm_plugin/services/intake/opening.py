@@ -29,10 +29,19 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from ...models import Client, IntakeRecord, Partnership, Program, Workflow, WorkflowVersion
+from ...models import (
+    Client,
+    IntakeRecord,
+    IntakeSource,
+    Partnership,
+    Program,
+    Workflow,
+    WorkflowVersion,
+)
 from .._batch import next_id
 from ..workflow_versions import compiled_workflow, starting_point
 from .mapping import Referral
+from .sources import current_version
 
 _ADULT_AGE = 18
 
@@ -48,6 +57,8 @@ class Opening:
     client_id: int | None = None
     partnership_id: int | None = None
     record_id: int | None = None
+    #: The source's ``version_id`` as the reservation read it (NULL: switched off).
+    source_version: int | None = None
 
 
 def look_up(session: Session, program_id: int, referral: Referral) -> Opening:
@@ -65,22 +76,31 @@ def look_up(session: Session, program_id: int, referral: Referral) -> Opening:
     return Opening(duplicates, workflow_key, version, stage)
 
 
-def look_up_and_reserve(session: Session, program_id: int, referral: Referral) -> Opening:
+def look_up_and_reserve(session: Session, source: IntakeSource, referral: Referral) -> Opening:
     """Everything :func:`look_up` finds plus the three new ids, in one PostgreSQL statement.
 
     The newest published version is read in the same statement; its start stage comes
-    from the per-process cache of compiled versions (published versions never change).
+    from the per-process cache of compiled versions (published versions never change). So
+    is the source's current version, which a source kept in memory is checked against.
     """
-    row = session.execute(
-        _reservation(*_match_shape(referral)), _match_parameters(program_id, referral)
-    ).one()
-    client_id, partnership_id, record_id, key, version, found = row
+    parameters = {**_match_parameters(source.program_id, referral), "source_id": source.id}
+    row = session.execute(_reservation(*_match_shape(referral)), parameters).one()
+    client_id, partnership_id, record_id, key, version, found, source_version = row
     if version is None:
         # A fresh database: the shipped workflow is published first (in this transaction).
         version, stage = starting_point(key)
     else:
         stage = compiled_workflow(key, version).start
-    return Opening(list(found or []), key, version, stage, client_id, partnership_id, record_id)
+    return Opening(
+        list(found or []),
+        key,
+        version,
+        stage,
+        client_id,
+        partnership_id,
+        record_id,
+        source_version,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -110,6 +130,7 @@ def _reservation(by_birth: bool, by_contact: bool) -> Select:
         workflow_key,
         newest,
         duplicates,
+        current_version(),
     )
 
 

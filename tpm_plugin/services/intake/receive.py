@@ -38,11 +38,12 @@ from ...models import (
 )
 from ...signals import intake_received, partnership_created
 from .._batch import insert_together, writes_in_one_round_trip
-from .._unit import unit_of_work
+from .._unit import session, unit_of_work
 from ..access import ALLOWED, access_row, record_access
 from .mapping import MappingFailed, Referral, map_referral
 from .opening import Opening, is_minor, look_up, look_up_and_reserve
 from .payloads import PayloadUnreadable, Submission, read_submission
+from .sources import SourceChanged, confirm_current
 
 #: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
 INTAKE_RECEIVED_JOB = "tpm.intake_received"
@@ -56,7 +57,14 @@ class Answer:
     body: dict[str, Any]
 
 
-def receive(source: IntakeSource, body: bytes, content_type: str, webhook_id: str | None) -> Answer:
+def receive(
+    source: IntakeSource,
+    body: bytes,
+    content_type: str,
+    webhook_id: str | None,
+    *,
+    kept: bool = False,
+) -> Answer:
     """Open the referral a verified delivery carries, once per delivery id.
 
     Args:
@@ -64,20 +72,33 @@ def receive(source: IntakeSource, body: bytes, content_type: str, webhook_id: st
         body: the raw body.
         content_type: the request's Content-Type.
         webhook_id: the ``webhook-id`` header, for Standard Webhooks and Google Forms.
+        kept: ``source`` was kept in memory, not loaded in this transaction: its version is
+            checked before anything is written (folded into the statement that reserves
+            the new ids on PostgreSQL's common path, one statement of its own otherwise).
 
     Returns:
         201 with the new ids; 200 for a Cognito re-post (``updated`` or ``ignored``); the
         first answer again for a repeated delivery id; 400/422 for a dead-lettered one.
+
+    Raises:
+        SourceChanged: ``kept`` and the source has changed or been switched off since.
     """
+    folded = kept and source.kind != "cognito" and writes_in_one_round_trip(session())
+    if kept and not folded:
+        confirm_current(source)
     try:
         submission = read_submission(source.kind, body, content_type, webhook_id)
     except PayloadUnreadable as error:
+        if folded:
+            confirm_current(source)
         return _dead_letter(
             source, _fallback_delivery_id(body, webhook_id), content_type, body, error
         )
     try:
         referral = map_referral(source.mapping, submission.answers, utcnow().date())
     except MappingFailed as error:
+        if folded:
+            confirm_current(source)
         return _dead_letter(source, submission.delivery_id, content_type, body, error)
     try:
         return open_referral(source, submission, referral)
@@ -114,6 +135,8 @@ def open_referral(
     Raises:
         IntegrityError: the delivery id was answered already (the caller answers with the
             stored answer).
+        SourceChanged: the source has changed or been switched off since it was loaded
+            (checked on PostgreSQL's common path, in the statement that reserves the ids).
     """
     app = current_app._get_current_object()
     with unit_of_work() as unit:
@@ -130,7 +153,9 @@ def open_referral(
         elif replaying is None and writes_in_one_round_trip(unit.session):
             # The common path on PostgreSQL: one statement looks up and takes the ids, one
             # writes every row, the delivery's claim included.
-            opening = look_up_and_reserve(unit.session, source.program_id, referral)
+            opening = look_up_and_reserve(unit.session, source, referral)
+            if opening.source_version != source.version_id:
+                raise SourceChanged(source.key)
             rows: list[Base] = []
             answer, signals = _open(source, submission, referral, opening, rows.append)
             claim = _delivery(source.key, submission.delivery_id, answer)

@@ -12,9 +12,11 @@ import base64
 import hashlib
 import secrets as random
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import ScalarSelect, bindparam, select
 
 from ...access import Actor
 from ...errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -147,8 +149,23 @@ def list_sources(actor: Operator | None, query: dict[str, Any]) -> Page[IntakeSo
     return Page(rows, query["page"], query["page_size"], total)
 
 
+class SourceChanged(Exception):
+    """A source kept in memory was changed or switched off since it was kept: load it
+    again (:func:`source_for_delivery`) and start the delivery over."""
+
+
+def cached_source(key: str) -> IntakeSource | None:
+    """The source with ``key`` as this app last loaded it for a delivery (no database round
+    trip), or ``None``. It may be stale: whatever trusts it checks its ``version_id`` in the
+    transaction that uses it (:func:`confirm_current`, or :func:`current_version` folded
+    into a statement run anyway) and raises :exc:`SourceChanged` when it moved. Read-only:
+    every request of the app shares it."""
+    return _kept().get(key)
+
+
 def source_for_delivery(key: str) -> IntakeSource | None:
-    """The active source with ``key``, detached, or ``None`` (the endpoint answers 404)."""
+    """The active source with ``key``, loaded now and detached, or ``None`` (the endpoint
+    answers 404); kept in memory for the next delivery (see :func:`cached_source`)."""
     current = session()
     found = current.scalar(
         select(IntakeSource)
@@ -156,9 +173,48 @@ def source_for_delivery(key: str) -> IntakeSource | None:
         .where(IntakeSource.key == key, IntakeSource.active)
     )
     if found is None:
+        forget(key)
         return None
     current.expunge(found)
+    _kept()[key] = found
     return found
+
+
+def confirm_current(source: IntakeSource) -> None:
+    """Check a kept source against the database, in one statement.
+
+    Raises:
+        SourceChanged: it was changed or switched off since it was kept.
+    """
+    version = session().scalar(select(current_version()), {"source_id": source.id})
+    if version != source.version_id:
+        raise SourceChanged(source.key)
+
+
+@cache
+def current_version() -> ScalarSelect[int]:
+    """The ``version_id`` of the source the ``source_id`` parameter names while it is
+    active (NULL otherwise), as a scalar subquery to fold into a statement a delivery runs
+    anyway. Built once."""
+    return (
+        select(IntakeSource.version_id)
+        .join(Program, Program.id == IntakeSource.program_id)
+        .where(IntakeSource.id == bindparam("source_id"), IntakeSource.active)
+        .scalar_subquery()
+    )
+
+
+def forget(key: str) -> None:
+    """Drop the kept source with ``key`` (it changed, or is gone)."""
+    _kept().pop(key, None)
+
+
+def _kept() -> dict[str, IntakeSource]:
+    # Per app (a process may serve several, on different databases), shared by its threads.
+    return current_app.extensions.setdefault(_KEPT_EXTENSION, {})
+
+
+_KEPT_EXTENSION = "tpm_intake_sources_kept"
 
 
 def accepted_secrets(source: IntakeSource) -> list[str]:

@@ -109,7 +109,9 @@ def partnership_card(actor: Actor | None, partnership_id: int) -> PartnershipCar
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        partnership = partnership_for(actor, partnership_id, "read", reading=True)
+        # Not ``reading=True``: a supervisor covering an absence may not read the client's
+        # name through the API either (its client scope has no cover).
+        partnership = partnership_for(actor, partnership_id, "read")
         name, timezone = unit.session.execute(
             select(Client.display_name, Program.timezone)
             .join(Program, Program.id == Client.program_id)
@@ -144,20 +146,18 @@ def _week_meetings(
             Meeting.partnership_id.in_(sorted(open_cards)),
             successor.id.is_(None),
             Meeting.scheduled_at >= min(window[0] for window in windows.values()),
-            Meeting.scheduled_at < max(window[2] for window in windows.values()),
+            Meeting.scheduled_at < max(window[3] for window in windows.values()),
         )
         .order_by(Meeting.scheduled_at, Meeting.id)
     ).all()
     today: list[MeetingSlot] = []
     later: list[MeetingSlot] = []
     for meeting in meetings:
-        week_start, tomorrow, week_end = windows[meeting.partnership_id]
+        week_start, today_starts, tomorrow, week_end = windows[meeting.partnership_id]
         if not week_start <= meeting.scheduled_at < week_end:
             continue
         card = open_cards[meeting.partnership_id]
-        is_today = meeting.scheduled_at < tomorrow and meeting.scheduled_at >= _midnight(
-            now, card.timezone
-        )
+        is_today = today_starts <= meeting.scheduled_at < tomorrow
         slot = MeetingSlot(
             id=meeting.id,
             partnership_id=meeting.partnership_id,
@@ -177,11 +177,8 @@ def _midnight(now: dt.datetime, timezone: str, days: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
 
 
-def _local_week(now: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
-    """Monday 00:00, tomorrow 00:00 and next Monday 00:00 on the program's clock, in UTC."""
+def _local_week(now: dt.datetime, timezone: str) -> tuple[dt.datetime, ...]:
+    """Monday 00:00, today 00:00, tomorrow 00:00 and next Monday 00:00 on the program's
+    clock, as UTC instants."""
     weekday = now.astimezone(ZoneInfo(timezone)).weekday()
-    return (
-        _midnight(now, timezone, -weekday),
-        _midnight(now, timezone, 1),
-        _midnight(now, timezone, 7 - weekday),
-    )
+    return tuple(_midnight(now, timezone, days) for days in (-weekday, 0, 1, 7 - weekday))

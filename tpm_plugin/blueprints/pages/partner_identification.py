@@ -68,14 +68,12 @@ def _render(partnership_id: int, values: dict[str, str], errors: FormErrors) -> 
     availability = transitions.available(actor, partnership_id)
     return render_partner(
         "partnership.html",
-        status=errors.status,
+        form=errors,
         card=card,
         entries=current_entries(partnership_id),
         blocks=planning_blocks(availability),
         planning_open=any(o.dest == PLANNING for o in availability.available),
         values=values,
-        errors=errors.fields,
-        message=errors.message,
         notice=notice_text(request.args.get("notice")),
     )
 

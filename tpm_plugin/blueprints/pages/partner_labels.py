@@ -11,6 +11,7 @@ from typing import Any
 
 from ...i18n import lazy_gettext
 from ._render import render_page
+from .partner_forms import FormErrors
 
 STAGES = {
     "referred": lazy_gettext("Referred"),
@@ -82,9 +83,16 @@ def notice_text(code: str | None) -> str | None:
     return str(NOTICES[code]) if code in NOTICES else None
 
 
-def render_partner(template: str, *, status: int = 200, **context: Any) -> tuple[str, int]:
+def render_partner(
+    template: str, *, status: int = 200, form: FormErrors | None = None, **context: Any
+) -> tuple[str, int]:
     """:func:`~._render.render_page` of a partner's template (below
-    ``templates/tpm/pages/partner/``), with these tables and :func:`label` in its context."""
+    ``templates/tpm/pages/partner/``), with these tables and :func:`label` in its context;
+    with ``form``, the page of a form shown with its messages (``errors``, ``message``) and
+    the status they call for."""
+    if form is not None:
+        status = form.status
+        context.update(errors=form.fields, message=form.message)
     return render_page(
         f"tpm/pages/partner/{template}",
         status=status,

@@ -74,12 +74,10 @@ def _render(meeting_id: int, values: dict[str, str], errors: FormErrors) -> tupl
     card = partner_day.partnership_card(actor, meeting.partnership_id)
     return render_partner(
         "meeting.html",
-        status=errors.status,
+        form=errors,
         meeting=meeting,
         card=card,
         values=values,
-        errors=errors.fields,
-        message=errors.message,
     )
 
 

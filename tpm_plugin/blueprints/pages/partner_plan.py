@@ -145,20 +145,12 @@ def _render(
     card = partner_day.partnership_card(page_actor(), partnership_id)
     return render_partner(
         "plan.html",
-        status=errors.status,
+        form=errors,
         card=card,
         newest=newest,
         entries=current_entries(partnership_id),
-        rows=sorted(
-            rows,
-            key=lambda row: (
-                DOMAINS.index(row["domain"]) if row["domain"] in DOMAINS else len(DOMAINS),
-                row["n"],
-            ),
-        ),
+        rows=rows,
         summary=summary,
-        errors=errors.fields,
-        message=errors.message,
     )
 
 

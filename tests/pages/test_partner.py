@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
+from sqlalchemy import event
 
 from tests import factories
 from tests.pages.partner_pages import audit_rows, post_form, scheduled_meeting
@@ -133,3 +134,30 @@ def test_someone_who_is_no_partner_has_no_calendar_page(app: Flask, client) -> N
     world = factories.world()
     page = client.get(CALENDAR, headers=factories.as_user(world.manager_user))
     assert page.status_code == 404
+
+
+def _statements_of_home(app: Flask, client, partnerships: int) -> int:
+    world = factories.world(started_at=factories.LONG_AGO)
+    for _ in range(partnerships - 1):
+        factories.partnership(world.program, partner=world.partner, started_at=factories.LONG_AGO)
+    scheduled_meeting(world)
+    headers = factories.as_user(world.partner_user)
+    client.get(HOME, headers=headers)  # the workflow's machine is compiled once per process
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["sqlalchemy"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(HOME, headers=headers).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_my_partnerships_runs_as_many_statements_for_one_partnership_as_for_twelve(
+    app: Flask, client
+) -> None:
+    assert _statements_of_home(app, client, 1) == _statements_of_home(app, client, 12)

@@ -17,9 +17,7 @@ from .._routes import RouteTable
 from . import partner_calendar, partner_identification, partner_meetings, partner_plan
 from ._render import page_actor
 from .home import HOME_LINKS, HomeLink
-from .partner_labels import notice_text, render_partner
-
-HOME_ENDPOINT = "partner_home"
+from .partner_labels import HOME_ENDPOINT, notice_text, render_partner
 
 
 def my_partnerships() -> tuple[str, int]:

@@ -28,6 +28,10 @@ class FormErrors(Exception):
         self.message = message
 
 
+#: A form shown for the first time: no messages, status 200.
+FIRST_VIEW = FormErrors({}, 200)
+
+
 def form_values(names: Iterable[str]) -> dict[str, str]:
     """The posted values of ``names``, stripped (empty ones left out)."""
     values: dict[str, str] = {}

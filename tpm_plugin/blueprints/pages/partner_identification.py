@@ -17,7 +17,7 @@ from ...schemas.records import IdentificationEntryCreateSchema, IdentificationLi
 from ...services import identification, partner_day, transitions
 from .._routes import RouteTable
 from ._render import page_actor, page_url
-from .partner_forms import FormErrors, form_values, load_form, service_errors
+from .partner_forms import FIRST_VIEW, FormErrors, form_values, load_form, service_errors
 from .partner_labels import notice_text, render_partner
 
 ENDPOINT = "partner_partnership"
@@ -30,7 +30,7 @@ _LIST = IdentificationListQuerySchema()
 def partnership_page(partnership_id: int) -> tuple[str, int]:
     """``GET /partner/partnerships/<id>``: identification entries, what blocks planning,
     and the form to add an entry."""
-    return _render(partnership_id, {}, FormErrors({}, 200))
+    return _render(partnership_id, {}, FIRST_VIEW)
 
 
 def add_entry(partnership_id: int) -> Response | tuple[str, int]:

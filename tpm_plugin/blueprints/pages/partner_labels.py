@@ -13,6 +13,9 @@ from ...i18n import lazy_gettext
 from ._render import render_page
 from .partner_forms import FormErrors
 
+#: The partner's main page ("My partnerships"), where a logged meeting leads back to.
+HOME_ENDPOINT = "partner_home"
+
 STAGES = {
     "referred": lazy_gettext("Referred"),
     "identification": lazy_gettext("Identification"),

@@ -17,8 +17,8 @@ from ...schemas.records import MeetingOutcomeSchema
 from ...services import meetings, partner_day
 from .._routes import RouteTable
 from ._render import page_actor, page_url
-from .partner_forms import FormErrors, form_values, load_form, number, service_errors
-from .partner_labels import render_partner
+from .partner_forms import FIRST_VIEW, FormErrors, form_values, load_form, number, service_errors
+from .partner_labels import HOME_ENDPOINT, render_partner
 
 ENDPOINT = "partner_meeting"
 #: What each button of the form posts: the outcome and, when cancelled, who cancelled.
@@ -36,7 +36,7 @@ _SCHEMA = MeetingOutcomeSchema()
 
 def meeting_form(meeting_id: int) -> tuple[str, int]:
     """``GET /partner/meetings/<id>``: the meeting and the buttons that log it."""
-    return _render(meeting_id, {"minutes": str(USUAL_MINUTES)}, FormErrors({}, 200))
+    return _render(meeting_id, {"minutes": str(USUAL_MINUTES)}, FIRST_VIEW)
 
 
 def log_meeting(meeting_id: int) -> Response | tuple[str, int]:
@@ -49,8 +49,6 @@ def log_meeting(meeting_id: int) -> Response | tuple[str, int]:
         return _render(meeting_id, posted, errors)
     except TPMError as error:
         return _render(meeting_id, posted, service_errors(error))
-    from .partner import HOME_ENDPOINT
-
     return redirect(page_url(HOME_ENDPOINT, notice="meeting_logged"), code=303)
 
 

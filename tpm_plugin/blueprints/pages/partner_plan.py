@@ -22,7 +22,7 @@ from ...schemas.records import PlanCreateSchema, PlanListQuerySchema
 from ...services import partner_day, plans
 from .._routes import RouteTable
 from ._render import page_actor, page_url
-from .partner_forms import FormErrors, load_form, number, service_errors
+from .partner_forms import FIRST_VIEW, FormErrors, load_form, number, service_errors
 from .partner_identification import ENDPOINT as PARTNERSHIP_ENDPOINT
 from .partner_identification import current_entries
 from .partner_labels import render_partner
@@ -41,7 +41,7 @@ def plan_page(partnership_id: int) -> tuple[str, int]:
     rows = [_row(n, activity) for n, activity in enumerate(newest.activities if newest else [])]
     rows += [_row(len(rows) + i, None, domain) for i, domain in enumerate(DOMAINS)]
     summary = (newest.summary or "") if newest else ""
-    return _render(partnership_id, newest, rows, summary, FormErrors({}, 200))
+    return _render(partnership_id, newest, rows, summary, FIRST_VIEW)
 
 
 def save_plan(partnership_id: int) -> Response | tuple[str, int]:

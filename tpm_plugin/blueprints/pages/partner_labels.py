@@ -16,6 +16,13 @@ from .partner_forms import FormErrors
 #: The partner's main page ("My partnerships"), where a logged meeting leads back to.
 HOME_ENDPOINT = "partner_home"
 
+#: How the partner's pages write times (CLDR patterns, in the viewer's locale): a meeting
+#: today, one on another day of the week, a meeting's full date, a record's day.
+TIME = "HH:mm"
+WEEKDAY_AND_TIME = "EEEE HH:mm"
+DAY_AND_TIME = "EEEE d MMMM y, HH:mm"
+DAY = "d MMM y"
+
 STAGES = {
     "referred": lazy_gettext("Referred"),
     "identification": lazy_gettext("Identification"),
@@ -30,7 +37,7 @@ STAGES = {
 
 KINDS = {
     "client_voice": lazy_gettext("The client's own voice"),
-    "observation": lazy_gettext("My observation"),
+    "observation": lazy_gettext("Observation"),
     "others_report": lazy_gettext("What others report"),
 }
 
@@ -106,5 +113,9 @@ def render_partner(
         MEETING_STATUSES=MEETING_STATUSES,
         CANCELLED_BY=CANCELLED_BY,
         GUARDS=GUARDS,
+        TIME=TIME,
+        WEEKDAY_AND_TIME=WEEKDAY_AND_TIME,
+        DAY_AND_TIME=DAY_AND_TIME,
+        DAY=DAY,
         **context,
     )

@@ -89,6 +89,7 @@ def test_the_calendar_page_makes_a_link_that_carries_only_the_token(app: Flask, 
     assert "?" not in feed_path
     assert client.get(feed_path).status_code == 200
     assert factories.row_count(CalendarFeed) == 1
+    assert page.headers["Cache-Control"] == "no-store"
 
 
 def test_making_a_new_calendar_link_stops_the_old_one(app: Flask, client) -> None:

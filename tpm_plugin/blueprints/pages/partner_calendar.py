@@ -31,13 +31,17 @@ def calendar_page() -> tuple[str, int]:
     return _render(notice=notice_text(request.args.get("notice")))
 
 
-def make_link() -> tuple[str, int]:
+def make_link() -> tuple[str, int, dict[str, str]]:
     """``POST /partner/calendar/link``: a new link (any previous one stops working), shown
-    once on the page this answers with."""
+    once on the page this answers with (not after a redirect: the token would have to wait
+    in the session cookie, which is signed, not secret), which no cache keeps."""
     from ... import api_url  # the package imports the pages: import when called
 
     token = calendar_feeds.rotate_feed(page_actor(), PARTNER, _partner_id())
-    return _render(feed_url=urljoin(request.host_url, api_url("calendar_feed", token=token)))
+    body, status = _render(
+        feed_url=urljoin(request.host_url, api_url("calendar_feed", token=token))
+    )
+    return body, status, {"Cache-Control": "no-store"}
 
 
 def turn_off_link() -> Response | tuple[str, int]:

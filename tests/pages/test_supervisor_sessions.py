@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from tests import factories
 from tpm_plugin.models import SupervisionSession, supervision_discussed
-from tpm_plugin.services import supervision
+from tpm_plugin.services import people, supervision
 
-from .supervisor_helpers import audit_actions, post_form
+from .supervisor_helpers import audit_actions, post_form, token
 
 
 def _two_partnerships() -> tuple[factories.World, int]:
@@ -171,4 +171,29 @@ def test_a_post_without_the_csrf_token_writes_nothing(app: Flask, client) -> Non
         headers=factories.as_user(made.supervisor_user),
     )
     assert answer.status_code == 400
+    assert factories.row_count(SupervisionSession) == 0
+
+
+def test_a_refusal_no_field_explains_is_shown_at_the_top(app: Flask, client) -> None:
+    made, _ = _two_partnerships()
+    url = _url(made, f"?supervisor_id={made.supervisor.id}")
+    form_token = token(client, url, made.manager_user)
+    people.update_person(
+        factories.actor(made.manager_user),
+        people.SUPERVISORS,
+        made.supervisor.id,
+        {"active": False},
+    )
+    answer = client.post(
+        url,
+        data={
+            "csrf_token": form_token,
+            "held_at": "2026-03-05T16:30",
+            f"minutes-{made.partnership.id}": "20",
+        },
+        headers=factories.as_user(made.manager_user),
+    )
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert f"Supervisor {made.supervisor.id} is inactive." in body
     assert factories.row_count(SupervisionSession) == 0

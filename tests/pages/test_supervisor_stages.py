@@ -126,3 +126,16 @@ def test_another_programs_people_get_a_404_page(app: Flask, client) -> None:
     page = client.get(_url(made), headers=factories.as_user(stranger.host_user_id))
     assert page.status_code == 404
     assert made.client.display_name not in page.get_data(as_text=True)
+
+
+def test_a_step_that_is_not_possible_now_is_a_409_message_and_nothing_moves(
+    app: Flask, client
+) -> None:
+    made = factories.world()
+    stage = made.partnership.stage
+    answer = post_form(
+        client, _url(made), made.supervisor_user, {"trigger": "activate", "expected_stage": stage}
+    )
+    assert answer.status_code == 409
+    assert "This step is not possible now; nothing was changed." in answer.get_data(as_text=True)
+    assert _stage(made) == stage

@@ -87,7 +87,9 @@ def test_the_misses_in_spanish(client) -> None:
     page = client.get(
         "/tpm/supervisor/misses", headers={**factories.as_user(made.supervisor_user), **SPANISH}
     )
-    assert "1 semana por debajo de la meta" in page.get_data(as_text=True)
+    body = page.get_data(as_text=True)
+    assert "1 semana por debajo de la meta" in body
+    assert "<td>9 mar 2026</td>" in body  # the week, as Spanish writes dates
     _assert_spanish(page)
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.numbers import format_decimal
 from flask import current_app, request
+from flask_babel import get_locale
 
 from ...access import SUPERVISOR
 from ...i18n import lazy_gettext
@@ -68,6 +70,7 @@ def my_week():
         last_week=last_week,
         names=names,
         unplaced_reason=unplaced_reason,
+        format_number=format_number,
         previous_week=week.week_starts_on - dt.timedelta(days=7),
         next_week=week.week_starts_on + dt.timedelta(days=7),
         asked_supervisor=_asked_supervisor(),
@@ -84,10 +87,16 @@ def misses():
     return render_page(
         "tpm/pages/supervisor/misses.html",
         page=page,
+        format_number=format_number,
         names=names,
         supervisor_id=supervisor_id,
         asked_supervisor=_asked_supervisor(),
     )
+
+
+def format_number(value: float) -> str:
+    """A count or target (``2.5`` meetings) as the viewer's locale writes it."""
+    return format_decimal(value, locale=get_locale())
 
 
 def _args(*names: str) -> dict[str, str]:

@@ -106,3 +106,13 @@ def test_the_home_page_links_a_supervisor_to_their_week_and_misses(app: Flask, c
     assert "/tpm/supervisor/week" in body and "/tpm/supervisor/misses" in body
     partner_home = client.get("/tpm/", headers=factories.as_user(made.partner_user))
     assert "/tpm/supervisor/week" not in partner_home.get_data(as_text=True)
+
+
+def test_an_id_in_the_query_that_is_no_id_is_a_404_page(app: Flask, client) -> None:
+    made = factories.world()
+    for asked in ("abc", "0", str(2**31)):
+        page = client.get(
+            f"/tpm/supervisor/week?supervisor_id={asked}",
+            headers=factories.as_user(made.manager_user),
+        )
+        assert page.status_code == 404 and page.mimetype == "text/html"

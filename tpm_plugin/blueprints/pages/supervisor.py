@@ -30,7 +30,7 @@ from ..api_rhythm import MissesQuerySchema
 from . import supervisor_reviews, supervisor_sessions, supervisor_stages
 from ._render import page_actor, render_page
 from .home import HOME_LINKS, HomeLink
-from .supervisor_forms import chosen_supervisor, unplaced_reason
+from .supervisor_forms import chosen_supervisor, query_id, unplaced_reason
 
 
 def my_week():
@@ -104,8 +104,7 @@ def _args(*names: str) -> dict[str, str]:
 
 
 def _asked_supervisor() -> int | None:
-    asked = request.args.get("supervisor_id", "")
-    return int(asked) if asked.isdigit() else None
+    return query_id("supervisor_id")
 
 
 def register(routes: RouteTable) -> None:

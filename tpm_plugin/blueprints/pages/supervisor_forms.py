@@ -18,6 +18,7 @@ from flask import request
 from ...access import Actor
 from ...errors import NotFound
 from ...i18n import gettext, ngettext
+from .._routes import MAX_ID
 
 #: ``<input type="datetime-local">``'s value, on the program's wall clock.
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -41,12 +42,26 @@ def chosen_supervisor(actor: Actor) -> int:
     Raises:
         NotFound: neither names a supervisor.
     """
-    asked = request.args.get("supervisor_id", "")
-    if asked.isdigit():
-        return int(asked)
+    asked = query_id("supervisor_id")
+    if asked is not None:
+        return asked
     if actor.supervisor_id is None:
         raise NotFound(gettext("Choose a supervisor: you do not supervise anyone yourself."))
     return actor.supervisor_id
+
+
+def query_id(name: str) -> int | None:
+    """The id ``?name=`` names, if any (ids only ever travel in URLs, never names).
+
+    Raises:
+        NotFound: it is not an id (a number from 1 to the largest id the database holds).
+    """
+    value = request.args.get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+        raise NotFound(gettext("There is no such page: check the link."))
+    return int(value)
 
 
 def local_now(timezone: str) -> str:

@@ -34,6 +34,7 @@ from .supervisor_forms import (
     local_now,
     parse_local,
     parse_minutes,
+    query_id,
     translated,
 )
 
@@ -45,7 +46,7 @@ def log_supervision(partner_id: int) -> Response | tuple[str, int]:
     ``?session_id=`` logs that scheduled block of the week instead of a new session."""
     actor = page_actor()
     supervisor_id = chosen_supervisor(actor)
-    session_id = _session_id()
+    session_id = query_id("session_id")
     rows = _supervised(actor, supervisor_id, partner_id)
     timezone = people.get_program(actor, rows[0]["program_id"]).timezone
     errors: FieldErrors = {}
@@ -78,11 +79,6 @@ def log_supervision(partner_id: int) -> Response | tuple[str, int]:
         week_url=_week_url(),
         max_minutes=MAX_SUPERVISION_MINUTES,
     )
-
-
-def _session_id() -> int | None:
-    value = request.args.get("session_id", "")
-    return int(value) if value.isdigit() else None
 
 
 def _week_url(**extra: Any) -> str:

@@ -1,0 +1,78 @@
+"""The names a page shows beside ids: the client of each partnership and partners' display
+names, only where the viewer may see them (the API's own scopes), in one read.
+
+The JSON API answers ids and leaves names to ``/clients`` and ``/partners``; a page shows
+them together. Reading clients' names is a read of care data, so it is audited: one row for
+the read, naming every client whose name was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..access import Actor
+from ..models import Client, Partner, Partnership
+from ._unit import unit_of_work
+from .access import partnership_scope, record_reads, require_actor
+from .people import PARTNERS
+
+ACTION = "read_names"
+
+
+@dataclass(frozen=True)
+class DisplayNames:
+    """Display names by id; anything out of the viewer's scope (or erased) is absent.
+
+    Attributes:
+        clients: the client's name by partnership id.
+        partners: the partner's name by partner id.
+    """
+
+    clients: dict[int, str] = field(default_factory=dict)
+    partners: dict[int, str] = field(default_factory=dict)
+
+
+def display_names(
+    actor: Actor | None,
+    *,
+    partnership_ids: Iterable[int] = (),
+    partner_ids: Iterable[int] = (),
+) -> DisplayNames:
+    """The names of the clients of ``partnership_ids`` and of the partners ``partner_ids``
+    that ``actor`` may see (a supervisor covering an absence sees the covered clients').
+
+    Raises:
+        Unauthenticated: nobody is logged in.
+    """
+    actor = require_actor(actor)
+    wanted_partnerships = sorted(set(partnership_ids))
+    wanted_partners = sorted(set(partner_ids))
+    with unit_of_work() as unit:
+        clients: dict[int, str] = {}
+        client_ids: set[int] = set()
+        if wanted_partnerships:
+            rows = unit.session.execute(
+                select(Partnership.id, Client.id, Client.display_name)
+                .join(Client, Client.id == Partnership.client_id)
+                .where(
+                    Partnership.id.in_(wanted_partnerships),
+                    partnership_scope(actor, reading=True),
+                )
+            )
+            for partnership_id, client_id, name in rows:
+                if name:
+                    clients[partnership_id] = name
+                    client_ids.add(client_id)
+        partners: dict[int, str] = {}
+        if wanted_partners:
+            rows = unit.session.execute(
+                select(Partner.id, Partner.display_name).where(
+                    Partner.id.in_(wanted_partners), PARTNERS.scope(actor)
+                )
+            )
+            partners = {pid: name for pid, name in rows}
+        record_reads(actor, "client", sorted(client_ids), ACTION)
+    return DisplayNames(clients, partners)

@@ -21,7 +21,16 @@ from flask import Blueprint
 
 from ...errors import TPMError
 from .._routes import RouteTable, mount
-from . import home, manager_board, manager_editor, partner, static, supervisor
+from . import (
+    home,
+    manager_board,
+    manager_editor,
+    manager_intake,
+    manager_people,
+    partner,
+    static,
+    supervisor,
+)
 from ._forms import install_csrf
 from ._render import render_error, require_page_actor
 
@@ -33,6 +42,8 @@ PAGE_MODULES: list[Callable[[RouteTable], None]] = [
     supervisor.register,
     manager_board.register,
     manager_editor.register,
+    manager_intake.register,
+    manager_people.register,
 ]
 
 

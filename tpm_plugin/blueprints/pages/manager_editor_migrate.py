@@ -45,7 +45,9 @@ def migrate(key: str, version: int) -> tuple[str, int]:
     if request.form.get("action") != "migrate":
         return _page(preview, mapping, chosen, {})
     try:
-        data = load(_SCHEMA, {"partnership_ids": ids, "stage_mapping": mapping})
+        # The form sends text; the API's schema takes ids as numbers.
+        typed = [int(pid) if pid.isdigit() and len(pid) < 12 else pid for pid in ids]
+        data = load(_SCHEMA, {"partnership_ids": typed, "stage_mapping": mapping})
         report = workflow_versions.migrate_partnerships(
             actor, key, version, data["partnership_ids"], data["stage_mapping"]
         )
@@ -63,8 +65,8 @@ def _by_field(problems: dict[str, list[str]], ids: list[str]) -> dict[str, list[
     for path, texts in problems.items():
         if path.startswith("stage_mapping."):
             target = "map-" + path.removeprefix("stage_mapping.")
-        elif path.startswith("partnership_ids[") and path.endswith("]"):
-            index = path.removeprefix("partnership_ids[").removesuffix("]")
+        elif path.startswith(("partnership_ids[", "partnership_ids.")):
+            index = path.removeprefix("partnership_ids").strip("[].")
             target = f"partnership-{ids[int(index)]}" if index.isdigit() else ""
         else:
             target = ""

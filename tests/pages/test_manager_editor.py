@@ -111,6 +111,13 @@ def _stored(world, url: str) -> dict[str, Any]:
     return session().get(WorkflowDraft, _draft_id(url)).definition
 
 
+def _post_edited(client, manager, url: str, *, to: str | None = None, **values: str):
+    """Post the editor's form at ``url`` as shown, with ``values`` typed over it (see
+    :func:`changed`), to ``to`` (default: the form's own action, Save)."""
+    fields = form_fields(client.get(url, headers=manager).text, url)
+    return client.post(to or url, data=MultiDict(changed(fields, **values)), headers=manager)
+
+
 def test_a_manager_finds_the_stage_editor_on_the_home_page(client, manager, world) -> None:
     home = client.get("/tpm/", headers=manager).text
     assert "Stage editor" in home
@@ -198,12 +205,7 @@ def test_a_bad_destination_is_refused_beside_its_field_and_nothing_is_saved(
     client, manager, world, draft_url
 ) -> None:
     before = _stored(world, draft_url)
-    fields = form_fields(client.get(draft_url, headers=manager).text, draft_url)
-    refused = client.post(
-        draft_url,
-        data=MultiDict(changed(fields, transitions__0__dest="identifcation")),
-        headers=manager,
-    )
+    refused = _post_edited(client, manager, draft_url, transitions__0__dest="identifcation")
     assert refused.status_code == 422
     message = error_beside(refused.text, "transitions-0-dest")
     assert "unknown stage 'identifcation'" in message and "did you mean 'identification'" in message
@@ -213,11 +215,8 @@ def test_a_bad_destination_is_refused_beside_its_field_and_nothing_is_saved(
 
 
 def test_a_figure_that_is_not_a_number_is_named_beside_it(client, manager, draft_url) -> None:
-    fields = form_fields(client.get(draft_url, headers=manager).text, draft_url)
-    refused = client.post(
-        draft_url,
-        data=MultiDict(changed(fields, stages__3__cadence__meetings_per_week="three")),
-        headers=manager,
+    refused = _post_edited(
+        client, manager, draft_url, stages__3__cadence__meetings_per_week="three"
     )
     assert refused.status_code == 422
     assert "Not a valid integer" in error_beside(refused.text, "stages-3-cadence-meetings_per_week")

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -18,24 +17,15 @@ from tpm_plugin.models import AccessAudit, Partnership, PartnershipMigration
 from tpm_plugin.services._unit import session
 from tpm_plugin.workflows.definition import default_definition
 
-from .test_manager_editor import TOKEN, error_beside, form_fields, with_token
+from .test_manager_editor import TOKEN, error_beside, form_fields, manager, with_token, world
+
+__all__ = ["manager", "world"]  # the editor tests' fixtures, used here too
 
 
 def _renamed_start() -> dict[str, Any]:
     """The default workflow with its start stage called ``waiting`` instead of ``referred``."""
     text = json.dumps(copy.deepcopy(default_definition())).replace('"referred"', '"waiting"')
     return json.loads(text)
-
-
-@pytest.fixture
-def world(app: Flask) -> factories.World:
-    return factories.world()
-
-
-@pytest.fixture
-def manager(client, world) -> dict[str, str]:
-    with_token(client)
-    return factories.as_user(world.manager_user)
 
 
 @pytest.fixture

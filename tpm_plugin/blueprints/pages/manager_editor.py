@@ -9,10 +9,11 @@ who may edit, what is valid and what publishing refuses are the API's rules.
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
 from typing import Any
 
 from flask import redirect, request
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ...access import PROGRAM_MANAGER
@@ -69,7 +70,7 @@ def preview(key: str, draft_id: int) -> tuple[str, int]:
             summary=_summary(result.problems, form),
             errors=_errors(result.problems, form),
             field_ids=field_ids(form),
-            svg=Markup(result.svg),
+            diagram=_diagram(result.svg, form.definition),
             partial=result.partial,
         )
     stored = workflow_versions.get_draft(actor, key, draft_id)
@@ -126,11 +127,32 @@ def _editor(
         definition=form.definition,
         errors=_errors(problems, form, renumbered=True),
         summary=_summary(problems, form, renumbered=True),
-        svg=Markup(svg),
+        diagram=_diagram(svg, form.definition),
         partial=partial or bool(problems),
         guards=sorted(workflow_versions.guard_names()),
         saved=request.args.get("saved") == "1",
     )
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """The drawing as an image (``src``, a ``data:`` URI) and the stages it shows, for its
+    text alternative."""
+
+    src: str
+    stages: list[str]
+
+
+def _diagram(svg: str, definition: dict[str, Any]) -> Diagram:
+    # An image, not inline SVG: the drawing's own stylesheet (.title, .stage, …) would
+    # otherwise style the host's page too.
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    stages = [
+        str(stage.get("label") or stage.get("key"))
+        for stage in definition.get("stages", [])
+        if isinstance(stage, dict) and (stage.get("label") or stage.get("key"))
+    ]
+    return Diagram(f"data:image/svg+xml;base64,{encoded}", stages)
 
 
 def _errors(

@@ -95,6 +95,10 @@ def test_a_replay_after_the_mapping_is_fixed_opens_the_referral(client, app) -> 
     page = client.get(done.headers["Location"], headers=manager)
     assert f"Dead letter {letter_id} was replayed" in page.text
     assert f"Replay dead letter {letter_id}" not in page.text
+    again = client.post(
+        f"{PAGE}/dead-letters/{letter_id}/replay", data={"csrf_token": TOKEN}, headers=manager
+    )
+    assert again.status_code == 409 and "replayed already" in again.text
 
 
 def test_a_referral_like_an_existing_client_is_listed_as_a_possible_duplicate(

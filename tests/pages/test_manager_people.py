@@ -151,3 +151,11 @@ def test_adding_without_the_csrf_token_is_refused(client, manager, world) -> Non
     )
     assert refused.status_code == 400
     assert factories.row_count(Partner) == partners
+
+
+def test_changing_a_kind_of_person_this_page_does_not_manage_is_refused(
+    client, manager, world
+) -> None:
+    url = f"{PAGE}/client/{world.client.id}/active"
+    refused = client.post(url, data={"csrf_token": TOKEN, "active": "0"}, headers=manager)
+    assert refused.status_code == 422 and refused.mimetype == "text/html"

@@ -21,7 +21,16 @@ from flask import Blueprint
 
 from ...errors import TPMError
 from .._routes import RouteTable, mount
-from . import home, manager_board, manager_editor, partner, static, supervisor
+from . import (
+    home,
+    manager_board,
+    manager_editor,
+    manager_intake,
+    manager_people,
+    partner,
+    static,
+    supervisor,
+)
 from ._forms import install_csrf
 from ._render import render_error, require_page_actor
 
@@ -33,6 +42,8 @@ PAGE_MODULES: list[Callable[[RouteTable], None]] = [
     supervisor.register,
     manager_board.register,
     manager_editor.register,
+    manager_intake.register,
+    manager_people.register,
 ]
 
 
@@ -48,7 +59,9 @@ def page_routes() -> RouteTable:
 def create_pages_blueprint(name: str) -> Blueprint:
     """Build the pages blueprint called ``name``: its routes (static files included, see
     :mod:`.static`), the login redirect, CSRF and the HTML error pages."""
-    bp = Blueprint(name, __name__, template_folder="../../templates")
+    # No template_folder: the pages render in the plugin's own environment, after every
+    # loader of the host (see tpm_plugin.templating), so a host's overrides always win.
+    bp = Blueprint(name, __name__)
     bp.before_request(require_page_actor)
     install_csrf(bp)
     bp.register_error_handler(TPMError, render_error)

@@ -68,7 +68,9 @@ def install_babel(app: Flask) -> None:
     selector (a host initialising Flask-Babel after the plugin replaces this one)."""
     babel = app.extensions.get("babel")
     if babel is None:
-        Babel(app, locale_selector=select_locale)
+        # No Jinja set-up: the plugin's templates get their ``_`` from the pages' context,
+        # and touching ``app.jinja_env`` here would build it during every host's start-up.
+        Babel(app, locale_selector=select_locale, configure_jinja=False)
     elif babel.locale_selector is None:
         babel.locale_selector = select_locale
 

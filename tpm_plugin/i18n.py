@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, refresh
 
 #: Languages the plugin ships catalogs for (English is the source language).
 LANGUAGES = ("en", "es")
@@ -48,12 +48,15 @@ def select_locale() -> str:
     return chosen or request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 
-def remember_viewer_language(host_user_id: str) -> None:
+def remember_viewer_language(host_user_id: str | None) -> None:
     """Before a page's view: look up the viewer's language once, for :func:`select_locale`
-    (nothing when the host's own selector decides). Done before any service runs, so the
-    look-up never happens inside another transaction."""
+    (no look-up when nobody is logged in or the host's own selector decides). Done before
+    any service runs, so the look-up never happens inside another transaction."""
+    # Flask-Babel keeps the locale on ``g``, which outlives a request when the caller
+    # pushed the app context itself (scripts, tests): choose afresh for every page.
+    refresh()
     babel = current_app.extensions.get("babel")
-    if babel is None or babel.locale_selector is not select_locale:
+    if host_user_id is None or babel is None or babel.locale_selector is not select_locale:
         return
     from .services.languages import language_of_user
 
@@ -65,7 +68,9 @@ def install_babel(app: Flask) -> None:
     selector (a host initialising Flask-Babel after the plugin replaces this one)."""
     babel = app.extensions.get("babel")
     if babel is None:
-        Babel(app, locale_selector=select_locale)
+        # No Jinja set-up: the plugin's templates get their ``_`` from the pages' context,
+        # and touching ``app.jinja_env`` here would build it during every host's start-up.
+        Babel(app, locale_selector=select_locale, configure_jinja=False)
     elif babel.locale_selector is None:
         babel.locale_selector = select_locale
 

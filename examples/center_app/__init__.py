@@ -13,10 +13,9 @@ from urllib.parse import urlsplit
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_migrate import Migrate
-from sqlalchemy import select
 
 from tpm_plugin import TPM  # tpm
-from tpm_plugin.models import Program
+from tpm_plugin.blueprints.pages.home import pages_for
 
 from .models import User, db
 
@@ -34,6 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "CENTER_DATABASE_URL", f"sqlite:///{os.path.join(app.instance_path, 'center.db')}"
         ),
+        # The plugin's pages in the center's layout (an adapter of base.html's block).
+        TPM_BASE_TEMPLATE="tpm_layout.html",
     )
     if os.environ.get("TPM_REDIS_URL"):
         app.config["TPM_REDIS_URL"] = os.environ["TPM_REDIS_URL"]
@@ -75,12 +76,12 @@ def _register_views(app: Flask) -> None:
     def home():
         state = app.extensions["tpm"]
         actor = state.ext._roles_loader(str(current_user.id))
-        # The demo runs one program, on its own copy of the shipped workflow.
-        workflow_key = db.session.scalar(select(Program.workflow_key).order_by(Program.id))
         return render_template(
             "home.html",
             roles=sorted(actor.roles),
-            workflow_key=workflow_key or "therapeutic_partnership",
+            # Every page of the plugin this person's roles use.
+            role_pages=pages_for(actor),
+            pages_prefix=app.config["TPM_PAGES_URL_PREFIX"] or app.config["TPM_URL_PREFIX"],
         )
 
     @app.route("/login", methods=["GET", "POST"])

@@ -28,3 +28,22 @@ def test_an_anonymous_visitor_is_sent_to_the_demos_login_and_back(browser, demo_
         page.wait_for_url(demo_server.url("/tpm/"))
     finally:
         context.close()
+
+
+def test_the_skip_link_shows_on_focus_and_moves_focus_to_the_page(logged_in_page):
+    page = logged_in_page("supervisor")
+    page.goto(page.demo.url("/tpm/"))
+    skip = page.locator(".tpm-skip")
+    skip.focus()
+    box = skip.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0  # on screen once focused
+    outline = skip.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline != "none"  # focus is visible
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "tpm-main"
+
+
+def test_a_partners_page_fits_a_phone_without_sideways_scrolling(logged_in_page):
+    page = logged_in_page("partner")
+    page.goto(page.demo.url("/tpm/"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import cache
 
 from flask import Blueprint
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from ...errors import TPMError
 from .._routes import RouteTable, mount
@@ -65,5 +66,8 @@ def create_pages_blueprint(name: str) -> Blueprint:
     bp.before_request(require_page_actor)
     install_csrf(bp)
     bp.register_error_handler(TPMError, render_error)
+    # A path or method no page has: the same HTML page, in the host's layout.
+    bp.register_error_handler(NotFound, render_error)
+    bp.register_error_handler(MethodNotAllowed, render_error)
     mount(bp, page_routes())
     return bp

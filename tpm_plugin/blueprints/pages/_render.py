@@ -38,8 +38,8 @@ def require_page_actor() -> Response | None:
     if _is_static_file():
         return None
     actor = current_actor()
+    remember_viewer_language(actor.user_id if actor is not None else None)
     if actor is not None:
-        remember_viewer_language(actor.user_id)
         return None
     login_manager = getattr(current_app, "login_manager", None)
     login_view = getattr(login_manager, "login_view", None)

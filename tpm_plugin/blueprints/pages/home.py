@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...access import Actor
 from .._routes import RouteTable
 from ._render import page_actor, render_page
 
@@ -18,6 +19,19 @@ class HomeLink:
     role: str
     endpoint: str
     label: str
+
+
+def pages_for(actor: Actor) -> list[tuple[str, str]]:
+    """``(label, path)`` of each page ``actor``'s roles use, the path below the pages'
+    prefix (``/...``): for a host's own menu or home page."""
+    from . import page_routes
+
+    table = page_routes()  # page modules add their links as they register
+    return [
+        (str(link.label), "/" + table.path_for(link.endpoint))
+        for link in HOME_LINKS
+        if actor.has_role(link.role)
+    ]
 
 
 def home():

@@ -9,6 +9,7 @@ from ..services.supervision_placement.reminders import BLOCK_REMINDER_JOB, remin
 from ..services.supervision_placement.requests import (
     PLACEMENT_JOB,
     WEEK_TICK_JOB,
+    current_week,
     request_placements,
 )
 from ..services.supervision_placement.weekly import place_program_week
@@ -17,10 +18,11 @@ from .registry import register_job
 
 
 @register_job(PLACEMENT_JOB)
-def place_supervision(program_id: int, week: str) -> int:
-    """Place a program's week of supervision blocks (``week``: its local Monday, ISO).
-    Returns the blocks placed."""
-    return len(place_program_week(program_id, dt.date.fromisoformat(week)).blocks)
+def place_supervision(program_id: int, week: str | None = None) -> int:
+    """Place a program's week of supervision blocks (``week``: its local Monday, ISO;
+    default: the program's current week as of now). Returns the blocks placed."""
+    monday = dt.date.fromisoformat(week) if week else current_week(program_id)
+    return 0 if monday is None else len(place_program_week(program_id, monday).blocks)
 
 
 @register_job(BLOCK_REMINDER_JOB)

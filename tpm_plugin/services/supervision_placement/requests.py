@@ -3,11 +3,12 @@ after any change the placement reads (a partnership opened, closed, moved betwee
 that owe differently, changed partner or supervisor; a block cancelled).
 
 Each of those changes calls :func:`request_replacement` in its own transaction, which adds a
-placement job for the program's current week to the outbox unless one is still waiting
-there; a burst of changes is placed once. A periodic job looks each program's current week
-over every ``TPM_PLACEMENT_INTERVAL_SECONDS`` as a safety net, and adds a placement job when
-the week has never been placed or something changed since it last was; its dedupe key names
-the state seen, so two looks at the same state add one job.
+placement job of the program to the outbox unless one is still waiting there (a burst of
+changes is placed once); it places the program's current week when it runs. A periodic job
+looks each program's current week over every ``TPM_PLACEMENT_INTERVAL_SECONDS`` as a safety
+net, and adds a placement job when the week has never been placed or something changed since
+it last was, and none waits; its dedupe key names the state seen, so two looks at the same
+state add one job.
 """
 
 from __future__ import annotations
@@ -44,43 +45,42 @@ def local_monday(timezone: str, now: dt.datetime) -> dt.date:
 
 
 def request_replacement(program_id: int) -> None:
-    """Have the program's current week placed again, after the caller's change commits: a
-    placement job added to the outbox in the caller's transaction (ids only), unless one for
-    that week is still waiting to be relayed, which will then see this change as well.
+    """Have the program's week placed again once the caller's change commits: a placement
+    job added to the outbox in the caller's transaction (ids only), unless one of the
+    program's is still waiting to be relayed, which will then see this change as well. The
+    job places the program's current local week as of when it runs.
 
     The waiting job is share-locked until the caller commits, so the relay (which skips
     locked rows) cannot hand it to a worker that would place the week without this change;
     a job being relayed at this moment is locked by the relay, skipped here, and a new one
-    is added.
+    is added. While one waits, this costs one statement.
     """
-    db = session()
-    timezone = db.scalar(select(Program.timezone).where(Program.id == program_id))
-    if timezone is None:
-        return
-    monday = local_monday(timezone, utcnow())
-    prefix = _key_prefix(program_id, monday)
-    if not _waiting(prefix, lock=True):
+    if not _waiting(program_id, lock=True):
         # Any unique key will do: the relay enqueues each row once under its own key.
         add_to_outbox(
-            PLACEMENT_JOB,
-            f"{prefix}change-{uuid.uuid4().hex}",
-            program_id=program_id,
-            week=monday.isoformat(),
+            PLACEMENT_JOB, f"place-{program_id}-change-{uuid.uuid4().hex}", program_id=program_id
         )
+
+
+def current_week(program_id: int) -> dt.date | None:
+    """The Monday of the program's current local week (``None``: no such program)."""
+    timezone = session().scalar(select(Program.timezone).where(Program.id == program_id))
+    session().rollback()
+    return None if timezone is None else local_monday(timezone, utcnow())
 
 
 def _key_prefix(program_id: int, monday: dt.date) -> str:
     return f"place-{program_id}-{monday:%Y%m%d}-"
 
 
-def _waiting(prefix: str, *, lock: bool = False) -> bool:
-    """Whether a placement job of this program's week waits in the outbox, not relayed yet
+def _waiting(program_id: int, *, lock: bool = False) -> bool:
+    """Whether a placement job of the program waits in the outbox, not relayed yet
     (``lock``: share-lock it until the caller commits, skipping one the relay holds)."""
     query = (
         select(OutboxMessage.id)
         .where(
             OutboxMessage.relayed_at.is_(None),
-            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            OutboxMessage.dedupe_key.startswith(f"place-{program_id}-", autoescape=True),
         )
         .limit(1)
     )
@@ -140,7 +140,7 @@ def _request(program_id: int, monday: dt.date) -> int:
             )
             changed = _last_change(program_id)
             cancelled = cancelled_blocks(program_id, monday)
-            if _waiting(_key_prefix(program_id, monday)) or (
+            if _waiting(program_id) or (
                 run is not None
                 and cancelled <= run.cancelled_seen
                 and (changed is None or changed <= run.placed_at)

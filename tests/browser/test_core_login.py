@@ -13,6 +13,8 @@ def test_each_role_logs_in_and_sees_its_home(role: str, logged_in_page, assert_a
     assert_accessible(page)  # the demo's own home, in its layout
     page.goto(page.demo.url("/tpm/"))
     assert page.get_by_role("heading", name="My pages", level=1).is_visible()
+    # In the center's own layout (TPM_BASE_TEMPLATE adapts its base.html).
+    assert page.get_by_role("heading", name="Community Center").is_visible()
     assert_accessible(page)
 
 

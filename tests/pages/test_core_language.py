@@ -3,10 +3,12 @@ choice, else their program's, else the browser's, else English."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask_babel import Babel
 
 from tests import factories
+from tests.conftest import BACKENDS
 from tpm_plugin.contacts import PARTNER, contact_from_tpm_tables
 from tpm_plugin.models import Partner
 from tpm_plugin.services import people
@@ -35,6 +37,7 @@ def test_a_partners_preferred_language_wins_over_the_browsers(app: Flask, client
     assert "Mis páginas" not in _home(client, made.supervisor_user, **ENGLISH)
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
 def test_the_programs_language_covers_people_who_chose_none(app: Flask, client) -> None:
     made = factories.world(language="es")
     assert "Mis páginas" in _home(client, made.manager_user, **ENGLISH)

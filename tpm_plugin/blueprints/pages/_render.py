@@ -4,7 +4,9 @@ A page view calls :func:`page_actor` for the person (always set: anonymous visit
 sent to the host's login before the view ran), reads through the services, and returns
 :func:`render_page`. Links between pages go through :func:`page_url`, never through
 ``url_for`` on page endpoints (the pages are served through one dispatch rule, see
-:mod:`tpm_plugin.blueprints._routes`).
+:mod:`tpm_plugin.blueprints._routes`). Render every template, fragments for htmx included,
+with :func:`render_page`, never ``flask.render_template``: the plugin's templates are not on
+the app's loader but in :func:`tpm_plugin.templating.plugin_environment`, after the host's.
 """
 
 from __future__ import annotations

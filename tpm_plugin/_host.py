@@ -24,12 +24,19 @@ def when_ready(app: Flask, wire: Callable[[Flask], bool]) -> None:
     """
     if wire(app):
         return
-    done = False
+    pending = app.extensions.get(_PENDING_KEY)
+    if pending is None:
+        # One receiver per app for all its pending steps: connecting costs more than a step.
+        pending = app.extensions[_PENDING_KEY] = []
 
-    def retry(sender: Flask, **_: object) -> None:
-        nonlocal done
-        if not done:
-            done = wire(sender)
+        def retry(sender: Flask, **_: object) -> None:
+            if pending:
+                pending[:] = [step for step in pending if not step(sender)]
 
-    # Strong reference: the closure lives only in the signal's receiver table.
-    appcontext_pushed.connect(retry, sender=app, weak=False)
+        # Strong reference: the closure lives only in the signal's receiver table.
+        appcontext_pushed.connect(retry, sender=app, weak=False)
+    pending.append(wire)
+
+
+#: Where an app keeps the wiring steps still waiting for their extension.
+_PENDING_KEY = "tpm_pending_wiring"

@@ -48,13 +48,19 @@ def is_care_route(endpoint: str, rule: str) -> bool:
 def install_audit_guard(bp: Blueprint, routes: RouteTable) -> None:
     """After every request to a care route of ``bp`` that no service audited, write its
     row (see the module docstring)."""
-    rules = {route.endpoint: route.rule for route in routes}
+    # Each route's rule by endpoint, made on the first request that needs it: mounting the
+    # plugin stays cheap for the host.
+    rules: dict[str, str] = {}
 
     def audit_unaudited(response: Response) -> Response:
         if request.method == "OPTIONS" or rows_written() or response.status_code == 401:
             return response
         matched = routes.match((request.view_args or {}).get("path", ""), request.method)
-        if matched is None or not is_care_route(matched[0], rules[matched[0]]):
+        if matched is None:
+            return response
+        if not rules:
+            rules.update((route.endpoint, route.rule) for route in routes)
+        if not is_care_route(matched[0], rules[matched[0]]):
             return response
         actor = current_actor()
         if actor is None:

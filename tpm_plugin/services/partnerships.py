@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import RowMapping, select
+from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.orm import Session
 
 from ..access import PROGRAM_MANAGER, ROLES, Actor
@@ -177,13 +177,7 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
     """
     actor = require_some_role(actor, "partnership", "list")
     with unit_of_work() as unit:
-        statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
-        for name in ("program_id", "stage", "partner_id", "supervisor_id"):
-            if query.get(name) is not None:
-                statement = statement.where(getattr(Partnership, name) == query[name])
-        if query.get("overdue") is not None:
-            overdue = overdue_clause(partnership_scope(actor), utcnow())
-            statement = statement.where(overdue if query["overdue"] else ~overdue)
+        statement = select(*Partnership.__table__.columns).where(*list_filters(actor, query))
         statement = order_by(
             statement,
             query["sort"],
@@ -204,6 +198,20 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
             role=next((role for role in ROLES if role in roles), actor.primary_role),
         )
     return Page(rows, query["page"], query["page_size"], total)
+
+
+def list_filters(actor: Actor, query: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of :func:`list_partnerships`: the actor's scope and the filters
+    ``query`` names (``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
+    ``overdue``), for other reads that must list exactly the same partnerships."""
+    clauses = [partnership_scope(actor)]
+    for name in ("program_id", "stage", "partner_id", "supervisor_id"):
+        if query.get(name) is not None:
+            clauses.append(getattr(Partnership, name) == query[name])
+    if query.get("overdue") is not None:
+        overdue = overdue_clause(partnership_scope(actor), utcnow())
+        clauses.append(overdue if query["overdue"] else ~overdue)
+    return clauses
 
 
 def is_closed(partnership: Partnership) -> bool:

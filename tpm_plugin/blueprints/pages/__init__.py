@@ -21,7 +21,16 @@ from flask import Blueprint
 
 from ...errors import TPMError
 from .._routes import RouteTable, mount
-from . import home, manager_board, manager_editor, partner, static, supervisor
+from . import (
+    home,
+    manager_board,
+    manager_editor,
+    manager_fidelity,
+    manager_timeline,
+    partner,
+    static,
+    supervisor,
+)
 from ._forms import install_csrf
 from ._render import render_error, require_page_actor
 
@@ -32,6 +41,8 @@ PAGE_MODULES: list[Callable[[RouteTable], None]] = [
     partner.register,
     supervisor.register,
     manager_board.register,
+    manager_timeline.register,
+    manager_fidelity.register,
     manager_editor.register,
 ]
 

@@ -72,13 +72,20 @@ def dashboard(program_id: int) -> tuple[str, int]:
         people=people,
         program=people.program,
         fidelity=result,
-        chart=Markup(fidelity_svg(result)),
+        chart=_inline(fidelity_svg(result)),
         shifts=shifts,
         chosen={"partner_id": partner_id, "supervisor_id": supervisor_id},
         weeks=query.get("weeks"),
         errors=errors,
         code=code,
     )
+
+
+def _inline(document: str) -> Markup:
+    """An SVG document as an element of the page (without its XML declaration)."""
+    if document.startswith("<?xml"):
+        document = document.split("?>", 1)[1].lstrip()
+    return Markup(document)
 
 
 def register(routes: RouteTable) -> None:

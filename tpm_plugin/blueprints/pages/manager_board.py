@@ -9,14 +9,18 @@ query string only.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, redirect, request
 from marshmallow import Schema, fields
 
 from ...access import PROGRAM_MANAGER
 from ...errors import Conflict, NotFound, ValidationFailed
-from ...i18n import lazy_gettext
+from ...i18n import format_day, lazy_gettext
 from ...schemas.common import MAX_INT
 from ...schemas.partnerships import PartnershipListQuerySchema
 from ...schemas.people import ProgramListQuerySchema
@@ -45,6 +49,29 @@ def query_or_defaults(
         return load(schema(), {**defaults, **arguments}), {}
     except ValidationFailed as error:
         return load(schema(), defaults), error.fields or {}
+
+
+#: An id no page is for, to be replaced in a URL built once (see :func:`url_of_id`).
+_SENTINEL = "2147483646"
+
+
+def url_of_id(endpoint: str, name: str) -> Callable[[int], str]:
+    """A function of an id giving the URL of ``endpoint`` with ``name`` = that id: one
+    :func:`page_url` for a whole page of cards, instead of one per card."""
+    pattern = page_url(endpoint, **{name: int(_SENTINEL)})
+    return lambda value: pattern.replace(_SENTINEL, str(int(value)), 1)
+
+
+def local_day(timezone: str) -> Callable[[dt.datetime], str]:
+    """A function writing an instant's date on ``timezone``'s calendar in the viewer's
+    locale, each date formatted once per page (a board shows a hundred of them)."""
+    zone = ZoneInfo(timezone)
+
+    @cache
+    def written(day: dt.date) -> str:
+        return format_day(day, "short")
+
+    return lambda moment: written(moment.astimezone(zone).date())
 
 
 def programs_to_choose(endpoint: str) -> Any:
@@ -79,6 +106,9 @@ def board(program_id: int) -> tuple[str, int]:
         filters=_filters_in_url(query),
         errors=errors,
         moved=moved,
+        partnership_url=url_of_id("manager_partnership", "partnership_id"),
+        move_url=url_of_id("manager_move", "partnership_id"),
+        local_day=local_day(result.people.program.timezone),
     )
 
 

@@ -7,7 +7,7 @@ PORT ?= 5000
 RQ_JOBS_TESTS ?= tests/test_worker.py tests/test_outbox.py tests/test_relay.py \
 	tests/test_notifications.py tests/test_job_faults.py tests/test_sweep_orphans.py
 
-.PHONY: demo test test-lowest test-rq-lowest lint install benchmarks clean translations
+.PHONY: demo test test-lowest test-rq-lowest lint install benchmarks clean translations browser vendor-js screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright; install it
+# from Debian's packages when missing (never a browser download of Playwright's own).
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: lint browser
 	$(BIN)/pytest
 	$(MAKE) test-rq-lowest
 
@@ -42,8 +48,8 @@ test-rq-lowest: $(RQ_LOWEST_VENV)/.installed
 
 # The suite again with every direct dependency at its lowest allowed version (setup.cfg's
 # lower bounds, pinned in constraints-lowest.txt), in a second virtualenv. The slow tests
-# (wheel builds, servers) and the schemathesis fuzzing are left to `make test`, which runs at
-# the newest versions, to keep CI's total time reasonable.
+# (wheel builds, servers), the schemathesis fuzzing and the browser tests are left to
+# `make test`, which runs at the newest versions, to keep CI's total time reasonable.
 LOWEST_VENV ?= .venv-lowest
 $(LOWEST_VENV)/.installed: setup.cfg pyproject.toml constraints-lowest.txt
 	$(PYTHON) -m venv $(LOWEST_VENV)
@@ -53,7 +59,8 @@ $(LOWEST_VENV)/.installed: setup.cfg pyproject.toml constraints-lowest.txt
 
 test-lowest: $(LOWEST_VENV)/.installed
 	$(LOWEST_VENV)/bin/python -m pip check
-	$(LOWEST_VENV)/bin/pytest -m "not slow" -p no:cacheprovider --ignore=tests/test_schemathesis.py
+	$(LOWEST_VENV)/bin/pytest -m "not slow" -p no:cacheprovider --ignore=tests/test_schemathesis.py \
+		--ignore=tests/browser
 
 demo: install
 	$(BIN)/python -m examples.center_app.demo --port $(PORT)
@@ -69,6 +76,15 @@ benchmarks: install
 	$(BIN)/python benchmarks/chaos.py
 	$(BIN)/python benchmarks/placement.py
 	$(BIN)/python benchmarks/intake.py
+
+# Re-vendor htmx (served by the pages) and axe-core (used by the browser tests) from the npm
+# registry at the versions pinned in the script.
+vendor-js:
+	scripts/vendor_js.sh
+
+# docs/screenshots/<role>.png of each role's main page, taken from the running demo.
+screenshots: install browser
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) $(RQ_LOWEST_VENV) build dist *.egg-info instance

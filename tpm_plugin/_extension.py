@@ -159,8 +159,8 @@ class TPM:
         app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
         exempt_json_blueprint_from_csrf(app, api)
         install_webhooks(app)
+        install_babel(app)  # the pages' and the messages' language
         if app.config["TPM_PAGES_ENABLED"]:
-            install_babel(app)
             pages = create_pages_blueprint(app.config["TPM_PAGES_BLUEPRINT_NAME"])
             pages_prefix = app.config["TPM_PAGES_URL_PREFIX"] or app.config["TPM_URL_PREFIX"]
             app.register_blueprint(pages, url_prefix=pages_prefix)

@@ -9,7 +9,8 @@ how to reach them, the way it says who is acting::
         return Contact(address=user.email, first_name=user.first_name) if user else None
 
 By default the plugin's own tables answer: the ``contact`` of a partner or supervisor row,
-the ``guardian_contact`` of a client (role ``"guardian"``, id the client's).
+the ``guardian_contact`` of a client (role ``"guardian"``, id the client's), each in the
+person's preferred language (a guardian: the client's), else their program's.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ class Contact:
             understands (a phone number, a host user id).
         first_name: the name messages may greet them by (``TPM_MESSAGE_NAMES = "first"``);
             ``None`` greets nobody by name.
+        language: the language of their messages, one of
+            :data:`tpm_plugin.i18n.LANGUAGES` (``None`` or another: English).
     """
 
     address: str
     first_name: str | None = None
+    language: str | None = None
 
 
 ContactLoader = Callable[[str, int], "Contact | None"]
@@ -50,19 +54,26 @@ def contact_from_tpm_tables(role: str, person_id: int) -> Contact | None:
     Returns ``None`` for a person with no contact on file (the notification is then
     recorded as undeliverable, not retried).
     """
-    from .models import Client, Partner, Supervisor
+    from .models import Client, Partner, Program, Supervisor
+    from .services.languages import choose_language
 
     session = current_app.extensions["tpm"].db.session
     if role == GUARDIAN:
         client = session.get(Client, person_id)
         if client is None or client.erased_at is not None or not client.guardian_contact:
             return None
-        return Contact(client.guardian_contact, _first_word(client.guardian_name))
-    model = {PARTNER: Partner, SUPERVISOR: Supervisor}[role]
-    person = session.get(model, person_id)
-    if person is None or not person.active or not person.contact:
-        return None
-    return Contact(person.contact, _first_word(person.display_name))
+        name, address, chosen = client.guardian_name, client.guardian_contact, client
+        # The family's language: the client's preferred one, else the program's.
+        preferred = client.preferred_language
+    else:
+        model = {PARTNER: Partner, SUPERVISOR: Supervisor}[role]
+        chosen = session.get(model, person_id)
+        if chosen is None or not chosen.active or not chosen.contact:
+            return None
+        name, address, preferred = chosen.display_name, chosen.contact, chosen.preferred_language
+    program = session.get(Program, chosen.program_id)
+    language = choose_language([preferred], [program.language if program else None])
+    return Contact(address, _first_word(name), language)
 
 
 def _first_word(name: str | None) -> str | None:

@@ -2,8 +2,11 @@
 
 The plugin's strings live in their own gettext domain (``tpm``, catalogs under
 ``tpm_plugin/translations/``), so they never mix with the host's catalogs. The locale is
-the host's: its Flask-Babel locale selector when it has one. A host without Flask-Babel
-gets one installed by :func:`install_babel` whose selector is :func:`select_locale`.
+the host's: its Flask-Babel locale selector when it has one. A host without Flask-Babel (or
+whose Flask-Babel has no selector) gets :func:`select_locale`, installed by
+:func:`install_babel`: the viewer's preferred language, else their program's, else the
+browser's, else English. Messages are rendered in their recipient's language (see
+:mod:`tpm_plugin.services.notifications.messages`).
 
 Templates call ``_("…")`` and ``ngettext(…)`` (put in their context by the pages'
 ``render_page``), never ``{% trans %}``, which would use the host's domain.
@@ -17,8 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
-from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, Domain, get_locale
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, Domain, get_locale, refresh
 
 #: Languages the plugin ships catalogs for (English is the source language).
 LANGUAGES = ("en", "es")
@@ -30,23 +33,44 @@ ngettext = domain.ngettext
 lazy_gettext = domain.lazy_gettext
 
 
+#: Where :func:`remember_viewer_language` keeps the viewer's language for this request.
+_LANGUAGE_KEY = "tpm_plugin.language"
+
+
 def select_locale() -> str:
-    """The plugin's locale selector (used when the host has none): the language a page
-    chose for its viewer (``g.tpm_locale``: the person's preferred language, else their
-    program's), else the browser's best match among :data:`LANGUAGES`, else English."""
-    chosen = g.get("tpm_locale")
-    if chosen in LANGUAGES:
-        return chosen
-    if has_request_context():
-        return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
-    return LANGUAGES[0]
+    """The plugin's locale selector (used when the host has none): the viewer's language
+    as the pages found it before the view ran (their preferred one, else their program's;
+    see :func:`remember_viewer_language`), else the browser's best match among
+    :data:`LANGUAGES`, else English."""
+    if not has_request_context():
+        return LANGUAGES[0]
+    chosen = request.environ.get(_LANGUAGE_KEY)
+    return chosen or request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def remember_viewer_language(host_user_id: str | None) -> None:
+    """Before a page's view: look up the viewer's language once, for :func:`select_locale`
+    (no look-up when nobody is logged in or the host's own selector decides). Done before
+    any service runs, so the look-up never happens inside another transaction."""
+    # Flask-Babel keeps the locale on ``g``, which outlives a request when the caller
+    # pushed the app context itself (scripts, tests): choose afresh for every page.
+    refresh()
+    babel = current_app.extensions.get("babel")
+    if host_user_id is None or babel is None or babel.locale_selector is not select_locale:
+        return
+    from .services.languages import language_of_user
+
+    request.environ[_LANGUAGE_KEY] = language_of_user(host_user_id)
 
 
 def install_babel(app: Flask) -> None:
     """Give ``app`` Flask-Babel with :func:`select_locale` unless the host has its own
-    (a host initialising Flask-Babel after the plugin replaces this one)."""
-    if "babel" not in app.extensions:
+    selector (a host initialising Flask-Babel after the plugin replaces this one)."""
+    babel = app.extensions.get("babel")
+    if babel is None:
         Babel(app, locale_selector=select_locale)
+    elif babel.locale_selector is None:
+        babel.locale_selector = select_locale
 
 
 def format_when(

@@ -88,7 +88,10 @@ def test_the_dashboard_shows_the_weeks_figures_the_api_gives(
 def test_the_chart_stands_beside_its_table(app: Flask, client) -> None:
     made = _busy()
     html = _dashboard(client, made).get_data(as_text=True)
-    assert '<div aria-hidden="true"><svg' in html
+    chart = re.search(r'<img class="tpm-chart" src="([^"]+)"', html).group(1)
+    assert chart == f"/tpm/api/programs/{made.program.id}/fidelity?format=svg"
+    drawn = client.get(chart, headers=as_user(made.manager_user))
+    assert drawn.status_code == 200 and drawn.mimetype == "image/svg+xml"
     assert '<table class="tpm-weeks">' in html and "<caption>" in html
 
 

@@ -96,7 +96,7 @@ def test_the_page_shows_the_people_and_every_kind_of_the_apis_timeline(app: Flas
     assert html.count('<li class="') == api["total"]
     for heading in ("Stage change", "Identification entry", "Plan version", "Meeting"):
         assert f"<strong>{heading}</strong>" in html
-    assert "<strong>Supervision</strong>" in html and "<strong>Review</strong>" in html
+    assert "<strong>Supervision</strong>" in html and "<strong>Review meeting</strong>" in html
     assert f"Entries 1 to {api['total']} of {api['total']}" in html
 
 
@@ -118,7 +118,9 @@ def test_plan_versions_stand_side_by_side_by_domain(app: Flask, client) -> None:
 def test_the_change_chart_has_its_figures_in_a_table_beside_it(app: Flask, client) -> None:
     made = _lived()
     html = _page(client, made).get_data(as_text=True)
-    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html
+    chart = f"/tpm/api/partnerships/{made.partnership.id}/change?format=svg"
+    assert f'<img class="tpm-chart" src="{chart}"' in html
+    assert client.get(chart, headers=as_user(made.manager_user)).mimetype == "image/svg+xml"
     assert "Connection in each domain at each review" in html
     assert "<td>4</td>" in html and "<td>2</td>" in html
 

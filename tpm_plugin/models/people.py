@@ -43,6 +43,9 @@ class Program(Base):
     setting: Mapped[str] = mapped_column(String(20), default="individual")
     # Whether meeting reminders also go to a minor client's guardian.
     remind_guardians: Mapped[bool] = mapped_column(default=False)
+    #: The language of its pages and messages for people who chose none (``None``: the
+    #: browser's, else English).
+    language: Mapped[str | None] = mapped_column(String(35))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -97,6 +100,8 @@ class Partner(Base):
     contact: Mapped[str | None] = mapped_column(String(200))
     host_user_id: Mapped[str | None] = mapped_column(HOST_USER_ID, index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    #: The language of their pages and messages (``None``: the program's).
+    preferred_language: Mapped[str | None] = mapped_column(String(35))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -113,6 +118,8 @@ class Supervisor(Base):
     contact: Mapped[str | None] = mapped_column(String(200))
     host_user_id: Mapped[str | None] = mapped_column(HOST_USER_ID, index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    #: The language of their pages and messages (``None``: the program's).
+    preferred_language: Mapped[str | None] = mapped_column(String(35))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from ..i18n import LANGUAGES
 from ..models import PROGRAM_SETTINGS
 from ..services.people import PERSON_SORTS, PROGRAM_SORTS
 from .common import (
@@ -73,6 +74,10 @@ class ProgramSchema(StrictSchema):
         metadata={"description": "individual, or afterschool (partners log group activities)."},
     )
     remind_guardians = fields.Boolean(required=True)
+    language = fields.String(
+        allow_none=True,
+        metadata={"description": "Language of pages and messages for people who chose none."},
+    )
     created_at = AwareDateTime(required=True)
 
 
@@ -89,6 +94,7 @@ class ProgramUpdateSchema(StrictSchema):
     remind_guardians = fields.Boolean(
         metadata={"description": "Meeting reminders also go to a minor client's guardian."}
     )
+    language = one_of(LANGUAGES, allow_none=True)
 
     @validates("timezone")
     def _known_timezone(self, value: str, **kwargs: Any) -> None:
@@ -202,6 +208,10 @@ class HelperSchema(StrictSchema):
     contact = fields.String(allow_none=True)
     host_user_id = fields.String(allow_none=True)
     active = fields.Boolean(required=True)
+    preferred_language = fields.String(
+        allow_none=True,
+        metadata={"description": "Language of their pages and messages (null: the program's)."},
+    )
     created_at = AwareDateTime(required=True)
 
 
@@ -212,6 +222,7 @@ class HelperUpdateSchema(StrictSchema):
     contact = bounded_string(NAME_LENGTH, allow_none=True)
     host_user_id = _host_user_id(allow_none=True)
     active = fields.Boolean()
+    preferred_language = one_of(LANGUAGES, allow_none=True)
 
 
 class HelperCreateSchema(HelperUpdateSchema):

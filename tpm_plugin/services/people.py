@@ -71,6 +71,7 @@ def create_program(
     workflow_key: str | None = None,
     setting: str = "individual",
     remind_guardians: bool = False,
+    language: str | None = None,
     actor: Actor | None = None,
 ) -> Program:
     """Create a program managed by ``manager_user_ids`` (host user ids).
@@ -78,7 +79,8 @@ def create_program(
     This is how a center's first program comes to exist: the host, ``flask tpm`` or the demo
     calls it. Settings left out take the ``TPM_DEFAULT_*`` configuration. ``setting`` says
     how the program runs: ``individual`` or ``afterschool`` (where partners may log group
-    activities). The program gets its own copy of the workflow template ``workflow_key``
+    activities). ``language`` (one of :data:`tpm_plugin.i18n.LANGUAGES`, or ``None``) is
+    that of its pages and messages for people who chose none. The program gets its own copy of the workflow template ``workflow_key``
     (default ``TPM_DEFAULT_WORKFLOW``), which its managers then change as they see fit.
 
     Raises:
@@ -110,6 +112,7 @@ def create_program(
             ),
             setting=setting,
             remind_guardians=remind_guardians,
+            language=language,
         )
         unit.session.add(program)
         unit.session.flush()

@@ -59,7 +59,9 @@ def page_routes() -> RouteTable:
 def create_pages_blueprint(name: str) -> Blueprint:
     """Build the pages blueprint called ``name``: its routes (static files included, see
     :mod:`.static`), the login redirect, CSRF and the HTML error pages."""
-    bp = Blueprint(name, __name__, template_folder="../../templates")
+    # No template_folder: the pages render in the plugin's own environment, after every
+    # loader of the host (see tpm_plugin.templating), so a host's overrides always win.
+    bp = Blueprint(name, __name__)
     bp.before_request(require_page_actor)
     install_csrf(bp)
     bp.register_error_handler(TPMError, render_error)

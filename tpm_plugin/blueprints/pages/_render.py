@@ -13,13 +13,14 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ...access import Actor, current_actor
 from ...errors import TPMError
-from ...i18n import template_helpers
+from ...i18n import remember_viewer_language, template_helpers
+from ...templating import plugin_environment
 
 
 def page_actor() -> Actor:
@@ -32,8 +33,13 @@ def page_actor() -> Actor:
 
 def require_page_actor() -> Response | None:
     """Before every page: an anonymous visitor goes to the host's login page (Flask-Login's
-    ``login_view``), with ``next`` back here; without one, a 401 page."""
-    if _is_static_file() or current_actor() is not None:
+    ``login_view``), with ``next`` back here; without one, a 401 page. A logged-in viewer's
+    language is looked up for the page."""
+    if _is_static_file():
+        return None
+    actor = current_actor()
+    remember_viewer_language(actor.user_id if actor is not None else None)
+    if actor is not None:
         return None
     login_manager = getattr(current_app, "login_manager", None)
     login_view = getattr(login_manager, "login_view", None)
@@ -81,18 +87,16 @@ def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[st
     program's timezone and the viewer's locale) in its context."""
     from ._forms import csrf_field
 
-    return (
-        render_template(
-            template,
-            tpm_base_template=current_app.config["TPM_BASE_TEMPLATE"],
-            tpm_actor=current_actor(),
-            page_url=page_url,
-            csrf_field=csrf_field,
-            **template_helpers(),
-            **context,
-        ),
-        status,
-    )
+    values = {
+        "tpm_base_template": current_app.config["TPM_BASE_TEMPLATE"],
+        "tpm_actor": current_actor(),
+        "page_url": page_url,
+        "csrf_field": csrf_field,
+        **template_helpers(),
+        **context,
+    }
+    current_app.update_template_context(values)  # the host's context processors
+    return plugin_environment("pages").get_template(template).render(values), status
 
 
 def render_error(error: TPMError | HTTPException) -> tuple[str, int]:

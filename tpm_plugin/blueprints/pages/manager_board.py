@@ -20,7 +20,7 @@ from marshmallow import Schema, fields
 
 from ...access import PROGRAM_MANAGER
 from ...errors import Conflict, NotFound, ValidationFailed
-from ...i18n import format_day, lazy_gettext
+from ...i18n import format_day, gettext, lazy_gettext
 from ...schemas.common import MAX_INT
 from ...schemas.partnerships import PartnershipListQuerySchema
 from ...schemas.people import ProgramListQuerySchema
@@ -134,7 +134,7 @@ def move(partnership_id: int) -> Any:
         (o for o in availability.available + availability.blocked if o.trigger == trigger), None
     )
     if option is None:
-        raise Conflict(f"This partnership cannot take '{trigger}' from its stage now.")
+        raise Conflict(gettext("This move is not one this partnership can take from its stage."))
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":

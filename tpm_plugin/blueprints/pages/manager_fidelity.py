@@ -6,9 +6,9 @@ also how its clients' connection changed across reviews, domain by domain."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import request
-from markupsafe import Markup
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ...access import PROGRAM_MANAGER
@@ -17,7 +17,6 @@ from ...schemas.common import MAX_INT
 from ...schemas.fidelity import FidelityQuerySchema
 from ...services import change, fidelity, program_board
 from .._routes import RouteTable
-from ..fidelity_chart import fidelity_svg
 from ._render import page_actor, render_page
 from .home import HOME_LINKS, HomeLink
 from .manager_board import programs_to_choose, query_or_defaults
@@ -72,7 +71,7 @@ def dashboard(program_id: int) -> tuple[str, int]:
         people=people,
         program=people.program,
         fidelity=result,
-        chart=_inline(fidelity_svg(result)),
+        chart_url=_chart_url(result, query),
         shifts=shifts,
         chosen={"partner_id": partner_id, "supervisor_id": supervisor_id},
         weeks=query.get("weeks"),
@@ -81,11 +80,17 @@ def dashboard(program_id: int) -> tuple[str, int]:
     )
 
 
-def _inline(document: str) -> Markup:
-    """An SVG document as an element of the page (without its XML declaration)."""
-    if document.startswith("<?xml"):
-        document = document.split("?>", 1)[1].lstrip()
-    return Markup(document)
+def _chart_url(result: fidelity.Fidelity, window: dict[str, Any]) -> str:
+    """The API's drawing of the same weeks (``…/fidelity?format=svg``): an image, so its
+    English labels are the API's and the page's own text stays in the viewer's language."""
+    arguments = {"format": "svg", "weeks": window.get("weeks")}
+    for name, key in (("start", "from"), ("end", "to")):
+        if window.get(name) is not None:
+            arguments[key] = window[name].isoformat()
+    from ... import api_url  # the package imports its blueprints
+
+    path = api_url(f"{result.scope}_fidelity", **{f"{result.scope}_id": result.scope_id})
+    return f"{path}?{urlencode({k: v for k, v in arguments.items() if v is not None})}"
 
 
 def register(routes: RouteTable) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from markupsafe import Markup
 
 from ...i18n import lazy_gettext
 from ...models.care import DOMAINS
@@ -18,7 +17,6 @@ from ...services import change, plans, program_board
 from ...services import timeline as timeline_service
 from .._request import load
 from .._routes import RouteTable
-from ..change_chart import change_svg
 from ._render import page_actor, render_page
 from .manager_board import query_or_defaults
 
@@ -41,9 +39,9 @@ CODE_LABELS = {
     "school": lazy_gettext("school"),
     "work": lazy_gettext("work"),
     "play": lazy_gettext("play"),
-    "continue": lazy_gettext("continue"),
-    "replan": lazy_gettext("replan"),
-    "close": lazy_gettext("close"),
+    "continue": lazy_gettext("carry on as planned"),
+    "replan": lazy_gettext("plan again"),
+    "close": lazy_gettext("close the partnership"),
     "client": lazy_gettext("the client"),
     "partner": lazy_gettext("the partner"),
     "center": lazy_gettext("the center"),
@@ -59,7 +57,7 @@ KIND_LABELS = {
     "plan": lazy_gettext("Plan version"),
     "meeting": lazy_gettext("Meeting"),
     "supervision": lazy_gettext("Supervision"),
-    "review": lazy_gettext("Review"),
+    "review": lazy_gettext("Review meeting"),
     "cadence_override": lazy_gettext("Crisis cadence"),
 }
 
@@ -79,6 +77,8 @@ def partnership_page(partnership_id: int) -> tuple[str, int]:
     plan_query = load(PlanListQuerySchema(), {"page_size": PLAN_VERSIONS})
     versions = plans.list_plans(actor, partnership_id, plan_query).items
     ratings = change.partnership_change(actor, partnership_id)
+    from ... import api_url  # the package imports its blueprints
+
     return render_page(
         "tpm/pages/manager/partnership.html",
         status=422 if errors else 200,
@@ -90,7 +90,8 @@ def partnership_page(partnership_id: int) -> tuple[str, int]:
         versions=list(reversed(versions)),
         domains=DOMAINS,
         ratings=ratings,
-        change_chart=Markup(change_svg(ratings)) if ratings.reviews else None,
+        change_chart_url=api_url("partnership_change", partnership_id=partnership_id)
+        + "?format=svg",
         code=code,
     )
 

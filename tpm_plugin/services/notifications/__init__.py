@@ -93,7 +93,7 @@ def send_once(
     if contact is None:
         ledger.finish(claimed.ledger_id, ledger.NO_CONTACT)
         return False
-    subject, body = render_message(template, context, contact.first_name)
+    subject, body = render_message(template, context, contact.first_name, contact.language)
     state.notifier.send(
         Message(
             key=f"tpm-notification-{claimed.ledger_id}",

@@ -5,6 +5,8 @@ and ``body``. A host overrides one by putting a file of the same name in its own
 folder (the app's loader is asked first). Messages carry no care details: the context holds
 the recipient's ``first_name`` (or ``None`` when ``TPM_MESSAGE_NAMES`` is ``"none"``) and
 what the caller passes, which :func:`render_message` limits to ids, short keys and times.
+Their text goes through the plugin's gettext domain (``_`` in the template), in the
+recipient's language.
 """
 
 from __future__ import annotations
@@ -14,19 +16,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from jinja2 import ChoiceLoader, Environment, PackageLoader, TemplateNotFound
+from flask_babel import force_locale
+from jinja2 import Environment, TemplateNotFound
+
+from ...i18n import LANGUAGES, gettext, ngettext
+from ...templating import plugin_environment
 
 #: Longest string a message context may hold: keys and formatted times, never free text.
 MAX_CONTEXT_STRING = 64
 
 _ALLOWED = (int, float, bool, dt.datetime, dt.date, dt.time, dt.timedelta, type(None))
-_ENV_KEY = "tpm_plugin.messages"
 
 
 def render_message(
-    template: str, context: Mapping[str, Any], first_name: str | None
+    template: str,
+    context: Mapping[str, Any],
+    first_name: str | None,
+    language: str | None = None,
 ) -> tuple[str, str]:
-    """Render ``template`` to its (subject, body).
+    """Render ``template`` to its (subject, body), in ``language`` (one of
+    :data:`tpm_plugin.i18n.LANGUAGES`; English otherwise).
 
     Raises:
         ValueError: a context value that is not a number, a time or a short string (free
@@ -43,12 +52,16 @@ def render_message(
         raise TemplateNotFound(
             f"No message template {name}: ship it in the host's templates folder."
         ) from None
-    values = loaded.new_context({**context, "first_name": first_name})
-    parts = []
     for block in ("subject", "body"):
         if block not in loaded.blocks:
             raise ValueError(f"Message template {name} has no {{% block {block} %}}; add one.")
-        parts.append("".join(loaded.blocks[block](values)).strip())
+    parts = []
+    with force_locale(language if language in LANGUAGES else LANGUAGES[0]):
+        values = loaded.new_context(
+            {**context, "first_name": first_name, "_": gettext, "ngettext": ngettext}
+        )
+        for block in ("subject", "body"):
+            parts.append("".join(loaded.blocks[block](values)).strip())
     subject, body = parts
     return " ".join(subject.split()), body
 
@@ -72,13 +85,4 @@ def check_context(context: Mapping[str, Any]) -> None:
 
 
 def _environment() -> Environment:
-    # One environment per app: the host's loaders first (its overrides win), then ours.
-    app = current_app._get_current_object()
-    env = app.extensions.get(_ENV_KEY)
-    if env is None:
-        env = app.jinja_env.overlay(
-            loader=ChoiceLoader([app.jinja_env.loader, PackageLoader("tpm_plugin", "templates")]),
-            autoescape=False,
-        )
-        app.extensions[_ENV_KEY] = env
-    return env
+    return plugin_environment("messages", autoescape=False)

@@ -1,0 +1,115 @@
+"""Every page in Spanish: the catalog is complete and current, and no page shows an English
+string of the plugin's to someone reading Spanish."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+
+from tests import factories
+from tpm_plugin.blueprints.pages import page_routes
+from tpm_plugin.blueprints.pages.static import ENDPOINT as STATIC_ENDPOINT
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "tpm_plugin" / "translations"
+_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def _catalog(path: Path):
+    with path.open("rb") as file:
+        return read_po(file)
+
+
+def _msgids(catalog) -> set[str]:
+    return {
+        message.id if isinstance(message.id, str) else message.id[0]
+        for message in catalog
+        if message.id
+    }
+
+
+def test_every_string_has_a_spanish_translation() -> None:
+    spanish = _catalog(TRANSLATIONS / "es" / "LC_MESSAGES" / "tpm.po")
+    template = _msgids(_catalog(TRANSLATIONS / "tpm.pot"))
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in spanish
+        if m.id and (m.string if isinstance(m.string, str) else all(m.string)) and not m.fuzzy
+    }
+    assert template - translated == set(), "run `make translations` and fill these in es"
+
+
+def test_the_catalog_template_is_up_to_date_with_the_sources(tmp_path: Path) -> None:
+    pybabel = Path(sys.executable).with_name("pybabel")
+    fresh = tmp_path / "tpm.pot"
+    subprocess.run(
+        [str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "_", "-k", "gettext",
+         "-k", "ngettext:1,2", "-k", "lazy_gettext", "--no-location", "-o", str(fresh), "."],
+        cwd=ROOT, check=True,
+    )  # fmt: skip
+    committed = _msgids(_catalog(TRANSLATIONS / "tpm.pot"))
+    assert _msgids(_catalog(fresh)) == committed, "run `make translations`"
+
+
+def _english_strings() -> list[str]:
+    """Msgids whose Spanish differs (placeholders cut out: each fixed part is checked)."""
+    spanish = _catalog(TRANSLATIONS / "es" / "LC_MESSAGES" / "tpm.po")
+    strings = []
+    for message in spanish:
+        singular = message.id if isinstance(message.id, str) else message.id[0]
+        translation = message.string if isinstance(message.string, str) else message.string[0]
+        if not singular or translation == singular:
+            continue
+        strings += [part.strip() for part in re.split(r"%\(\w+\)\w", singular)]
+    return [text for text in strings if len(text) >= 4]
+
+
+def _visible_text(page: str) -> str:
+    page = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", page)
+    attributes = " ".join(re.findall(r'(?:aria-label|placeholder|title|alt|value)="([^"]*)"', page))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page) + " " + attributes).split())
+
+
+def _page_paths(made: factories.World) -> list[str]:
+    """A path of every GET page, its ids taken from ``made`` (1 for ids it has none of)."""
+    ids = {
+        "partnership_id": made.partnership.id,
+        "program_id": made.program.id,
+        "partner_id": made.partner.id,
+        "supervisor_id": made.supervisor.id,
+        "client_id": made.client.id,
+        "workflow_key": made.program.workflow_key,
+        "key": made.program.workflow_key,
+        "version": 1,
+    }
+    paths = []
+    for route in page_routes():
+        if "GET" not in route.methods or route.endpoint == STATIC_ENDPOINT:
+            continue
+        values = {name: ids.get(name, 1) for name in _ARGUMENT.findall(route.rule)}
+        paths.append("/" + page_routes().path_for(route.endpoint, **values))
+    return paths
+
+
+@pytest.mark.parametrize("role", ["manager_user", "supervisor_user", "partner_user"])
+def test_every_page_in_spanish_shows_no_english_string(app: Flask, client, role: str) -> None:
+    made = factories.world()
+    english = _english_strings()
+    headers = {**factories.as_user(getattr(made, role)), "Accept-Language": "es"}
+    for path in _page_paths(made):
+        response = client.get(f"/tpm{path}", headers=headers)
+        if response.status_code in (301, 302, 303):
+            continue  # a page that redirects renders nothing itself
+        assert response.mimetype == "text/html", path
+        body = response.get_data(as_text=True)
+        assert 'lang="es"' in body, path
+        text = _visible_text(body)
+        left = [string for string in english if string in text]
+        assert not left, f"{path} as {role} shows English: {left}"

@@ -3,6 +3,7 @@ the access-audit rows a request left."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from functools import cache
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tpm_plugin.models import AccessAudit
+from tpm_plugin.services import supervision
 from tpm_plugin.services._unit import session
 
 SPANISH = {"Accept-Language": "es"}
@@ -101,6 +103,20 @@ def people_world(**program_fields):
         partner=partner,
         supervisor=supervisor,
         partnership=partnership,
+    )
+
+
+def held_supervision(made: factories.World, at: dt.datetime) -> None:
+    """A held 20-minute supervision session of ``made``'s partner about its partnership."""
+    supervision.add_session(
+        factories.actor(made.supervisor_user),
+        {
+            "partner_id": made.partner.id,
+            "scheduled_at": at,
+            "status": "held",
+            "held_minutes": 20,
+            "partnership_ids": [made.partnership.id],
+        },
     )
 
 

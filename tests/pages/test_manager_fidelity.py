@@ -11,9 +11,9 @@ from flask import Flask
 
 from tests import factories
 from tests.factories import as_user
-from tpm_plugin.services import meetings, supervision
+from tpm_plugin.services import meetings
 
-from .manager_helpers import SPANISH, audit_rows, people_world, untranslated
+from .manager_helpers import SPANISH, audit_rows, held_supervision, people_world, untranslated
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 _ROW = re.compile(
@@ -33,16 +33,7 @@ def _busy() -> factories.World:
             made.partnership.id,
             {"scheduled_at": NOW - dt.timedelta(days=days), "status": "held", "minutes": 40},
         )
-    supervision.add_session(
-        factories.actor(made.supervisor_user),
-        {
-            "partner_id": made.partner.id,
-            "scheduled_at": NOW - dt.timedelta(days=2),
-            "status": "held",
-            "held_minutes": 20,
-            "partnership_ids": [made.partnership.id],
-        },
-    )
+    held_supervision(made, NOW - dt.timedelta(days=2))
     return made
 
 

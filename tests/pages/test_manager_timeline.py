@@ -10,9 +10,9 @@ from flask import Flask
 
 from tests import factories
 from tests.factories import as_user
-from tpm_plugin.services import meetings, plans, reviews, supervision, transitions
+from tpm_plugin.services import meetings, plans, reviews, transitions
 
-from .manager_helpers import SPANISH, audit_rows, people_world, untranslated
+from .manager_helpers import SPANISH, audit_rows, held_supervision, people_world, untranslated
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -39,16 +39,7 @@ def _lived() -> factories.World:
             "supersedes_id": first.id,
         },
     )
-    supervision.add_session(
-        factories.actor(made.supervisor_user),
-        {
-            "partner_id": made.partner.id,
-            "scheduled_at": NOW - dt.timedelta(days=2),
-            "status": "held",
-            "held_minutes": 20,
-            "partnership_ids": [pid],
-        },
-    )
+    held_supervision(made, NOW - dt.timedelta(days=2))
     transitions.fire(manager, pid, "begin_review")
     reviews.add_review(
         manager,

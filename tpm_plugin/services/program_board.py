@@ -77,6 +77,13 @@ class Board:
     clients: dict[int, str]
     moves: dict[int, list[Move]] = field(default_factory=dict)
 
+    def by_stage(self) -> dict[str, list[RowMapping]]:
+        """The page's partnerships grouped by stage, in the page's order."""
+        grouped: dict[str, list[RowMapping]] = {}
+        for row in self.page.items:
+            grouped.setdefault(row["stage"], []).append(row)
+        return grouped
+
     @property
     def total(self) -> int:
         """Partnerships of the program under the filters, every stage counted."""

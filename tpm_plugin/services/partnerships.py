@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import RowMapping, Select, select
+from sqlalchemy import ColumnElement, RowMapping, Select, select
 from sqlalchemy.orm import Session
 
 from ..access import PROGRAM_MANAGER, ROLES, Actor
@@ -204,18 +204,28 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
 
 def _overdue_page(session: Session, actor: Actor, query: dict[str, Any]) -> tuple[list, int]:
     # Which partnerships are overdue is worked out per request (see .overdue).
-    statement = select(*Partnership.__table__.columns).where(partnership_scope(actor))
-    for name in LIST_FILTERS:
-        if query.get(name) is not None:
-            statement = statement.where(getattr(Partnership, name) == query[name])
-    overdue = overdue_clause(partnership_scope(actor), utcnow())
-    statement = _ordered(statement.where(overdue if query["overdue"] else ~overdue), query["sort"])
+    statement = select(*Partnership.__table__.columns).where(*list_filters(actor, query))
+    statement = _ordered(statement, query["sort"])
     return paginate(session, statement, query["page"], query["page_size"], plain_rows=True)
 
 
 def _ordered(statement: Select, sort: str) -> Select:
     columns = {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS}
     return order_by(statement, sort, columns, Partnership.id)
+
+
+def list_filters(actor: Actor, query: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of :func:`list_partnerships`: the actor's scope and the filters
+    ``query`` names (``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
+    ``overdue``), for other reads that must list exactly the same partnerships."""
+    clauses = [partnership_scope(actor)]
+    for name in LIST_FILTERS:
+        if query.get(name) is not None:
+            clauses.append(getattr(Partnership, name) == query[name])
+    if query.get("overdue") is not None:
+        overdue = overdue_clause(partnership_scope(actor), utcnow())
+        clauses.append(overdue if query["overdue"] else ~overdue)
+    return clauses
 
 
 def is_closed(partnership: Partnership) -> bool:

@@ -1,9 +1,186 @@
-"""A program manager's pages: the board by stage, a partnership's timeline, the fidelity dashboard."""
+"""A program manager's board: a program's partnerships by stage, and moving one on.
+
+The board reads through :func:`tpm_plugin.services.program_board.board` (the partnerships
+``GET /partnerships`` lists, with the counts of every stage); a move goes through the
+workflow's transition service as ``POST /partnerships/<id>/transitions`` does, after a
+page that asks for its reason and shows what blocks it. Filters are ids and flags in the
+query string only.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, redirect, request
+from marshmallow import Schema, fields
+
+from ...access import PROGRAM_MANAGER
+from ...errors import Conflict, NotFound, ValidationFailed
+from ...i18n import format_day, gettext, lazy_gettext
+from ...schemas.common import MAX_INT
+from ...schemas.partnerships import PartnershipListQuerySchema
+from ...schemas.people import ProgramListQuerySchema
+from ...services import people, program_board, transitions
+from .._request import load
 from .._routes import RouteTable
+from ._render import page_actor, page_url, render_page
+from .home import HOME_LINKS, HomeLink
+
+
+class BoardQuerySchema(PartnershipListQuerySchema):
+    """The board's query string: ``GET /partnerships``'s filters, ``below_target`` for its
+    ``overdue`` and ``on_hold``; ``moved`` names a partnership just moved (to say so)."""
+
+    overdue = fields.Boolean(data_key="below_target")
+    on_hold = fields.Boolean()
+    moved = fields.Integer(load_default=None)
+
+
+def query_or_defaults(
+    schema: type[Schema], arguments: dict[str, Any], defaults: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """``arguments`` loaded by ``schema``; when they fail, ``defaults`` loaded instead, with
+    the messages of the failing fields (so a page shows them beside its filters)."""
+    try:
+        return load(schema(), {**defaults, **arguments}), {}
+    except ValidationFailed as error:
+        return load(schema(), defaults), error.fields or {}
+
+
+#: An id no page is for, to be replaced in a URL built once (see :func:`url_of_id`).
+_SENTINEL = "2147483646"
+
+
+def url_of_id(endpoint: str, name: str) -> Callable[[int], str]:
+    """A function of an id giving the URL of ``endpoint`` with ``name`` = that id: one
+    :func:`page_url` for a whole page of cards, instead of one per card."""
+    pattern = page_url(endpoint, **{name: int(_SENTINEL)})
+    return lambda value: pattern.replace(_SENTINEL, str(int(value)), 1)
+
+
+def local_day(timezone: str) -> Callable[[dt.datetime], str]:
+    """A function writing an instant's date on ``timezone``'s calendar in the viewer's
+    locale, each date formatted once per page (a board shows a hundred of them)."""
+    zone = ZoneInfo(timezone)
+
+    @cache
+    def written(day: dt.date) -> str:
+        return format_day(day, "short")
+
+    return lambda moment: written(moment.astimezone(zone).date())
+
+
+def programs_to_choose(endpoint: str) -> Any:
+    """``endpoint`` of the one program the viewer manages, or a page to choose among them
+    (404 page when they manage none)."""
+    actor = page_actor()
+    managed = sorted(actor.managed_program_ids)
+    if len(managed) == 1:
+        return redirect(page_url(endpoint, program_id=managed[0]))
+    if not managed:
+        raise NotFound("You manage no program.")
+    query = load(ProgramListQuerySchema(), {"page_size": current_app.config["TPM_MAX_PAGE_SIZE"]})
+    programs = [p for p in people.list_programs(actor, query).items if p.id in managed]
+    return render_page("tpm/pages/manager/programs.html", programs=programs, endpoint=endpoint)
+
+
+def board_home() -> Any:
+    """``GET /manager/board``: the board of the viewer's program (or a choice of them)."""
+    return programs_to_choose("manager_board")
+
+
+def board(program_id: int) -> tuple[str, int]:
+    """``GET /manager/programs/<id>/board``: the program's partnerships by stage."""
+    defaults = {"page_size": current_app.config["TPM_MAX_PAGE_SIZE"]}
+    query, errors = query_or_defaults(BoardQuerySchema, request.args.to_dict(), defaults)
+    moved = query.pop("moved")
+    result = program_board.board(page_actor(), program_id, query)
+    return render_page(
+        "tpm/pages/manager/board.html",
+        status=422 if errors else 200,
+        board=result,
+        filters=_filters_in_url(query),
+        errors=errors,
+        moved=moved,
+        partnership_url=url_of_id("manager_partnership", "partnership_id"),
+        move_url=url_of_id("manager_move", "partnership_id"),
+        local_day=local_day(result.people.program.timezone),
+    )
+
+
+def _filters_in_url(query: dict[str, Any]) -> dict[str, Any]:
+    """The board's filters as its query string names them (``None``: not filtered)."""
+    below = query.get("overdue")
+    return {
+        "stage": query.get("stage"),
+        "partner_id": query.get("partner_id"),
+        "supervisor_id": query.get("supervisor_id"),
+        "below_target": None if below is None else str(below).lower(),
+        "on_hold": "true" if query.get("on_hold") else None,
+    }
+
+
+def move(partnership_id: int) -> Any:
+    """``GET|POST /manager/partnerships/<id>/move?trigger=…``: the reason prompt of a move,
+    what blocks it, and (POST) the transition itself; back to the board when it is done."""
+    actor = page_actor()
+    trigger = request.values.get("trigger", "")
+    availability = transitions.available(actor, partnership_id)
+    option = next(
+        (o for o in availability.available + availability.blocked if o.trigger == trigger), None
+    )
+    if option is None:
+        raise Conflict(gettext("This move is not one this partnership can take from its stage."))
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        reason = request.form.get("reason", "")
+        try:
+            outcome = transitions.transition(
+                actor,
+                partnership_id,
+                trigger,
+                reason,
+                expected_stage=request.form.get("stage") or availability.stage,
+            )
+        except ValidationFailed as error:
+            errors, status = error.fields or {}, 422
+        except Conflict as error:
+            errors, status = {"_form": [error.message]}, 409
+        else:
+            program_id = outcome.partnership.program_id
+            return redirect(page_url("manager_board", program_id=program_id, moved=partnership_id))
+    overview = program_board.partnership_overview(actor, partnership_id)
+    return render_page(
+        "tpm/pages/manager/move.html",
+        status=status,
+        overview=overview,
+        option=option,
+        availability=availability,
+        errors=errors,
+        reason=request.form.get("reason", ""),
+    )
 
 
 def register(routes: RouteTable) -> None:
-    """Add this module's pages to ``routes``."""
+    """Add the board and the move pages to ``routes``, and the board to the home page."""
+    routes.add_url_rule("/manager/board", "manager_board_home", board_home, methods=["GET"])
+    routes.add_url_rule(
+        f"/manager/programs/<int(max={MAX_INT}):program_id>/board",
+        "manager_board",
+        board,
+        methods=["GET"],
+    )
+    routes.add_url_rule(
+        f"/manager/partnerships/<int(max={MAX_INT}):partnership_id>/move",
+        "manager_move",
+        move,
+        methods=["GET", "POST"],
+    )
+    HOME_LINKS.append(
+        HomeLink(PROGRAM_MANAGER, "manager_board_home", lazy_gettext("Partnership board"))
+    )

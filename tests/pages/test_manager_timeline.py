@@ -1,0 +1,164 @@
+"""A partnership's page: its people, its whole timeline (as the API's timeline answers it,
+corrections shown as such), plan versions side by side and its change across reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+
+from tests import factories
+from tests.factories import as_user
+from tpm_plugin.services import meetings, plans, reviews, transitions
+
+from .manager_helpers import SPANISH, audit_rows, held_supervision, people_world, untranslated
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _lived() -> factories.World:
+    """An active partnership with two plan versions, meetings (one corrected), a
+    supervision session and a review that rated two domains."""
+    made = people_world()
+    factories.activate(made)
+    manager = factories.actor(made.manager_user)
+    pid = made.partnership.id
+    first = meetings.add_meeting(
+        manager,
+        pid,
+        {"scheduled_at": NOW - dt.timedelta(days=3), "status": "held", "minutes": 40},
+    )
+    meetings.add_meeting(
+        manager,
+        pid,
+        {
+            "scheduled_at": first.scheduled_at,
+            "status": "held",
+            "minutes": 45,
+            "supersedes_id": first.id,
+        },
+    )
+    held_supervision(made, NOW - dt.timedelta(days=2))
+    transitions.fire(manager, pid, "begin_review")
+    reviews.add_review(
+        manager,
+        pid,
+        {
+            "held_at": NOW - dt.timedelta(days=1),
+            "participants": ["partner"],
+            "discussion": "Going well.",
+            "outcome": "replan",
+            "ratings": [{"domain": "play", "rating": 4}, {"domain": "school", "rating": 2}],
+        },
+    )
+    transitions.fire(manager, pid, "replan")
+    entry = plans.list_plans(manager, pid, {"page": 1, "page_size": 1, "sort": "-version"})
+    answers = entry.items[0].activities[0].answers
+    plans.add_plan(
+        manager,
+        pid,
+        {
+            "activities": [
+                {"domain": "school", "aim": "Walk to school together.", "answers": answers}
+            ]
+        },
+    )
+    return made
+
+
+def _page(client, made: factories.World, query: str = "", user: str | None = None, **headers):
+    return client.get(
+        f"/tpm/manager/partnerships/{made.partnership.id}{query}",
+        headers={**as_user(user or made.manager_user), **headers},
+    )
+
+
+def test_the_page_shows_the_people_and_every_kind_of_the_apis_timeline(app: Flask, client) -> None:
+    made = _lived()
+    api = client.get(
+        f"/tpm/api/partnerships/{made.partnership.id}/timeline?page_size=100",
+        headers=as_user(made.manager_user),
+    ).json
+    page = _page(client, made)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Lucía Pérez" in html and "Marta Gil" in html and "Rosa Vidal" in html
+    assert html.count('<li class="') == api["total"]
+    for heading in ("Stage change", "Identification entry", "Plan version", "Meeting"):
+        assert f"<strong>{heading}</strong>" in html
+    assert "<strong>Supervision</strong>" in html and "<strong>Review meeting</strong>" in html
+    assert f"Entries 1 to {api['total']} of {api['total']}" in html
+
+
+def test_a_corrected_meeting_and_its_correction_are_shown_as_such(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made, "?kind=meeting").get_data(as_text=True)
+    assert "Correction of entry" in html and "Corrected later by entry" in html
+    assert 'class="tpm-corrected"' in html
+
+
+def test_plan_versions_stand_side_by_side_by_domain(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made).get_data(as_text=True)
+    side_by_side = html[html.index('id="plans"') : html.index('id="change"')]
+    assert "Play together." in side_by_side and "Walk to school together." in side_by_side
+    assert side_by_side.index("Version 1") < side_by_side.index("Version 2")
+
+
+def test_the_change_chart_has_its_figures_in_a_table_beside_it(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made).get_data(as_text=True)
+    chart = f"/tpm/api/partnerships/{made.partnership.id}/change?format=svg"
+    assert f'<img class="tpm-chart" src="{chart}"' in html
+    assert client.get(chart, headers=as_user(made.manager_user)).mimetype == "image/svg+xml"
+    assert "Connection in each domain at each review" in html
+    assert "<td>4</td>" in html and "<td>2</td>" in html
+
+
+def test_the_page_is_audited_as_the_api_reads_are(app: Flask, client) -> None:
+    made = _lived()
+    _page(client, made)
+    actions = {row.action for row in audit_rows(made.manager_user)[-4:]}
+    assert {"read", "read_timeline", "list", "read_change"} <= actions
+
+
+def test_the_timeline_pages_on_and_back(app: Flask, client) -> None:
+    made = _lived()
+    first = _page(client, made, "?page_size=2").get_data(as_text=True)
+    second = _page(client, made, "?page_size=2&page=2").get_data(as_text=True)
+    assert "Older entries" in first and "Newer entries" not in first
+    assert "Newer entries" in second
+
+
+def test_an_unknown_kind_is_named_beside_its_field(app: Flask, client) -> None:
+    made = _lived()
+    page = _page(client, made, "?kind=gossip")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert 'id="kind-error"' in html and "Must be one of" in html
+
+
+def test_the_partnerships_supervisor_may_read_it_without_moves(app: Flask, client) -> None:
+    made = _lived()
+    page = _page(client, made, user=made.supervisor_user)
+    assert page.status_code == 200
+    assert "/move" not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who", ["manager_user", "partner_user", "supervisor_user"])
+def test_someone_of_another_program_gets_a_404_page_and_no_names(
+    app: Flask, client, who: str
+) -> None:
+    made, other = _lived(), people_world()
+    page = _page(client, made, user=getattr(other, who))
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "Lucía Pérez" not in page.get_data(as_text=True)
+    assert audit_rows(getattr(other, who))[-1].outcome == "denied"
+
+
+def test_the_partnership_page_speaks_spanish(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made, "?kind=gossip", **SPANISH).get_data(as_text=True)
+    assert "Cronología" in html
+    assert untranslated(html) == []

@@ -1,0 +1,106 @@
+"""A partnership's page: its people and stage, its whole timeline page by page (as ``GET
+/partnerships/<id>/timeline`` answers it), its plan versions side by side, and its change
+across reviews (the change chart with its figures in a table beside it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from ...i18n import lazy_gettext
+from ...models.care import DOMAINS
+from ...schemas.common import MAX_INT
+from ...schemas.records import PlanListQuerySchema
+from ...schemas.timeline import TimelineQuerySchema
+from ...services import change, plans, program_board
+from ...services import timeline as timeline_service
+from .._request import load
+from .._routes import RouteTable
+from ._render import page_actor, render_page
+from .manager_board import query_or_defaults
+
+#: Timeline entries per page (the API's largest page).
+PAGE_SIZE = 100
+#: Plan versions shown side by side, newest first.
+PLAN_VERSIONS = 3
+
+#: What the stored codes of the care record read as on a page.
+CODE_LABELS = {
+    "held": lazy_gettext("held"),
+    "scheduled": lazy_gettext("scheduled"),
+    "cancelled": lazy_gettext("cancelled"),
+    "no_show": lazy_gettext("no-show"),
+    "client_voice": lazy_gettext("the client's voice"),
+    "observation": lazy_gettext("observation"),
+    "others_report": lazy_gettext("what others report"),
+    "self": lazy_gettext("self"),
+    "others": lazy_gettext("others"),
+    "school": lazy_gettext("school"),
+    "work": lazy_gettext("work"),
+    "play": lazy_gettext("play"),
+    "continue": lazy_gettext("carry on as planned"),
+    "replan": lazy_gettext("plan again"),
+    "close": lazy_gettext("close the partnership"),
+    "client": lazy_gettext("the client"),
+    "partner": lazy_gettext("the partner"),
+    "center": lazy_gettext("the center"),
+    "supervisor": lazy_gettext("the supervisor"),
+    "program_manager": lazy_gettext("a program manager"),
+}
+
+#: Headings of the timeline's kinds.
+KIND_LABELS = {
+    "transition": lazy_gettext("Stage change"),
+    "migration": lazy_gettext("Workflow version migration"),
+    "identification": lazy_gettext("Identification entry"),
+    "plan": lazy_gettext("Plan version"),
+    "meeting": lazy_gettext("Meeting"),
+    "supervision": lazy_gettext("Supervision"),
+    "review": lazy_gettext("Review meeting"),
+    "cadence_override": lazy_gettext("Crisis cadence"),
+}
+
+
+def code(value: Any) -> Any:
+    """A stored code as people read it (the code itself when it has no label)."""
+    return CODE_LABELS.get(value, value) if isinstance(value, str) else value
+
+
+def partnership_page(partnership_id: int) -> tuple[str, int]:
+    """``GET /manager/partnerships/<id>?page=N&kind=K``: the partnership's page."""
+    actor = page_actor()
+    defaults = {"page_size": PAGE_SIZE}
+    query, errors = query_or_defaults(TimelineQuerySchema, request.args.to_dict(), defaults)
+    overview = program_board.partnership_overview(actor, partnership_id)
+    timeline = timeline_service.timeline(actor, partnership_id, query)
+    plan_query = load(PlanListQuerySchema(), {"page_size": PLAN_VERSIONS})
+    versions = plans.list_plans(actor, partnership_id, plan_query).items
+    ratings = change.partnership_change(actor, partnership_id)
+    from ... import api_url  # the package imports its blueprints
+
+    return render_page(
+        "tpm/pages/manager/partnership.html",
+        status=422 if errors else 200,
+        overview=overview,
+        timeline=timeline,
+        kind=query.get("kind"),
+        kinds=KIND_LABELS,
+        errors=errors,
+        versions=list(reversed(versions)),
+        domains=DOMAINS,
+        ratings=ratings,
+        change_chart_url=api_url("partnership_change", partnership_id=partnership_id)
+        + "?format=svg",
+        code=code,
+    )
+
+
+def register(routes: RouteTable) -> None:
+    """Add the partnership page to ``routes``."""
+    routes.add_url_rule(
+        f"/manager/partnerships/<int(max={MAX_INT}):partnership_id>",
+        "manager_partnership",
+        partnership_page,
+        methods=["GET"],
+    )

@@ -103,3 +103,10 @@ def template_helpers() -> dict[str, Any]:
         "format_day": format_day,
         "locale": str(get_locale() or LANGUAGES[0]),
     }
+
+
+def translated_strings() -> frozenset[str]:
+    """Every translation of the viewer's catalog (to tell a message already translated by
+    the page that raised it from an English sentence of the services)."""
+    catalog = getattr(domain.get_translations(), "_catalog", {})
+    return frozenset(value for value in catalog.values() if isinstance(value, str))

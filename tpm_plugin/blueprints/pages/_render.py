@@ -16,12 +16,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app, redirect, request, url_for
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ...access import Actor, current_actor
 from ...errors import TPMError
-from ...i18n import remember_viewer_language, template_helpers
+from ...i18n import gettext, remember_viewer_language, template_helpers, translated_strings
 from ...templating import plugin_environment
 
 
@@ -108,4 +109,18 @@ def render_error(error: TPMError | HTTPException) -> tuple[str, int]:
         status, message = error.code or 500, error.description or error.name
     else:
         status, message = error.status, error.message
-    return render_page("tpm/pages/error.html", status=status, status_code=status, message=message)
+    return render_page(
+        "tpm/pages/error.html", status=status, status_code=status, message=readable(message)
+    )
+
+
+def readable(message: str | None) -> str | None:
+    """``message`` in the viewer's language, or ``None`` when it exists only in English (the
+    API's sentences, Werkzeug's descriptions) and the viewer reads another language: the
+    page then says what happened in its own translated words."""
+    if not message or str(get_locale() or "en").startswith("en"):
+        return message
+    translated = gettext(message)
+    if translated != message or message in translated_strings():
+        return translated
+    return None

@@ -20,7 +20,6 @@ from tpm_plugin.blueprints.pages.static import ENDPOINT as STATIC_ENDPOINT
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "tpm_plugin" / "translations"
-_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def _catalog(path: Path):
@@ -115,7 +114,7 @@ def _page_paths(made: factories.World) -> list[str]:
     for route in page_routes():
         if "GET" not in route.methods or route.endpoint == STATIC_ENDPOINT:
             continue
-        values = {name: ids.get(name, 1) for name in _ARGUMENT.findall(route.rule)}
+        values = {name: ids.get(name, 1) for name in page_routes().arguments(route.endpoint)}
         paths.append("/" + page_routes().path_for(route.endpoint, **values))
     return paths
 

@@ -82,6 +82,7 @@ class RouteTable:
         self._routes: list[Route] = []
         self._views: dict[str, Callable[..., Any]] = {}
         self._adapter: MapAdapter | None = None
+        self._arguments: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def add_url_rule(
@@ -152,9 +153,11 @@ class RouteTable:
                         Rule(route.rule, endpoint=route.endpoint, methods=sorted(route.methods))
                         for route in self._routes
                     ]
-                    self._adapter = Map(
+                    adapter = Map(
                         rules, strict_slashes=False, converters={"int": IdConverter}
                     ).bind("localhost")
+                    self._arguments = {rule.endpoint: frozenset(rule.arguments) for rule in rules}
+                    self._adapter = adapter
         return self._adapter
 
     def dispatch(self, path: str) -> Any:
@@ -191,6 +194,18 @@ class RouteTable:
     def view(self, endpoint: str) -> Callable[..., Any]:
         """The view function of ``endpoint``."""
         return self._views[endpoint]
+
+    def arguments(self, endpoint: str) -> frozenset[str]:
+        """The names the rule of ``endpoint`` takes from the path.
+
+        Raises:
+            KeyError: no route has that endpoint.
+        """
+        self._compiled()
+        try:
+            return self._arguments[endpoint]
+        except KeyError:
+            raise KeyError(f"No route called {endpoint!r}.") from None
 
     def path_for(self, endpoint: str, **values: Any) -> str:
         """The path of an API endpoint below the API prefix, without the leading slash."""

@@ -11,7 +11,6 @@ the app's loader but in :func:`tpm_plugin.templating.plugin_environment`, after 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -67,21 +66,12 @@ def page_url(endpoint: str, **values: Any) -> str:
     from . import page_routes
 
     table = page_routes()
-    rule_values = {k: v for k, v in values.items() if k in _rule_arguments(table, endpoint)}
+    arguments = table.arguments(endpoint)
+    rule_values = {k: v for k, v in values.items() if k in arguments}
     query = {k: v for k, v in values.items() if k not in rule_values and v is not None}
     path = table.path_for(endpoint, **rule_values)
     url = url_for(f"{request.blueprint}.dispatch", path=path)
     return f"{url}?{urlencode(query, doseq=True)}" if query else url
-
-
-_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-
-
-def _rule_arguments(table: Any, endpoint: str) -> frozenset[str]:
-    for route in table:
-        if route.endpoint == endpoint:
-            return frozenset(_ARGUMENT.findall(route.rule))
-    raise KeyError(f"No page called {endpoint!r}.")
 
 
 def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[str, int]:

@@ -95,7 +95,7 @@ _ID_KEY = re.compile(r"(^|_)ids?$")
 
 def _numbers(value: Any, key: str = "") -> set[int]:
     """Ids in a response: values of ``id``/``*_id``/``*_ids`` keys, and every number written
-    in a sentence (messages and field errors)."""
+    in a sentence (messages and field errors); timestamps are skipped."""
     found: set[int] = set()
     if isinstance(value, dict):
         for name, item in value.items():
@@ -107,9 +107,18 @@ def _numbers(value: Any, key: str = "") -> set[int]:
         pass
     elif isinstance(value, int) and _ID_KEY.search(key):
         found.add(value)
-    elif isinstance(value, str):
+    elif isinstance(value, str) and not _is_timestamp(value):
         found |= {int(digits) for digits in re.findall(r"\b\d+\b", value)}
     return found
+
+
+def _is_timestamp(value: str) -> bool:
+    """A date or time names no id: its seconds (``…:07.68…``) are not partnership 7."""
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _requests(mine: factories.World, theirs: factories.World) -> list[tuple[str, str, Any, str]]:
@@ -217,3 +226,10 @@ def test_no_response_names_an_id_outside_the_askers_scope(app: Flask, client) ->
         if named & foreign:
             leaks.append((method, path, user, sorted(named & foreign), response.json))
     assert leaks == []
+
+
+def test_a_timestamp_names_no_id_but_a_sentence_does() -> None:
+    """The walk above once failed when a creation time's seconds equalled a foreign id."""
+    body = {"created_at": "2026-11-30T05:04:07.685871+00:00", "error": {"message": "partner 7"}}
+    assert _numbers(body) == {7}
+    assert _numbers({"created_at": body["created_at"]}) == set()

@@ -104,6 +104,14 @@ def test_a_registered_user_finder_finds_managers_by_email(host: Flask) -> None:
     assert _managers("yes") == ["2"]
 
 
+def test_find_user_answers_the_registered_finders_user_as_a_string_id(host: Flask) -> None:
+    tpm = host.extensions["tpm"].ext
+    tpm.user_finder(lambda typed: 2 if typed == HOST_USERS["2"] else None)
+    with host.app_context():
+        assert tpm.find_user(HOST_USERS["2"]) == "2"
+        assert tpm.find_user("nobody@center.example") is None
+
+
 def test_programs_create_refuses_a_taken_key_naming_it(host: Flask) -> None:
     factories.program(key="yes")
     result = _tpm(host, "programs", "create", "yes", "--name", "Again", "--manager", "1")

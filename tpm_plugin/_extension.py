@@ -101,7 +101,8 @@ class TPM:
 
     The host plugs its own users in with decorators: :meth:`actor_loader` (who is acting),
     :meth:`roles_loader` (their roles), :meth:`admin_loader` (its administrators manage every
-    program) and :meth:`user_finder` (how ``flask tpm`` commands find a user).
+    program) and :meth:`user_finder` (how ``flask tpm`` commands and the people page find a user;
+    :meth:`find_user` asks it).
     """
 
     def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:
@@ -191,6 +192,13 @@ class TPM:
         no such user. The default asks Flask-Login's ``user_loader``, so it finds ids only."""
         self._user_finder = finder
         return finder
+
+    def find_user(self, identifier: str) -> str | None:
+        """The host user id that ``identifier`` (what an operator or a manager typed: an id,
+        or an e-mail when the host's :meth:`user_finder` knows e-mails) names, as a string;
+        ``None`` when the registered finder knows nobody by it."""
+        found = self._user_finder(identifier)
+        return None if found is None else str(found)
 
     def contact_loader(self, loader: ContactLoader) -> ContactLoader:
         """Decorator: register how to reach a person the plugin notifies: called with a role

@@ -21,13 +21,13 @@ _ROLE = click.Choice(membership.MEMBER_ROLES)
 
 def _host_user_id(identifier: str) -> str:
     """The host user id ``identifier`` names, or a sentence saying how to name one."""
-    found = current_app.extensions["tpm"].ext._user_finder(identifier)
+    found = current_app.extensions["tpm"].ext.find_user(identifier)
     if found is None:
         raise click.ClickException(
             f"No host user {identifier!r}. Give the user's id as your user loader knows it, "
             "or register @tpm.user_finder to look users up by e-mail."
         )
-    return str(found)
+    return found
 
 
 def _refusal(error: TPMError) -> click.ClickException:

@@ -54,10 +54,9 @@ def add_person(program_id: int) -> Response | tuple[str, int]:
         errors["role"] = [gettext("Choose supervisor or partner.")]
     host_user_id = None
     if typed["user"]:
-        found = current_app.extensions["tpm"].ext._user_finder(typed["user"])
-        if found is None:
+        host_user_id = current_app.extensions["tpm"].ext.find_user(typed["user"])
+        if host_user_id is None:
             errors["user"] = [gettext("No user of this site has that id or e-mail.")]
-        host_user_id = None if found is None else str(found)
     else:
         errors["user"] = [gettext("Enter the user's id or e-mail.")]
     data: dict[str, Any] = {"program_id": program_id, "display_name": typed["display_name"]}

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from tpm_plugin.models import AccessAudit
+from tpm_plugin.schemas.timeline import TIMELINE_KINDS
 from tpm_plugin.services import meetings, reviews, supervision, transitions, workflow_versions
 from tpm_plugin.services._unit import session
+from tpm_plugin.services.timeline import SOURCES
 from tpm_plugin.workflows.definition import default_definition
 
 from . import factories
@@ -220,3 +222,7 @@ def test_bad_timeline_parameters_are_422_naming_the_field(client, params, field)
     refused = client.get(_url(made, **params), headers=factories.as_user(made.manager_user))
     assert refused.status_code == 422
     assert field in refused.json["error"]["fields"]
+
+
+def test_kind_accepts_exactly_the_kinds_the_timeline_has_sources_for() -> None:
+    assert tuple(source.kind for source in SOURCES) == TIMELINE_KINDS

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import ValidationError, fields, pre_dump, validate, validates_schema
 
-from ..services.fidelity import MAX_WEEKS, Fidelity, WeekFigures
 from .common import BoundedDate, StrictSchema, one_of
 
+if TYPE_CHECKING:  # only to name what the dump reads; schemas do not depend on services
+    from ..services.fidelity import Fidelity, WeekFigures
+
+#: The longest window a fidelity report covers, and the window when none is asked for.
+MAX_WEEKS = 52
+DEFAULT_WEEKS = 12
 #: The formats a fidelity answer comes in, and the content type of each.
 FIDELITY_FORMATS = {"json": "application/json", "svg": "image/svg+xml"}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from ..services.partnerships import PARTNERSHIP_SORTS
 from .common import (
     MAX_INT,
     AwareDateTime,
@@ -15,6 +14,9 @@ from .common import (
     sort_field,
 )
 from .workflow import REASON_LENGTH
+
+#: Sort keys of ``GET /partnerships`` (the services order by the columns of these names).
+PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
 
 
 class PartnershipSchema(StrictSchema):

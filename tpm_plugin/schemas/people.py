@@ -10,7 +10,6 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from ..i18n import LANGUAGES
 from ..models import PROGRAM_SETTINGS
-from ..services.people import PERSON_SORTS, PROGRAM_SORTS
 from .common import (
     MAX_INT,
     NAME_LENGTH,
@@ -26,6 +25,9 @@ from .common import (
 )
 
 HOST_USER_ID_LENGTH = 64
+#: Sort keys of the people lists (the services order by the columns of these names).
+PROGRAM_SORTS = ("id", "key", "created_at")
+PERSON_SORTS = ("id", "created_at")
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 

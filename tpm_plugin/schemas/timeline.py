@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from ..services.timeline import timeline_kinds
 from .common import AwareDateTime, PageQuerySchema, StrictSchema, one_of
+
+#: The kinds of event a timeline shows, in the order of the services' timeline sources
+#: (what ``?kind=`` may name).
+TIMELINE_KINDS = (
+    "transition",
+    "migration",
+    "identification",
+    "plan",
+    "meeting",
+    "supervision",
+    "review",
+)
 
 
 class TimelineItemSchema(StrictSchema):
@@ -14,7 +25,7 @@ class TimelineItemSchema(StrictSchema):
 
     kind = fields.String(
         required=True,
-        metadata={"description": f"One of: {', '.join(timeline_kinds())}."},
+        metadata={"description": f"One of: {', '.join(TIMELINE_KINDS)}."},
     )
     id = fields.Integer(required=True, metadata={"description": "The row's id in its own kind."})
     occurred_at = AwareDateTime(required=True)
@@ -37,4 +48,4 @@ class TimelineQuerySchema(PageQuerySchema):
     """``GET /partnerships/<id>/timeline`` parameters: the page, and ``kind`` to show one
     kind of event only."""
 
-    kind = one_of(timeline_kinds())
+    kind = one_of(TIMELINE_KINDS)

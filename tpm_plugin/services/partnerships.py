@@ -24,6 +24,7 @@ from ..models import (
     Supervisor,
     utcnow,
 )
+from ..schemas.partnerships import PARTNERSHIP_SORTS
 from ..signals import partnership_created
 from ._partnership_lists import LIST_FILTERS, list_page
 from ._reading import Page, detach, order_by, paginate
@@ -45,9 +46,6 @@ from .history import record_assignment
 from .meeting_rules import clock_skew
 from .overdue import overdue_clause
 from .supervision_placement.requests import request_replacement
-
-#: Sort keys of ``GET /partnerships``.
-PARTNERSHIP_SORTS = ("id", "started_at", "stage_entered_at")
 
 
 def create_partnership(actor: Actor | None, data: dict[str, Any]) -> Partnership:

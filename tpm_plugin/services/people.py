@@ -52,11 +52,6 @@ from .access import (
 from .history import TARGET_FIELDS, record_targets
 from .workflow_versions.catalog import copy_for_program
 
-#: Sort keys of the people lists.
-PROGRAM_SORTS = ("id", "key", "created_at")
-PERSON_SORTS = ("id", "created_at")
-
-
 # --- programs -------------------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@ in the database, so a timeline costs the same few statements however long the pa
 has run. Corrections are shown as such: a correcting entry names the entry it corrects
 (``corrects_id``), a corrected one the entry that replaced it (``superseded_by_id``).
 
-To add a kind, append a source to :data:`SOURCES` (its kind is then a valid ``?kind=``).
+To add a kind, append a source to :data:`SOURCES` and its kind to
+:data:`tpm_plugin.schemas.timeline.TIMELINE_KINDS` (which ``?kind=`` accepts).
 """
 
 from __future__ import annotations
@@ -245,11 +246,6 @@ SOURCES: list[TimelineSource] = [
     ),
     TimelineSource("review", ("outcome",), _reviews, "review"),
 ]
-
-
-def timeline_kinds() -> tuple[str, ...]:
-    """The kinds a timeline shows (what ``?kind=`` may name)."""
-    return tuple(source.kind for source in SOURCES)
 
 
 def timeline(actor: Actor | None, partnership_id: int, query: dict[str, Any]) -> Page[dict]:

@@ -16,9 +16,7 @@ from sqlalchemy import CTE, Integer, literal, select, union_all
 
 from ...errors import ValidationFailed
 from ...models import UTCDateTime
-
-MAX_WEEKS = 52
-DEFAULT_WEEKS = 12
+from ...schemas.fidelity import DEFAULT_WEEKS, MAX_WEEKS
 
 
 @dataclass(frozen=True)

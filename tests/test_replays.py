@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tpm_plugin.blueprints._idempotency import NOT_REPLAYED, REPLAYS
 from tpm_plugin.blueprints.api import api_routes
 from tpm_plugin.models import AccessAudit, IdempotencyRecord
+from tpm_plugin.services import partnerships
 from tpm_plugin.services._unit import session
 
 from . import factories
@@ -147,3 +148,11 @@ def test_a_cadence_override_is_not_found_outside_its_partnerships_reach(client) 
     assert (outside.status_code, outside.json["error"]["code"]) == (404, "not_found")
     last = _audit_rows(stranger)[-1]
     assert (last.object_type, last.outcome) == ("cadence_override", "denied")
+
+
+def test_a_service_called_after_a_replayed_request_audits_its_own_action(client) -> None:
+    made = factories.world(started_at=factories.LONG_AGO)
+    _meeting_post(client, made, made.partner_user)
+    assert _meeting_post(client, made, made.partner_user).headers["Idempotent-Replayed"] == "true"
+    partnerships.get_partnership(factories.actor(made.partner_user), made.partnership.id)
+    assert [row.action for row in _audit_rows(made.partner_user)] == ["create", "replay", "read"]

@@ -20,6 +20,7 @@ from .access import (
     flask_login_user_finder,
     roles_from_tpm_tables,
 )
+from .blueprints._request_facts import install_request_facts
 from .blueprints._routes import RouteTable
 from .blueprints.api import api_routes, create_api_blueprint
 from .blueprints.pages import create_pages_blueprint
@@ -156,6 +157,7 @@ class TPM:
         )
         app.extensions["tpm"] = state
 
+        install_request_facts(app)
         api = create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"])
         app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
         exempt_json_blueprint_from_csrf(app, api)

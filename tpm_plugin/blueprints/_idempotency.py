@@ -40,7 +40,7 @@ from ..access import current_actor
 from ..errors import Conflict, TPMError
 from ..models import IdempotencyRecord, utcnow
 from ..services._unit import session, unit_of_work
-from ..services.access import REPLAY_ENVIRON_KEY
+from ..services.request_facts import mark_replay
 from ._routes import RouteTable
 
 HEADER = "Idempotency-Key"
@@ -272,7 +272,7 @@ def _replay(record: IdempotencyRecord) -> Response:
     stored: dict[str, Any] = record.response_body or {}
     replay = stored.get("replay") or {}
     routes: RouteTable = request.environ[_ROUTES_KEY]
-    request.environ[REPLAY_ENVIRON_KEY] = True
+    mark_replay()
     answered = current_app.make_response(
         routes.view(replay["endpoint"])(**replay.get("arguments", {}))
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any, NoReturn
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Insert,
@@ -35,6 +35,7 @@ from ..errors import Forbidden, NotFound, TPMError, Unauthenticated
 from ..models import AccessAudit, Partnership, utcnow
 from ._unit import current_unit, session
 from .cover import covered_partnerships
+from .request_facts import current_request
 
 ALLOWED = "allowed"
 DENIED = "denied"
@@ -42,9 +43,6 @@ DENIED = "denied"
 REFUSED = "refused"
 #: The action recorded for an idempotent replay, whatever the request replayed did.
 REPLAY = "replay"
-#: Set in a request's WSGI environ while it replays a stored idempotent response.
-REPLAY_ENVIRON_KEY = "tpm_plugin.replay"
-_ROWS_KEY = "tpm_plugin.audit_rows"
 
 logger = logging.getLogger(__name__)
 
@@ -179,19 +177,20 @@ def mark_written(entry: AuditEntry) -> None:
 def audit_action(action: str) -> str:
     """The action an audit row records for ``action``: :data:`REPLAY` while the request
     replays a stored idempotent response."""
-    if has_request_context() and request.environ.get(REPLAY_ENVIRON_KEY):
-        return REPLAY
-    return action
+    facts = current_request()
+    return REPLAY if facts is not None and facts.replay else action
 
 
 def _count_row() -> None:
-    if has_request_context():
-        request.environ[_ROWS_KEY] = request.environ.get(_ROWS_KEY, 0) + 1
+    facts = current_request()
+    if facts is not None:
+        facts.audit_rows += 1
 
 
 def rows_written() -> int:
     """How many access-audit rows the current request has written."""
-    return request.environ.get(_ROWS_KEY, 0) if has_request_context() else 0
+    facts = current_request()
+    return 0 if facts is None else facts.audit_rows
 
 
 @cache
@@ -221,9 +220,10 @@ def commits_behind(session: Session) -> bool:
     """Whether this request's audit row may commit without waiting for the WAL flush."""
     # A GET changes nothing: its transaction commits its audit row only, and on PostgreSQL
     # that commit need not wait for the WAL flush (TPM_AUDIT_ASYNC_COMMIT, see the README).
+    facts = current_request()
     return (
-        has_request_context()
-        and request.method in ("GET", "HEAD")
+        facts is not None
+        and facts.read_only
         and current_app.config["TPM_AUDIT_ASYNC_COMMIT"]
         and session.get_bind().dialect.name == "postgresql"
     )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,31 +38,32 @@ def _client_scope(actor: Actor) -> ColumnElement[bool]:
 
 
 def _partner_scope(actor: Actor) -> ColumnElement[bool]:
-    clauses = [Partner.program_id.in_(sorted(actor.managed_program_ids))]
-    if actor.partner_ids:
-        clauses.append(Partner.id.in_(sorted(actor.partner_ids)))
-    if actor.supervisor_ids:
-        clauses.append(
-            Partner.id.in_(
-                select(Partnership.partner_id).where(
-                    Partnership.supervisor_id.in_(sorted(actor.supervisor_ids))
-                )
-            )
-        )
-    return or_(*clauses)
+    mine, theirs = Partnership.partner_id, Partnership.supervisor_id
+    return _helper_scope(actor, Partner, actor.partner_ids, mine, actor.supervisor_ids, theirs)
 
 
 def _supervisor_scope(actor: Actor) -> ColumnElement[bool]:
-    clauses = [Supervisor.program_id.in_(sorted(actor.managed_program_ids))]
-    if actor.supervisor_ids:
-        clauses.append(Supervisor.id.in_(sorted(actor.supervisor_ids)))
-    if actor.partner_ids:
+    mine, theirs = Partnership.supervisor_id, Partnership.partner_id
+    return _helper_scope(actor, Supervisor, actor.supervisor_ids, mine, actor.partner_ids, theirs)
+
+
+def _helper_scope(
+    actor: Actor,
+    model: Any,
+    own_ids: Iterable[int],
+    own_column: Any,
+    counterpart_ids: Iterable[int],
+    counterpart_column: Any,
+) -> ColumnElement[bool]:
+    # A partner and a supervisor see each other through the partnerships they share, so
+    # each kind's scope is the other's mirror: the programs the actor manages, the actor's
+    # own rows, and the rows partnered with the actor's counterpart rows.
+    clauses = [model.program_id.in_(sorted(actor.managed_program_ids))]
+    if own_ids:
+        clauses.append(model.id.in_(sorted(own_ids)))
+    if counterpart_ids:
         clauses.append(
-            Supervisor.id.in_(
-                select(Partnership.supervisor_id).where(
-                    Partnership.partner_id.in_(sorted(actor.partner_ids))
-                )
-            )
+            model.id.in_(select(own_column).where(counterpart_column.in_(sorted(counterpart_ids))))
         )
     return or_(*clauses)
 

@@ -95,12 +95,16 @@ def format_day(value: dt.date | dt.datetime | None, format: str = "medium") -> s
 
 def template_helpers() -> dict[str, Any]:
     """What every page template may call: ``_``, ``ngettext``, ``format_when``,
-    ``format_day`` and the current ``locale``."""
+    ``format_day``, ``workflow_label`` (see :mod:`tpm_plugin.i18n_messages`) and the current
+    ``locale``."""
+    from .i18n_messages import workflow_label
+
     return {
         "_": gettext,
         "ngettext": ngettext,
         "format_when": format_when,
         "format_day": format_day,
+        "workflow_label": workflow_label,
         "locale": str(get_locale() or LANGUAGES[0]),
     }
 

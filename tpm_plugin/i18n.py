@@ -95,9 +95,9 @@ def format_day(value: dt.date | dt.datetime | None, format: str = "medium") -> s
 
 def template_helpers() -> dict[str, Any]:
     """What every page template may call: ``_``, ``ngettext``, ``format_when``,
-    ``format_day``, ``workflow_label`` (see :mod:`tpm_plugin.i18n_messages`) and the current
-    ``locale``."""
-    from .i18n_messages import workflow_label
+    ``format_day``, ``workflow_label`` and ``stage_name`` (see
+    :mod:`tpm_plugin.i18n_messages`) and the current ``locale``."""
+    from .i18n_messages import stage_name, workflow_label
 
     return {
         "_": gettext,
@@ -105,6 +105,7 @@ def template_helpers() -> dict[str, Any]:
         "format_when": format_when,
         "format_day": format_day,
         "workflow_label": workflow_label,
+        "stage_name": stage_name,
         "locale": str(get_locale() or LANGUAGES[0]),
     }
 

@@ -326,6 +326,30 @@ SHIPPED_LABELS: frozenset[str] = frozenset(
 )
 
 
+#: The shipped workflow's stage keys and their labels: a page names a stage a partnership is
+#: in by its label (a stage of a program's own, by its key).
+SHIPPED_STAGES: dict[str, str] = {
+    "referred": "Referred",
+    "identification": "Identification",
+    "planning": "Planning",
+    "active": "Active",
+    "review": "Review",
+    "closing": "Closing",
+    "on_hold": "On hold",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+}
+
+
+def stage_name(key: str | None) -> str:
+    """The stage ``key`` as a page names it: a shipped stage by its label in the viewer's
+    language, any other by its key."""
+    if not key:
+        return ""
+    label = SHIPPED_STAGES.get(key)
+    return gettext(label) if label is not None else key
+
+
 def workflow_label(label: str | None) -> str:
     """A stage's or transition's ``label`` as a page shows it: the shipped workflow's own
     labels in the viewer's language, any other label (a program's data) as written."""

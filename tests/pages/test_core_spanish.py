@@ -17,7 +17,7 @@ from flask import Flask
 from tests import factories
 from tpm_plugin.blueprints.pages import page_routes
 from tpm_plugin.blueprints.pages.static import ENDPOINT as STATIC_ENDPOINT
-from tpm_plugin.i18n_messages import SHIPPED_STAGES
+from tpm_plugin.i18n_workflow import SHIPPED_STAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "tpm_plugin" / "translations"

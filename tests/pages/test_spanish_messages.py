@@ -19,7 +19,8 @@ from marshmallow import Schema, fields, validate
 
 from tests import factories
 from tpm_plugin.blueprints.pages import page_routes
-from tpm_plugin.i18n_messages import SHIPPED_LABELS, known_message, translate_message
+from tpm_plugin.i18n_messages import known_message, translate_message
+from tpm_plugin.i18n_workflow import SHIPPED_LABELS
 from tpm_plugin.services.notifications.messages import render_message
 
 from .test_core_spanish import _data_strings, _english_strings, _shows, _visible_text

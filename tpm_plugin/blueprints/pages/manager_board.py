@@ -22,7 +22,7 @@ from marshmallow import Schema, fields
 from ...access import PROGRAM_MANAGER
 from ...errors import Conflict, NotFound, ValidationFailed
 from ...i18n import format_day, gettext, lazy_gettext
-from ...i18n_messages import workflow_label
+from ...i18n_workflow import workflow_label
 from ...schemas.common import MAX_INT
 from ...schemas.partnerships import PartnershipListQuerySchema
 from ...schemas.people import ProgramListQuerySchema

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ...errors import Conflict, Forbidden, ValidationFailed
 from ...i18n import gettext, lazy_gettext
-from ...i18n_messages import stage_name
+from ...i18n_workflow import stage_name
 from ...services import transitions
 from ...services.display_names import display_names
 from .._routes import RouteTable

@@ -8,6 +8,7 @@ import ast
 import datetime as dt
 import inspect
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -189,6 +190,9 @@ def test_the_fidelity_chart_speaks_the_viewers_language(app: Flask, client) -> N
     assert "Encuentros por semana" in words and "meta" in words
     for english_word in ("Meetings per week", "target", "below target", "week by week"):
         assert english_word not in words
+    months = r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
+    assert re.search(months, words) is None, "month names are Babel's, in Spanish"
+    assert re.search(months, _words(english)) is not None
     assert "Meetings per week" in _words(english)
 
 

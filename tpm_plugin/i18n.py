@@ -33,6 +33,12 @@ ngettext = domain.ngettext
 lazy_gettext = domain.lazy_gettext
 
 
+def N_(message: str) -> str:  # noqa: N802 - the name Babel's extractor looks for
+    """Mark ``message`` for the catalog without translating it (it is translated where it
+    is shown)."""
+    return message
+
+
 #: Where :func:`remember_viewer_language` keeps the viewer's language for this request.
 _LANGUAGE_KEY = "tpm_plugin.language"
 
@@ -95,12 +101,17 @@ def format_day(value: dt.date | dt.datetime | None, format: str = "medium") -> s
 
 def template_helpers() -> dict[str, Any]:
     """What every page template may call: ``_``, ``ngettext``, ``format_when``,
-    ``format_day`` and the current ``locale``."""
+    ``format_day``, ``workflow_label`` and ``stage_name`` (see
+    :mod:`tpm_plugin.i18n_workflow`) and the current ``locale``."""
+    from .i18n_workflow import stage_name, workflow_label
+
     return {
         "_": gettext,
         "ngettext": ngettext,
         "format_when": format_when,
         "format_day": format_day,
+        "workflow_label": workflow_label,
+        "stage_name": stage_name,
         "locale": str(get_locale() or LANGUAGES[0]),
     }
 

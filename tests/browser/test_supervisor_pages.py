@@ -89,7 +89,7 @@ def test_a_partnership_goes_from_referred_to_active_through_the_stage_page(
     _created(page, f"{api}/plans", {"activities": activities})
     page.reload()
     _take_step(page, "Start the partnership")
-    assert "now in active" in page.get_by_role("status").inner_text()
+    assert "now in Active" in page.get_by_role("status").inner_text()
     assert_accessible(page)
 
 

@@ -52,7 +52,7 @@ def test_the_supervisor_takes_a_step_and_sees_the_new_stage(app: Flask, client) 
     assert moved.status_code == 303 and moved.headers["Location"].endswith("?moved=1")
     assert _stage(made) == "identification"
     after = client.get(moved.headers["Location"], headers=factories.as_user(made.supervisor_user))
-    assert "the partnership is now in identification" in after.get_data(as_text=True)
+    assert "the partnership is now in Identification" in after.get_data(as_text=True)
     assert factories.row_count(TransitionAudit) == 1
 
 
@@ -98,7 +98,7 @@ def test_a_partnership_that_moved_meanwhile_is_not_moved_again(app: Flask, clien
     )
     body = answer.get_data(as_text=True)
     assert answer.status_code == 409
-    assert "Someone moved this partnership meanwhile: it is now in identification." in body
+    assert "Someone moved this partnership meanwhile: it is now in Identification." in body
     assert _stage(made) == "identification"
 
 

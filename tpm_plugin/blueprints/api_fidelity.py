@@ -3,7 +3,8 @@
 Each answers the weeks asked for (``?weeks=N`` or ``?from=…&to=…``) with meetings held
 against the target and supervision minutes delivered against the minutes owed; see
 :mod:`tpm_plugin.services.fidelity`. ``?format=svg`` draws the same answer as a chart
-(:mod:`.fidelity_chart`); the access checks and the audit row are the same either way.
+(:mod:`.fidelity_chart`), in the viewer's language as the pages choose it (the chart a page
+shows is this one); the access checks and the audit row are the same either way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from flask import Response
 
 from ..access import Actor, current_actor
+from ..i18n import remember_viewer_language
 from ..schemas.fidelity import FIDELITY_FORMATS, FidelityQuerySchema, FidelitySchema
 from ..services import fidelity
 from ._openapi import operation
@@ -52,6 +54,9 @@ def _fidelity_view(parameter: str, measure: _Measure, who: str) -> Callable[...,
         window = query(FidelityQuerySchema)
         answer_format = window.pop("format")
         actor: Actor | None = current_actor()
+        if answer_format != "json":
+            # Before the service's transaction, as on a page.
+            remember_viewer_language(actor.user_id if actor is not None else None)
         result = measure(actor, arguments[parameter], **window)
         if answer_format == "json":
             return answer(FidelitySchema, result)

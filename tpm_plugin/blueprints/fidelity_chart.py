@@ -8,6 +8,11 @@ red marker in that panel, so the marking does not rest on colour alone. Every we
 for screen readers and as a tooltip.
 
 Only ids, dates and counts are drawn: nobody's name reaches the picture.
+
+Its words are in the language Flask-Babel chose for the request (the pages' viewer's, see
+:mod:`tpm_plugin.i18n`; the API's ``format=svg`` the same way, so the picture a page shows
+speaks the page's language), month names and numbers as Babel writes them in that locale.
+English outside a request.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask_babel import get_locale
+
+from ..i18n import gettext, lazy_gettext, ngettext
 from ..services.fidelity import Fidelity, WeekFigures
 from ..workflows.diagram.drawing import number
 from ..workflows.diagram.style import text_width
@@ -35,12 +45,20 @@ _BELOW = "#c0392b"
 
 #: Meeting outcomes, stacked bottom to top: (field of WeekFigures, CSS class, legend text).
 _MEETING_PARTS = (
-    ("meetings_held", "held", "held"),
-    ("cancelled_by_client", "by-client", "cancelled by client"),
-    ("cancelled_by_partner", "by-partner", "by partner"),
-    ("cancelled_by_center", "by-center", "by center"),
-    ("no_shows", "no-show", "no-show"),
+    ("meetings_held", "held", lazy_gettext("held")),
+    ("cancelled_by_client", "by-client", lazy_gettext("cancelled by client")),
+    ("cancelled_by_partner", "by-partner", lazy_gettext("by partner")),
+    ("cancelled_by_center", "by-center", lazy_gettext("by center")),
+    ("no_shows", "no-show", lazy_gettext("no-show")),
 )
+
+#: The chart's title for each scope of :class:`~tpm_plugin.services.fidelity.Fidelity`.
+_TITLES = {
+    "partnership": lazy_gettext("Fidelity of partnership %(id)s, week by week"),
+    "partner": lazy_gettext("Fidelity of partner %(id)s, week by week"),
+    "supervisor": lazy_gettext("Fidelity of supervisor %(id)s, week by week"),
+    "program": lazy_gettext("Fidelity of program %(id)s, week by week"),
+}
 
 _STYLESHEET = f"""
 text {{ font-family: {_FONT}; fill: {_TEXT}; }}
@@ -118,7 +136,7 @@ def fidelity_svg(fidelity: Fidelity) -> str:
             "aria-labelledby": "tpm-fidelity-title tpm-fidelity-desc",
         },
     )
-    title = f"Fidelity of {fidelity.scope} {fidelity.scope_id}, week by week"
+    title = _title(fidelity)
     ET.SubElement(svg, "title", {"id": "tpm-fidelity-title"}).text = title
     ET.SubElement(svg, "desc", {"id": "tpm-fidelity-desc"}).text = _summary(fidelity)
     ET.SubElement(ET.SubElement(svg, "defs"), "style").text = _STYLESHEET
@@ -129,10 +147,10 @@ def fidelity_svg(fidelity: Fidelity) -> str:
     _heading(
         svg,
         meetings.top - 40,
-        "Meetings per week",
+        gettext("Meetings per week"),
         _below_note(fidelity.meeting_weeks_below_target, len(weeks)),
-        [(css, label) for _, css, label in _MEETING_PARTS],
-        "target",
+        [(css, str(label)) for _, css, label in _MEETING_PARTS],
+        gettext("target"),
     )
     _grid(svg, meetings)
     meeting_values = _values_group([str(w.meetings_held) for w in weeks], slot)
@@ -147,10 +165,10 @@ def fidelity_svg(fidelity: Fidelity) -> str:
     _heading(
         svg,
         supervision.top - 40,
-        "Supervision minutes per week",
+        gettext("Supervision minutes per week"),
         _below_note(fidelity.supervision_weeks_below_target, len(weeks)),
-        [("delivered", "delivered")],
-        "owed",
+        [("delivered", gettext("delivered"))],
+        gettext("owed"),
     )
     _grid(svg, supervision)
     supervision_values = _values_group(
@@ -184,12 +202,19 @@ def _meeting_week(
     below = week.meetings_below_target
     group = _week_group(parent, week, below)
     cancelled = week.cancelled_by_client + week.cancelled_by_partner + week.cancelled_by_center
-    ET.SubElement(group, "title").text = (
-        f"Week of {week.monday.isoformat()}: {week.meetings_held} of {_owed(week.meetings_target)} "
-        f"meetings held; {cancelled} cancelled ({week.cancelled_by_client} by client, "
-        f"{week.cancelled_by_partner} by partner, {week.cancelled_by_center} by center); "
-        f"{_plural(week.no_shows, 'no-show')}" + ("; below target" if below else "")
+    words = gettext(
+        "Week of %(monday)s: %(held)s of %(target)s meetings held; %(cancelled)s cancelled "
+        "(%(client)s by client, %(partner)s by partner, %(center)s by center); %(no_shows)s",
+        monday=week.monday.isoformat(),
+        held=week.meetings_held,
+        target=_owed(week.meetings_target),
+        cancelled=cancelled,
+        client=week.cancelled_by_client,
+        partner=week.cancelled_by_partner,
+        center=week.cancelled_by_center,
+        no_shows=ngettext("%(num)s no-show", "%(num)s no-shows", week.no_shows),
     )
+    ET.SubElement(group, "title").text = words + (_below_suffix() if below else "")
     if below:
         _below_marks(group, panel, x, slot)
     bar_width = min(slot * 0.62, _BAR_MAX_WIDTH)
@@ -220,11 +245,12 @@ def _supervision_week(
 ) -> None:
     below = week.supervision_below_target
     group = _week_group(parent, week, below)
-    ET.SubElement(group, "title").text = (
-        f"Week of {week.monday.isoformat()}: {_minutes(week.supervision_minutes_delivered)} of "
-        f"{_minutes(week.supervision_minutes_owed)} supervision minutes delivered"
-        + ("; below target" if below else "")
-    )
+    ET.SubElement(group, "title").text = gettext(
+        "Week of %(monday)s: %(delivered)s of %(owed)s supervision minutes delivered",
+        monday=week.monday.isoformat(),
+        delivered=_minutes(week.supervision_minutes_delivered),
+        owed=_minutes(week.supervision_minutes_owed),
+    ) + (_below_suffix() if below else "")
     if below:
         _below_marks(group, panel, x, slot)
     delivered = week.supervision_minutes_delivered
@@ -342,7 +368,7 @@ def _heading(
         "path",
         {"class": "marker", "d": f"M{number(x + 3)},{number(row - 8)} h10 l-5,6 z"},
     )
-    _legend_text(legend, x + 20, row, "below target")
+    _legend_text(legend, x + 20, row, gettext("below target"))
 
 
 def _legend_text(legend: ET.Element, x: float, y: float, label: str) -> float:
@@ -386,61 +412,91 @@ def _week_axis(svg: ET.Element, y: float, slot: float, mondays: Sequence[dt.date
         if index % stride:
             continue
         x = _x(index, slot)
-        _text(axis, x, y, f"{monday.day} {_MONTHS[monday.month - 1]}", anchor="middle")
+        _text(axis, x, y, _day_and_month(monday), anchor="middle")
         if monday.year != shown_year:
             _text(axis, x, y + 14, str(monday.year), "year", anchor="middle")
             shown_year = monday.year
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+def _day_and_month(day: dt.date) -> str:
+    # Babel's short month with the locale's own ordering and any dot it abbreviates with
+    # ("11 Mar", "11 mar").
+    return babel_dates.format_skeleton("dMMM", day, locale=_locale())
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
 
 
 # --- words and numbers -----------------------------------------------------------------------
 
 
+def _title(fidelity: Fidelity) -> str:
+    title = _TITLES.get(fidelity.scope)
+    if title is None:  # pragma: no cover - the four scopes are all there are
+        return f"{fidelity.scope} {fidelity.scope_id}"
+    return str(title) % {"id": fidelity.scope_id}
+
+
 def _window_line(fidelity: Fidelity) -> str:
     weeks = fidelity.weeks
-    zone = f"weeks start Monday, {fidelity.timezone}"
+    zone = gettext("weeks start Monday, %(timezone)s", timezone=fidelity.timezone)
     if not weeks:
-        return f"No weeks ({zone})"
-    return (
-        f"{_plural(len(weeks), 'week')}, {weeks[0].monday.isoformat()} to "
-        f"{weeks[-1].monday.isoformat()} ({zone})"
+        return gettext("No weeks (%(zone)s)", zone=zone)
+    return gettext(
+        "%(weeks)s, %(first)s to %(last)s (%(zone)s)",
+        weeks=ngettext("%(num)s week", "%(num)s weeks", len(weeks)),
+        first=weeks[0].monday.isoformat(),
+        last=weeks[-1].monday.isoformat(),
+        zone=zone,
     )
 
 
 def _below_note(below: int, weeks: int) -> str:
-    return f"{below} of {_plural(weeks, 'week')} below target"
+    return ngettext(
+        "%(below)s of %(num)s week below target",
+        "%(below)s of %(num)s weeks below target",
+        weeks,
+        below=below,
+    )
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def _below_suffix() -> str:
+    return gettext("; below target")
 
 
 def _summary(fidelity: Fidelity) -> str:
     weeks = fidelity.weeks
-    return (
-        f"Meetings: {sum(w.meetings_held for w in weeks)} held of "
-        f"{sum(w.meetings_target for w in weeks)} targeted; "
-        f"{fidelity.meeting_weeks_below_target} of {len(weeks)} weeks below target. "
-        f"Supervision: {_minutes(sum(w.supervision_minutes_delivered for w in weeks))} of "
-        f"{_minutes(sum(w.supervision_minutes_owed for w in weeks))} minutes delivered; "
-        f"{fidelity.supervision_weeks_below_target} of {len(weeks)} weeks below what is owed."
+    return gettext(
+        "Meetings: %(held)s held of %(targeted)s targeted; %(meeting_below)s of %(weeks)s "
+        "weeks below target. Supervision: %(delivered)s of %(owed)s minutes delivered; "
+        "%(supervision_below)s of %(weeks)s weeks below what is owed.",
+        held=sum(w.meetings_held for w in weeks),
+        targeted=_number(sum(w.meetings_target for w in weeks), "#,##0.##"),
+        meeting_below=fidelity.meeting_weeks_below_target,
+        weeks=len(weeks),
+        delivered=_minutes(sum(w.supervision_minutes_delivered for w in weeks)),
+        owed=_minutes(sum(w.supervision_minutes_owed for w in weeks)),
+        supervision_below=fidelity.supervision_weeks_below_target,
     )
 
 
+def _number(value: float, pattern: str) -> str:
+    return babel_numbers.format_decimal(value, pattern, locale=_locale())
+
+
 def _minutes(value: float) -> str:
-    return f"{value:,.1f}".removesuffix(".0")
+    return _number(value, "#,##0.#")
 
 
 def _owed(value: float) -> str:
     # Owed meetings are a decimal (a share of the week); whole ones read as whole numbers.
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return _number(value, "#,##0.##")
 
 
 def _whole(value: float) -> str:
     # Over a bar the exact tenths only crowd the slot; the week's title keeps them.
-    return f"{round(value):,}"
+    return _number(round(value), "#,##0")
 
 
 def _scale(highest: float) -> tuple[float, float]:

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from ...access import Actor, current_actor
 from ...errors import TPMError
 from ...i18n import gettext, remember_viewer_language, template_helpers, translated_strings
+from ...i18n_messages import known_message, translate_messages
 from ...templating import plugin_environment
 
 
@@ -77,8 +78,13 @@ def page_url(endpoint: str, **values: Any) -> str:
 def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render ``template`` (below ``templates/``) inside the host's layout, with the page
     helpers (``_``, ``ngettext``, ``page_url``, ``csrf_field``, formatting of dates in the
-    program's timezone and the viewer's locale) in its context."""
+    program's timezone and the viewer's locale) in its context. The page's ``errors`` and
+    ``message`` (the schemas' and services' English sentences among them) are shown in the
+    viewer's language."""
     from ._forms import csrf_field
+
+    for key in _MESSAGE_KEYS.intersection(context):
+        context[key] = translate_messages(context[key])
 
     values = {
         "tpm_base_template": current_app.config["TPM_BASE_TEMPLATE"],
@@ -90,6 +96,10 @@ def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[st
     }
     current_app.update_template_context(values)  # the host's context processors
     return plugin_environment("pages").get_template(template).render(values), status
+
+
+#: The context values of a page that hold messages of the schemas and services.
+_MESSAGE_KEYS = frozenset({"errors", "message"})
 
 
 def render_error(error: TPMError | HTTPException) -> tuple[str, int]:
@@ -113,4 +123,6 @@ def readable(message: str | None) -> str | None:
     translated = gettext(message)
     if translated != message or message in translated_strings():
         return translated
+    if known_message(message):
+        return translate_messages(message)
     return None

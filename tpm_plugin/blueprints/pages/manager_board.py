@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from marshmallow import Schema, fields
 from ...access import PROGRAM_MANAGER
 from ...errors import Conflict, NotFound, ValidationFailed
 from ...i18n import format_day, gettext, lazy_gettext
+from ...i18n_workflow import workflow_label
 from ...schemas.common import MAX_INT
 from ...schemas.partnerships import PartnershipListQuerySchema
 from ...schemas.people import ProgramListQuerySchema
@@ -29,6 +31,7 @@ from .._request import load
 from .._routes import RouteTable
 from ._render import page_actor, page_url, render_page
 from .home import HOME_LINKS, HomeLink
+from .supervisor_stages import blocked_reason
 
 
 class BoardQuerySchema(PartnershipListQuerySchema):
@@ -99,6 +102,8 @@ def board(program_id: int) -> tuple[str, int]:
     query, errors = query_or_defaults(BoardQuerySchema, request.args.to_dict(), defaults)
     moved = query.pop("moved")
     result = program_board.board(page_actor(), program_id, query)
+    # The shipped workflow's stage names in the viewer's language (a program's own are data).
+    result = replace(result, stages=[(key, workflow_label(label)) for key, label in result.stages])
     return render_page(
         "tpm/pages/manager/board.html",
         status=422 if errors else 200,
@@ -163,6 +168,7 @@ def move(partnership_id: int) -> Any:
         availability=availability,
         errors=errors,
         reason=request.form.get("reason", ""),
+        blocked_reason=blocked_reason,
     )
 
 

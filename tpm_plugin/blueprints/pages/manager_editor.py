@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from ...access import PROGRAM_MANAGER
 from ...errors import ValidationFailed
 from ...i18n import lazy_gettext
+from ...i18n_messages import translate_message
 from ...services import draft_preview, workflow_versions
 from .._routes import RouteTable
 from . import manager_editor_migrate
@@ -176,7 +177,11 @@ def _summary(
         target = field_id(path, None if renumbered else form)
         for text in texts:
             entries.append(
-                {"path": path, "field": target if target in known else None, "text": text}
+                {
+                    "path": path,
+                    "field": target if target in known else None,
+                    "text": translate_message(text),
+                }
             )
     return entries
 

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from ...access import PROGRAM_MANAGER
 from ...errors import TPMError
 from ...i18n import lazy_gettext
+from ...i18n_messages import translate_message
 from ...schemas.intake import DeadLetterListQuerySchema
 from ...services.intake import dead_letters, review
 from .._request import load
@@ -39,8 +40,10 @@ def replay(dead_letter_id: int) -> Response | tuple[str, int]:
     except TPMError as failed:
         if failed.status not in (400, 409, 422):
             raise
-        problems = [failed.message] + [
-            f"{path}: {text}" for path, texts in failed.fields.items() for text in texts
+        problems = [translate_message(failed.message)] + [
+            f"{path}: {translate_message(text)}"
+            for path, texts in failed.fields.items()
+            for text in texts
         ]
         return _page({dead_letter_id: problems}, status=failed.status)
     return redirect(page_url("manager_intake", replayed=dead_letter_id), 303)

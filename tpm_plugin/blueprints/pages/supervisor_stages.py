@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from ...errors import Conflict, Forbidden, ValidationFailed
 from ...i18n import gettext, lazy_gettext
+from ...i18n_workflow import stage_name
 from ...services import transitions
 from ...services.display_names import display_names
 from .._routes import RouteTable
@@ -121,7 +122,7 @@ def _conflict_message(conflict: Conflict) -> str:
         return gettext(
             "Someone moved this partnership meanwhile: it is now in %(stage)s. Nothing was "
             "changed; choose again below.",
-            stage=conflict.extra.get("stage"),
+            stage=stage_name(conflict.extra.get("stage")),
         )
     if conflict.code == "partnership_closed":
         return gettext("This partnership has ended; it cannot move any more.")

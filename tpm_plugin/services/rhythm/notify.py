@@ -50,7 +50,7 @@ def remind_meeting(meeting_id: int, lead_minutes: int) -> int:
     recipients = [(PARTNER, row.partner_id)]
     if row.guardian:
         recipients.append((GUARDIAN, row.client_id))
-    context = {"starts_at": _local(row.scheduled_at, row.timezone), "lead": _lead(lead_minutes)}
+    context = {"starts_at": _local(row.scheduled_at, row.timezone), "lead_minutes": lead_minutes}
     occurrence = reminder_occurrence(meeting_id, lead_minutes)
     return sum(
         send_once(
@@ -147,15 +147,6 @@ def _open_meeting(meeting_id: int):
     )
 
 
-def _local(instant: dt.datetime, timezone: str) -> str:
-    return instant.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %H:%M")
-
-
-def _lead(minutes: int) -> str:
-    if minutes % 1440 == 0:
-        days = minutes // 1440
-        return f"{days * 24} hours" if days == 1 else f"{days} days"
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return "1 hour" if hours == 1 else f"{hours} hours"
-    return f"{minutes} minutes"
+def _local(instant: dt.datetime, timezone: str) -> dt.datetime:
+    # On the program's wall clock; the message writes it in the recipient's language.
+    return instant.astimezone(ZoneInfo(timezone))

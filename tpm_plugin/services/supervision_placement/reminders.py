@@ -128,9 +128,10 @@ def remind_block(session_id: int, lead_minutes: int) -> int:
     if row is None or row.status != "scheduled" or row.scheduled_at <= rhythm_now():
         return 0
     context: dict[str, Any] = {
-        "starts_at": row.scheduled_at.astimezone(ZoneInfo(row.timezone)).strftime("%a %d %b %H:%M"),
+        # On the program's wall clock; the message writes it in the recipient's language.
+        "starts_at": row.scheduled_at.astimezone(ZoneInfo(row.timezone)),
         "minutes": row.scheduled_minutes,
-        "lead": _lead(lead_minutes),
+        "lead_minutes": lead_minutes,
     }
     occurrence = _occurrence(session_id, row.scheduled_at, lead_minutes)
     return sum(
@@ -144,11 +145,3 @@ def remind_block(session_id: int, lead_minutes: int) -> int:
         )
         for role, person_id in ((PARTNER, row.partner_id), (SUPERVISOR, row.supervisor_id))
     )
-
-
-def _lead(minutes: int) -> str:
-    delta = dt.timedelta(minutes=minutes)
-    if minutes % 60:
-        return f"{minutes} minutes"
-    hours = int(delta.total_seconds() // 3600)
-    return "1 hour" if hours == 1 else f"{hours} hours"

@@ -29,10 +29,42 @@ def test_api_url_builds_plugin_urls_under_the_configured_prefix(app: Flask) -> N
 def test_the_bare_api_prefix_builds_and_answers_in_the_error_shape(app: Flask, client) -> None:
     # Its URL builder is compiled on first use (mounting stays cheap); building still works.
     with app.test_request_context():
-        assert url_for("tpm_api.dispatch_prefix") == "/tpm/api"
-    response = client.get("/tpm/api", headers={"X-Test-User": "1"})
+        assert url_for("tpm_api.dispatch", path="") == "/tpm/api/"
+        assert url_for("tpm_api.dispatch", path="a b/c") == "/tpm/api/a%20b/c"
+    for bare in ("/tpm/api", "/tpm/api/"):
+        response = client.get(bare, headers={"X-Test-User": "1"})
+        assert response.status_code == 404, bare
+        assert response.json["error"]["code"] == "not_found"
+
+
+def test_a_path_only_starting_like_the_api_prefix_is_not_the_apis(client) -> None:
+    # ``/tpm/apix`` is below the pages' prefix, not the API's: an HTML page, not JSON.
+    response = client.get("/tpm/apix", headers={"X-Test-User": "1"})
     assert response.status_code == 404
-    assert response.json["error"]["code"] == "not_found"
+    assert response.mimetype == "text/html"
+
+
+def test_the_plugin_adds_one_url_rule_per_blueprint(app: Flask) -> None:
+    # Each rule costs every host's start-up its compilation: the API, the pages (their
+    # static files included) and the intake webhook are one rule each, bare prefixes too.
+    names = {
+        app.config[key]
+        for key in (
+            "TPM_API_BLUEPRINT_NAME",
+            "TPM_PAGES_BLUEPRINT_NAME",
+            "TPM_WEBHOOKS_BLUEPRINT_NAME",
+        )
+    }
+    plugin_rules = sorted(
+        rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] in names
+    )
+    assert plugin_rules == [
+        "/tpm/api<tpm_rest:path>",
+        "/tpm/webhooks/intake/<source_key>",
+        "/tpm<tpm_rest:path>",
+    ]
+    bare = Flask("no_plugin")
+    assert len(list(app.url_map.iter_rules())) - len(list(bare.url_map.iter_rules())) == 3
 
 
 def test_wrong_method_on_an_api_route_is_405_with_allowed_methods(client) -> None:

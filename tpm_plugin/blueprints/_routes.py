@@ -65,6 +65,24 @@ class AnyPathConverter(BaseConverter):
     part_isolating = False
 
 
+class PrefixRestConverter(AnyPathConverter):
+    """What follows a prefix written straight after it (``/tpm/api<tpm_rest:path>``):
+    nothing (the bare prefix) or a slash and anything after it, never ``/tpm/apix``. The
+    value is the part after that slash, as :class:`AnyPathConverter` gives it, so one rule
+    serves both the bare prefix and everything below it (each rule costs the host's
+    start-up its compilation)."""
+
+    regex = "(?s:(?:/.*)?)"
+
+    def to_python(self, value: str) -> str:
+        return value[1:]
+
+    def to_url(self, value: Any) -> str:
+        # Below the prefix, as the rule ``<prefix>/<path>`` would build it (``path=""``:
+        # ``<prefix>/``).
+        return "/" + super().to_url(value)
+
+
 @dataclass(frozen=True)
 class Route:
     """One registered API route: its URL rule, methods, endpoint and view."""
@@ -217,7 +235,7 @@ class LazyBuildRule(Rule):
 
     Werkzeug compiles two URL-builder functions for every rule it adds, which is most of
     what mounting the plugin would cost a host's start-up (about a millisecond a rule); the
-    plugin's rules (the API's dispatch rule and its bare prefix, the intake webhook) are
+    plugin's rules (the API's and the pages' dispatch rules, the intake webhook) are
     rarely built into URLs, so their builders wait.
     """
 
@@ -234,35 +252,26 @@ class LazyBuildRule(Rule):
 
 
 def mount(blueprint: Blueprint, table: RouteTable) -> None:
-    """Give ``blueprint`` the one rule (``<prefix>/<path:path>``, endpoint ``dispatch``)
-    that serves every route of ``table``, added as Flask's own blueprint setup would."""
+    """Give ``blueprint`` the one rule (endpoint ``dispatch``, argument ``path``: what
+    follows the prefix and its slash) that serves every route of ``table`` and the bare
+    prefix too, added as Flask's own blueprint setup would."""
 
     def add_dispatch_rule(state: BlueprintSetupState) -> None:
         endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
         prefix = (state.url_prefix or "").rstrip("/")
-        state.app.url_map.converters.setdefault("tpm_any_path", AnyPathConverter)
+        converters = state.app.url_map.converters
+        if prefix:
+            # One rule for ``prefix``, ``prefix/`` and below: the bare prefix answers as an
+            # (unknown) path of its own, not with a redirect.
+            converters.setdefault("tpm_rest", PrefixRestConverter)
+            rule = f"{prefix}<tpm_rest:path>"
+        else:
+            converters.setdefault("tpm_any_path", AnyPathConverter)
+            rule = "/<tpm_any_path:path>"
         state.app.url_map.add(
-            LazyBuildRule(
-                f"{prefix}/<tpm_any_path:path>",
-                endpoint=endpoint,
-                methods=_METHODS,
-                subdomain=state.subdomain,
-            )
+            LazyBuildRule(rule, endpoint=endpoint, methods=_METHODS, subdomain=state.subdomain)
         )
         state.app.view_functions[endpoint] = table.dispatch
-        if prefix:
-            # The prefix itself, without its slash, is an (unknown) API path too. Its own
-            # endpoint, or Werkzeug would redirect ``prefix/`` here as the canonical URL.
-            state.app.url_map.add(
-                LazyBuildRule(
-                    prefix,
-                    endpoint=f"{endpoint}_prefix",
-                    methods=_METHODS,
-                    subdomain=state.subdomain,
-                    defaults={"path": ""},
-                )
-            )
-            state.app.view_functions[f"{endpoint}_prefix"] = table.dispatch
 
     blueprint.record(add_dispatch_rule)
 

@@ -113,3 +113,48 @@ def test_the_plugin_leaves_the_hosts_create_all_alone(database_url: str) -> None
         assert "users" in inspect(db.engine).get_table_names()
         assert sorted(db.metadata.tables) == ["users"]
         db.drop_all()
+
+
+def test_flask_babel_is_set_up_with_the_first_app_context_not_at_mounting(
+    database_url: str,
+) -> None:
+    from tpm_plugin.i18n import select_locale
+
+    app = _bare_app(database_url)
+    TPM(app, SQLAlchemy(app))
+    assert "babel" not in app.extensions  # mounting stays cheap
+    with app.app_context():
+        assert app.extensions["babel"].locale_selector is select_locale
+
+
+def test_a_host_setting_up_flask_babel_after_the_plugin_keeps_its_own(
+    database_url: str,
+) -> None:
+    from flask_babel import Babel
+
+    app = _bare_app(database_url)
+    TPM(app, SQLAlchemy(app))
+    Babel(app)  # no selector of its own: the host's default locale, as before
+    with app.app_context():
+        assert app.extensions["babel"].locale_selector is None
+
+
+def test_mounting_inside_the_apps_own_context_sets_up_flask_babel_at_once(
+    database_url: str,
+) -> None:
+    app = _bare_app(database_url)
+    db = SQLAlchemy(app)
+    with app.app_context():
+        TPM(app, db)
+        assert "babel" in app.extensions
+
+
+def test_the_shipped_guards_are_there_beside_the_hosts_own() -> None:
+    tpm = TPM()
+
+    @tpm.guard("host_check", "The host says no.")
+    def host_check(context) -> bool:
+        return True
+
+    assert {"identification_complete", "plan_complete", "host_check"} <= set(tpm.guards)
+    assert tpm.guards.get("host_check").failure_message == "The host says no."

@@ -1,8 +1,10 @@
 """The API route table: compiled on first request, dispatching with 404/405 in the error shape."""
 
 from flask import Flask, url_for
+from flask_sqlalchemy import SQLAlchemy
+from werkzeug.routing import UnicodeConverter
 
-from tpm_plugin import api_url
+from tpm_plugin import TPM, api_url
 from tpm_plugin.blueprints._routes import RouteTable
 
 
@@ -29,10 +31,42 @@ def test_api_url_builds_plugin_urls_under_the_configured_prefix(app: Flask) -> N
 def test_the_bare_api_prefix_builds_and_answers_in_the_error_shape(app: Flask, client) -> None:
     # Its URL builder is compiled on first use (mounting stays cheap); building still works.
     with app.test_request_context():
-        assert url_for("tpm_api.dispatch_prefix") == "/tpm/api"
-    response = client.get("/tpm/api", headers={"X-Test-User": "1"})
+        assert url_for("tpm_api.dispatch", path="") == "/tpm/api/"
+        assert url_for("tpm_api.dispatch", path="a b/c") == "/tpm/api/a%20b/c"
+    for bare in ("/tpm/api", "/tpm/api/"):
+        response = client.get(bare, headers={"X-Test-User": "1"})
+        assert response.status_code == 404, bare
+        assert response.json["error"]["code"] == "not_found"
+
+
+def test_a_path_only_starting_like_the_api_prefix_is_not_the_apis(client) -> None:
+    # ``/tpm/apix`` is below the pages' prefix, not the API's: an HTML page, not JSON.
+    response = client.get("/tpm/apix", headers={"X-Test-User": "1"})
     assert response.status_code == 404
-    assert response.json["error"]["code"] == "not_found"
+    assert response.mimetype == "text/html"
+
+
+def test_the_plugin_adds_one_url_rule_per_blueprint(app: Flask) -> None:
+    # Each rule costs every host's start-up its compilation: the API, the pages (their
+    # static files included) and the intake webhook are one rule each, bare prefixes too.
+    names = {
+        app.config[key]
+        for key in (
+            "TPM_API_BLUEPRINT_NAME",
+            "TPM_PAGES_BLUEPRINT_NAME",
+            "TPM_WEBHOOKS_BLUEPRINT_NAME",
+        )
+    }
+    plugin_rules = sorted(
+        rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] in names
+    )
+    assert plugin_rules == [
+        "/tpm/api<tpm_rest:path>",
+        "/tpm/webhooks/intake/<source_key>",
+        "/tpm<tpm_rest:path>",
+    ]
+    bare = Flask("no_plugin")
+    assert len(list(app.url_map.iter_rules())) - len(list(bare.url_map.iter_rules())) == 3
 
 
 def test_wrong_method_on_an_api_route_is_405_with_allowed_methods(client) -> None:
@@ -58,3 +92,42 @@ def test_options_on_an_unknown_api_path_is_404_in_the_error_shape(client) -> Non
     response = client.options("/tpm/api/no-such-thing")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_a_second_app_reuses_the_parsed_rules_and_routes_alike(
+    app: Flask, database_url: str
+) -> None:
+    from .hostapp import create_host_app
+
+    other = create_host_app(database_url)
+    first = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    second = {rule.endpoint: rule for rule in other.url_map.iter_rules()}
+    for endpoint in ("tpm_api.dispatch", "tpm_pages.dispatch", "tpm_webhooks.receive_intake"):
+        assert second[endpoint]._parts is first[endpoint]._parts, endpoint
+        assert second[endpoint].arguments == first[endpoint].arguments
+        assert all(c.map is other.url_map for c in second[endpoint]._converters.values())
+    client = other.test_client()
+    response = client.get("/tpm/api/no-such-thing", headers={"X-Test-User": "1"})
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+    assert client.get("/tpm/apix", headers={"X-Test-User": "1"}).mimetype == "text/html"
+    with other.test_request_context():
+        assert api_url("health") == "/tpm/api/health"
+        assert url_for("tpm_webhooks.receive_intake", source_key="k") == "/tpm/webhooks/intake/k"
+
+
+def test_an_app_with_other_converters_parses_the_rules_afresh(
+    app: Flask, database_url: str
+) -> None:
+    class HostDefault(UnicodeConverter):
+        """A host's own default converter: the intake rule's ``<source_key>`` uses it."""
+
+    host = Flask("own_converters")
+    host.url_map.converters["default"] = HostDefault
+    host.config.update(SQLALCHEMY_DATABASE_URI=database_url)
+    TPM(host, SQLAlchemy(host))
+    rules = {rule.endpoint: rule for rule in host.url_map.iter_rules()}
+    theirs = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    intake = "tpm_webhooks.receive_intake"
+    assert rules[intake]._parts is not theirs[intake]._parts
+    assert isinstance(rules[intake]._converters["source_key"], HostDefault)

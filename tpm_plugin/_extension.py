@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
@@ -108,8 +109,6 @@ class TPM:
 
     def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None) -> None:
         self.db = db
-        self.guards = GuardRegistry()
-        register_default_guards(self.guards)
         self._actor_loader: ActorLoader = flask_login_actor
         self._roles_loader: RolesLoader = roles_from_tpm_tables
         self._admin_loader: AdminLoader | None = None
@@ -170,6 +169,15 @@ class TPM:
         hide_plugin_tables_from_flask_migrate(app)
         app.cli.add_command(tpm_cli)
         announce(state.redis_url)
+
+    @cached_property
+    def guards(self) -> GuardRegistry:
+        """The guards workflow definitions may name: the shipped ones and those registered
+        with :meth:`guard`. Built on first use, not with the extension: a host that builds
+        an app (and a ``TPM``) per test pays for it only where a workflow runs."""
+        registry = GuardRegistry()
+        register_default_guards(registry)
+        return registry
 
     def actor_loader(self, loader: ActorLoader) -> ActorLoader:
         """Decorator: register how to find the acting host user's id (``None``: nobody)."""

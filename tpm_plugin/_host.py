@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, appcontext_pushed
+from flask import Flask, appcontext_pushed, current_app, has_app_context
 
 
 def when_ready(app: Flask, wire: Callable[[Flask], bool]) -> None:
@@ -22,8 +22,31 @@ def when_ready(app: Flask, wire: Callable[[Flask], bool]) -> None:
             wires into is not registered on ``app`` yet. It must be cheap when it returns
             ``False`` (it may run on every request) and safe to repeat.
     """
-    if wire(app):
+    if not wire(app):
+        _pending(app).append(wire)
+
+
+def on_first_context(app: Flask, step: Callable[[Flask], None]) -> None:
+    """Run ``step(app)`` when the first app context of ``app`` is pushed (at once if one is
+    pushed already): for set-up that would cost every host's start-up and that nothing
+    needs before a request, command or job, each of which pushes a context.
+
+    Args:
+        app: the host app.
+        step: the set-up; it runs once.
+    """
+    if has_app_context() and current_app._get_current_object() is app:
+        step(app)
         return
+
+    def once(sender: Flask) -> bool:
+        step(sender)
+        return True
+
+    _pending(app).append(once)
+
+
+def _pending(app: Flask) -> list[Callable[[Flask], bool]]:
     pending = app.extensions.get(_PENDING_KEY)
     if pending is None:
         # One receiver per app for all its pending steps: connecting costs more than a step.
@@ -35,7 +58,7 @@ def when_ready(app: Flask, wire: Callable[[Flask], bool]) -> None:
 
         # Strong reference: the closure lives only in the signal's receiver table.
         appcontext_pushed.connect(retry, sender=app, weak=False)
-    pending.append(wire)
+    return pending
 
 
 #: Where an app keeps the wiring steps still waiting for their extension.

@@ -23,6 +23,8 @@ from babel import dates as babel_dates
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, refresh
 
+from ._host import on_first_context
+
 #: Languages the plugin ships catalogs for (English is the source language).
 LANGUAGES = ("en", "es")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -74,11 +76,20 @@ def install_babel(app: Flask) -> None:
     selector (a host initialising Flask-Babel after the plugin replaces this one)."""
     babel = app.extensions.get("babel")
     if babel is None:
-        # No Jinja set-up: the plugin's templates get their ``_`` from the pages' context,
-        # and touching ``app.jinja_env`` here would build it during every host's start-up.
-        Babel(app, locale_selector=select_locale, configure_jinja=False)
+        # Set up with the app's first context, which every request, command and job pushes
+        # before it translates anything: Flask-Babel's set-up would cost every host's
+        # start-up (hosts build an app per test) even where nothing is ever translated.
+        on_first_context(app, _babel_unless_the_hosts)
     elif babel.locale_selector is None:
         babel.locale_selector = select_locale
+
+
+def _babel_unless_the_hosts(app: Flask) -> None:
+    # A host that set up Flask-Babel after the plugin keeps its own, as it would have
+    # replaced the plugin's. No Jinja set-up: the plugin's templates get their ``_`` from
+    # the pages' context, and touching ``app.jinja_env`` would build it for every app.
+    if "babel" not in app.extensions:
+        Babel(app, locale_selector=select_locale, configure_jinja=False)
 
 
 def format_when(

@@ -65,6 +65,24 @@ class AnyPathConverter(BaseConverter):
     part_isolating = False
 
 
+class PrefixRestConverter(AnyPathConverter):
+    """What follows a prefix written straight after it (``/tpm/api<tpm_rest:path>``):
+    nothing (the bare prefix) or a slash and anything after it, never ``/tpm/apix``. The
+    value is the part after that slash, as :class:`AnyPathConverter` gives it, so one rule
+    serves both the bare prefix and everything below it (each rule costs the host's
+    start-up its compilation)."""
+
+    regex = "(?s:(?:/.*)?)"
+
+    def to_python(self, value: str) -> str:
+        return value[1:]
+
+    def to_url(self, value: Any) -> str:
+        # Below the prefix, as the rule ``<prefix>/<path>`` would build it (``path=""``:
+        # ``<prefix>/``).
+        return "/" + super().to_url(value)
+
+
 @dataclass(frozen=True)
 class Route:
     """One registered API route: its URL rule, methods, endpoint and view."""
@@ -212,14 +230,60 @@ class RouteTable:
         return self._compiled().build(endpoint, values).lstrip("/")
 
 
-class LazyBuildRule(Rule):
-    """A rule whose URL builders are compiled when first used.
+#: What compiling each of the plugin's rules set on it, by everything compiling reads (the
+#: rule, its subdomain or host, slash merging and the map's converters); see LazyBuildRule.
+_COMPILED: dict[tuple[Any, ...], dict[str, Any]] = {}
+#: Set by compiling but tied to the rule object itself: made afresh for every rule.
+_PER_RULE = frozenset({"_build", "_build_unknown", "arguments", "map"})
 
-    Werkzeug compiles two URL-builder functions for every rule it adds, which is most of
-    what mounting the plugin would cost a host's start-up (about a millisecond a rule); the
-    plugin's rules (the API's dispatch rule and its bare prefix, the intake webhook) are
-    rarely built into URLs, so their builders wait.
+
+class LazyBuildRule(Rule):
+    """A rule compiled once per process, whose URL builders are compiled when first used.
+
+    Werkzeug compiles every rule it adds (parsing it into the parts its matcher walks, and
+    two URL-builder functions), which is most of what mounting the plugin would cost a
+    host's start-up, and hosts build an app per test. The plugin's rules (the API's and the
+    pages' dispatch rules, the intake webhook) are the same in every app of a process, so
+    the parts parsed for the first app serve the next ones, and the builders, rarely used,
+    wait for their first URL.
     """
+
+    def compile(self) -> None:
+        """Compile as Werkzeug does, or take what an identical rule compiled before."""
+        key = (
+            self.rule,
+            self.subdomain,
+            self.host,
+            self.merge_slashes,
+            self.map.host_matching,
+            tuple(self.map.converters.items()),
+        )
+        known = _COMPILED.get(key)
+        if known is None:
+            before = dict(vars(self))
+            super().compile()
+            # Whatever this Werkzeug's compile set (its parts, trace and converters today),
+            # so a version compiling into other attributes is still copied whole.
+            compiled = {
+                name: value
+                for name, value in vars(self).items()
+                if name not in _PER_RULE and before.get(name, _MISSING) is not value
+            }
+            if "_converters" in compiled:  # kept without this app's map, not to pin it
+                compiled["_converters"] = {
+                    key: _rebind(c, None) for key, c in compiled["_converters"].items()
+                }
+            _COMPILED[key] = compiled | {"arguments": frozenset(self.arguments)}
+            return
+        for name, value in known.items():
+            if name == "arguments":
+                self.arguments.update(value)
+            elif name == "_converters":
+                self._converters = {key: _rebind(c, self.map) for key, c in value.items()}
+            else:
+                setattr(self, name, value)  # parts and trace are only read, never changed
+        self._build = self._compile_builder(False).__get__(self, None)
+        self._build_unknown = self._compile_builder(True).__get__(self, None)
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
         compiled: Callable[..., tuple[str, str]] | None = None
@@ -233,36 +297,37 @@ class LazyBuildRule(Rule):
         return build
 
 
+_MISSING = object()
+
+
+def _rebind(converter: BaseConverter, map: Map | None) -> BaseConverter:
+    # A converter belongs to its rule's map: a copy for this one, its settings kept.
+    copied = object.__new__(type(converter))
+    copied.__dict__.update(vars(converter), map=map)
+    return copied
+
+
 def mount(blueprint: Blueprint, table: RouteTable) -> None:
-    """Give ``blueprint`` the one rule (``<prefix>/<path:path>``, endpoint ``dispatch``)
-    that serves every route of ``table``, added as Flask's own blueprint setup would."""
+    """Give ``blueprint`` the one rule (endpoint ``dispatch``, argument ``path``: what
+    follows the prefix and its slash) that serves every route of ``table`` and the bare
+    prefix too, added as Flask's own blueprint setup would."""
 
     def add_dispatch_rule(state: BlueprintSetupState) -> None:
         endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
         prefix = (state.url_prefix or "").rstrip("/")
-        state.app.url_map.converters.setdefault("tpm_any_path", AnyPathConverter)
+        converters = state.app.url_map.converters
+        if prefix:
+            # One rule for ``prefix``, ``prefix/`` and below: the bare prefix answers as an
+            # (unknown) path of its own, not with a redirect.
+            converters.setdefault("tpm_rest", PrefixRestConverter)
+            rule = f"{prefix}<tpm_rest:path>"
+        else:
+            converters.setdefault("tpm_any_path", AnyPathConverter)
+            rule = "/<tpm_any_path:path>"
         state.app.url_map.add(
-            LazyBuildRule(
-                f"{prefix}/<tpm_any_path:path>",
-                endpoint=endpoint,
-                methods=_METHODS,
-                subdomain=state.subdomain,
-            )
+            LazyBuildRule(rule, endpoint=endpoint, methods=_METHODS, subdomain=state.subdomain)
         )
         state.app.view_functions[endpoint] = table.dispatch
-        if prefix:
-            # The prefix itself, without its slash, is an (unknown) API path too. Its own
-            # endpoint, or Werkzeug would redirect ``prefix/`` here as the canonical URL.
-            state.app.url_map.add(
-                LazyBuildRule(
-                    prefix,
-                    endpoint=f"{endpoint}_prefix",
-                    methods=_METHODS,
-                    subdomain=state.subdomain,
-                    defaults={"path": ""},
-                )
-            )
-            state.app.view_functions[f"{endpoint}_prefix"] = table.dispatch
 
     blueprint.record(add_dispatch_rule)
 

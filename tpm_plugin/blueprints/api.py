@@ -73,8 +73,11 @@ def api_routes() -> RouteTable:
     return routes
 
 
+@cache
 def create_api_blueprint(name: str) -> Blueprint:
-    """Build the API blueprint called ``name``, serving :func:`api_routes`."""
+    """The API blueprint called ``name``, serving :func:`api_routes`: built once per name
+    and process, then registered on every app (nothing in it depends on the app), so a
+    host building an app per test does not pay for it again."""
     bp = Blueprint(name, __name__)
     mount(bp, api_routes())
     bp.register_error_handler(TPMError, error_response)

@@ -61,9 +61,11 @@ def page_routes() -> RouteTable:
     return routes
 
 
+@cache
 def create_pages_blueprint(name: str) -> Blueprint:
-    """Build the pages blueprint called ``name``: its routes (static files included, see
-    :mod:`.static`), the login redirect, CSRF and the HTML error pages."""
+    """The pages blueprint called ``name``: its routes (static files included, see
+    :mod:`.static`), the login redirect, CSRF and the HTML error pages. Built once per name
+    and process and registered on every app, as nothing in it depends on the app."""
     # No template_folder: the pages render in the plugin's own environment, after every
     # loader of the host (see tpm_plugin.templating), so a host's overrides always win.
     bp = Blueprint(name, __name__)

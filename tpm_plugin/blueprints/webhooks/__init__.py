@@ -7,6 +7,8 @@ for JotForm and Cognito Forms, which sign nothing. :mod:`.intake` is the view.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, Flask
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
@@ -26,10 +28,7 @@ def install_webhooks(app: Flask) -> Blueprint:
     Raises:
         tpm_plugin.config.ConfigError: ``TPM_INTAKE_RATE_LIMIT`` is not a rate limit.
     """
-    blueprint = Blueprint(app.config["TPM_WEBHOOKS_BLUEPRINT_NAME"], __name__)
-    blueprint.record(_add_intake_rule)
-    blueprint.register_error_handler(TPMError, error_response)
-    blueprint.register_error_handler(HTTPException, http_error_response)
+    blueprint = webhooks_blueprint(app.config["TPM_WEBHOOKS_BLUEPRINT_NAME"])
     app.extensions[RATE_LIMIT_EXTENSION] = IntakeRateLimit(
         app.config["TPM_INTAKE_RATE_LIMIT"],
         app.config["TPM_REDIS_URL"],
@@ -38,6 +37,17 @@ def install_webhooks(app: Flask) -> Blueprint:
     app.register_blueprint(blueprint, url_prefix=f"{app.config['TPM_URL_PREFIX']}/webhooks")
     # Form services cannot send a CSRF token; their signatures protect these routes.
     exempt_json_blueprint_from_csrf(app, blueprint)
+    return blueprint
+
+
+@cache
+def webhooks_blueprint(name: str) -> Blueprint:
+    """The webhooks blueprint called ``name``: built once per name and process and
+    registered on every app (its rate limit is the app's, kept in ``app.extensions``)."""
+    blueprint = Blueprint(name, __name__)
+    blueprint.record(_add_intake_rule)
+    blueprint.register_error_handler(TPMError, error_response)
+    blueprint.register_error_handler(HTTPException, http_error_response)
     return blueprint
 
 

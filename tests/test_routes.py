@@ -1,10 +1,8 @@
 """The API route table: compiled on first request, dispatching with 404/405 in the error shape."""
 
 from flask import Flask, url_for
-from flask_sqlalchemy import SQLAlchemy
-from werkzeug.routing import UnicodeConverter
 
-from tpm_plugin import TPM, api_url
+from tpm_plugin import api_url
 from tpm_plugin.blueprints._routes import RouteTable
 
 
@@ -92,42 +90,3 @@ def test_options_on_an_unknown_api_path_is_404_in_the_error_shape(client) -> Non
     response = client.options("/tpm/api/no-such-thing")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
-
-
-def test_a_second_app_reuses_the_parsed_rules_and_routes_alike(
-    app: Flask, database_url: str
-) -> None:
-    from .hostapp import create_host_app
-
-    other = create_host_app(database_url)
-    first = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
-    second = {rule.endpoint: rule for rule in other.url_map.iter_rules()}
-    for endpoint in ("tpm_api.dispatch", "tpm_pages.dispatch", "tpm_webhooks.receive_intake"):
-        assert second[endpoint]._parts is first[endpoint]._parts, endpoint
-        assert second[endpoint].arguments == first[endpoint].arguments
-        assert all(c.map is other.url_map for c in second[endpoint]._converters.values())
-    client = other.test_client()
-    response = client.get("/tpm/api/no-such-thing", headers={"X-Test-User": "1"})
-    assert response.status_code == 404
-    assert response.json["error"]["code"] == "not_found"
-    assert client.get("/tpm/apix", headers={"X-Test-User": "1"}).mimetype == "text/html"
-    with other.test_request_context():
-        assert api_url("health") == "/tpm/api/health"
-        assert url_for("tpm_webhooks.receive_intake", source_key="k") == "/tpm/webhooks/intake/k"
-
-
-def test_an_app_with_other_converters_parses_the_rules_afresh(
-    app: Flask, database_url: str
-) -> None:
-    class HostDefault(UnicodeConverter):
-        """A host's own default converter: the intake rule's ``<source_key>`` uses it."""
-
-    host = Flask("own_converters")
-    host.url_map.converters["default"] = HostDefault
-    host.config.update(SQLALCHEMY_DATABASE_URI=database_url)
-    TPM(host, SQLAlchemy(host))
-    rules = {rule.endpoint: rule for rule in host.url_map.iter_rules()}
-    theirs = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
-    intake = "tpm_webhooks.receive_intake"
-    assert rules[intake]._parts is not theirs[intake]._parts
-    assert isinstance(rules[intake]._converters["source_key"], HostDefault)

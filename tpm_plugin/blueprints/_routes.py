@@ -230,60 +230,14 @@ class RouteTable:
         return self._compiled().build(endpoint, values).lstrip("/")
 
 
-#: What compiling each of the plugin's rules set on it, by everything compiling reads (the
-#: rule, its subdomain or host, slash merging and the map's converters); see LazyBuildRule.
-_COMPILED: dict[tuple[Any, ...], dict[str, Any]] = {}
-#: Set by compiling but tied to the rule object itself: made afresh for every rule.
-_PER_RULE = frozenset({"_build", "_build_unknown", "arguments", "map"})
-
-
 class LazyBuildRule(Rule):
-    """A rule compiled once per process, whose URL builders are compiled when first used.
+    """A rule whose URL builders are compiled when first used.
 
-    Werkzeug compiles every rule it adds (parsing it into the parts its matcher walks, and
-    two URL-builder functions), which is most of what mounting the plugin would cost a
-    host's start-up, and hosts build an app per test. The plugin's rules (the API's and the
-    pages' dispatch rules, the intake webhook) are the same in every app of a process, so
-    the parts parsed for the first app serve the next ones, and the builders, rarely used,
-    wait for their first URL.
+    Werkzeug compiles two URL-builder functions for every rule it adds, which is most of
+    what mounting the plugin would cost a host's start-up (about a millisecond a rule); the
+    plugin's rules (the API's and the pages' dispatch rules, the intake webhook) are
+    rarely built into URLs, so their builders wait.
     """
-
-    def compile(self) -> None:
-        """Compile as Werkzeug does, or take what an identical rule compiled before."""
-        key = (
-            self.rule,
-            self.subdomain,
-            self.host,
-            self.merge_slashes,
-            self.map.host_matching,
-            tuple(self.map.converters.items()),
-        )
-        known = _COMPILED.get(key)
-        if known is None:
-            before = dict(vars(self))
-            super().compile()
-            # Whatever this Werkzeug's compile set (its parts, trace and converters today),
-            # so a version compiling into other attributes is still copied whole.
-            compiled = {
-                name: value
-                for name, value in vars(self).items()
-                if name not in _PER_RULE and before.get(name, _MISSING) is not value
-            }
-            if "_converters" in compiled:  # kept without this app's map, not to pin it
-                compiled["_converters"] = {
-                    key: _rebind(c, None) for key, c in compiled["_converters"].items()
-                }
-            _COMPILED[key] = compiled | {"arguments": frozenset(self.arguments)}
-            return
-        for name, value in known.items():
-            if name == "arguments":
-                self.arguments.update(value)
-            elif name == "_converters":
-                self._converters = {key: _rebind(c, self.map) for key, c in value.items()}
-            else:
-                setattr(self, name, value)  # parts and trace are only read, never changed
-        self._build = self._compile_builder(False).__get__(self, None)
-        self._build_unknown = self._compile_builder(True).__get__(self, None)
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
         compiled: Callable[..., tuple[str, str]] | None = None
@@ -295,16 +249,6 @@ class LazyBuildRule(Rule):
             return compiled(*args, **kwargs)
 
         return build
-
-
-_MISSING = object()
-
-
-def _rebind(converter: BaseConverter, map: Map | None) -> BaseConverter:
-    # A converter belongs to its rule's map: a copy for this one, its settings kept.
-    copied = object.__new__(type(converter))
-    copied.__dict__.update(vars(converter), map=map)
-    return copied
 
 
 def mount(blueprint: Blueprint, table: RouteTable) -> None:

@@ -24,11 +24,16 @@ def wants_fragment() -> bool:
     return request.headers.get(HX_REQUEST) == "true"
 
 
+def pick(page: str, fragment: str) -> str:
+    """``fragment`` for htmx, else ``page`` (for views that render through a helper of
+    their own; wrap their answer in :func:`varies`)."""
+    return fragment if wants_fragment() else page
+
+
 def render_part(page: str, fragment: str, *, status: int = 200, **context: Any) -> Response:
     """The whole ``page`` template, or only its ``fragment`` template for htmx, with the
     same ``context``."""
-    template = fragment if wants_fragment() else page
-    return varies(make_response(render_page(template, status=status, **context)))
+    return varies(make_response(render_page(pick(page, fragment), status=status, **context)))
 
 
 def redirect_or_part(url: str, fragment: str, **context: Any) -> Response:

@@ -315,3 +315,14 @@ def test_erasing_the_kept_client_erases_the_moved_referral(app, client):
             ]
     assert leftovers == []
     assert session().scalar(select(func.count()).select_from(Client)) == 1
+
+
+def test_a_retried_resolution_with_its_idempotency_key_answers_the_first_again(app, client):
+    issued, manager, first, second = _pair(client)
+    headers = {**manager, "Idempotency-Key": "resolve-1"}
+    body = {"decision": "distinct"}
+    path = f"{FLAGGED}/{second['intake_record_id']}/resolution"
+    done = client.post(path, json=body, headers=headers)
+    again = client.post(path, json=body, headers=headers)
+    assert (done.status_code, again.status_code) == (200, 200)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == done.json

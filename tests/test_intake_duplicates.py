@@ -326,3 +326,29 @@ def test_a_retried_resolution_with_its_idempotency_key_answers_the_first_again(a
     again = client.post(path, json=body, headers=headers)
     assert (done.status_code, again.status_code) == (200, 200)
     assert again.headers["Idempotent-Replayed"] == "true" and again.json == done.json
+
+
+def test_same_as_a_client_removed_as_another_referrals_duplicate_is_refused(app, client):
+    issued, manager, first, second = _pair(client)
+    third = intake.deliver(client, issued, intake.standard_payload()).json
+    assert third["possible_duplicate_client_ids"] == [first["client_id"], second["client_id"]]
+    reason = {"another_open_reason": "Referred again."}
+    merged = _resolve(
+        client,
+        second["intake_record_id"],
+        manager,
+        decision="same",
+        same_as_client_id=first["client_id"],
+        **reason,
+    )
+    assert merged.status_code == 200
+    refused = _resolve(
+        client,
+        third["intake_record_id"],
+        manager,
+        decision="same",
+        same_as_client_id=second["client_id"],
+        **reason,
+    )
+    assert refused.status_code == 422
+    assert "removed as the duplicate" in refused.json["error"]["fields"]["same_as_client_id"][0]

@@ -181,7 +181,12 @@ def _move_to(
     if kept is None or kept.program_id != program_id or kept.erased_at is not None:
         raise ValidationFailed(
             f"Client {kept_id} is no longer a client of program {program_id}.",
-            fields={field: [f"Client {kept_id} was erased or is in another program."]},
+            fields={
+                field: [
+                    f"Client {kept_id} was erased, removed as the duplicate of another "
+                    "referral, or is in another program; choose another flagged client."
+                ]
+            },
         )
     if opened.erased_at is not None:
         raise Conflict(

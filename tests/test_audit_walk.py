@@ -73,10 +73,11 @@ def _world_with_every_record() -> tuple[factories.World, dict[str, int]]:
         "manager_id": 999_999,
         "draft_id": 1,
         "version": 1,
-        # No such absence, intake source, dead letter or calendar feed address.
+        # No such absence, intake source, dead letter, intake record or calendar feed address.
         "absence_id": 999_999,
         "source_id": 999_999,
         "dead_letter_id": 999_999,
+        "intake_record_id": 999_999,
         "token": "no-such-feed",
     }
     return made, ids

@@ -13,7 +13,8 @@ import click
 from flask.cli import with_appcontext
 
 from .schemas.intake import SOURCE_KINDS, mapping_problems
-from .services.intake import dead_letters, sources
+from .schemas.intake_review import DUPLICATE_DECISIONS
+from .services.intake import dead_letters, duplicates, review, sources
 from .services.workflow_versions import COMMAND_LINE
 from .workflows.cli import _refusals
 
@@ -114,6 +115,47 @@ def replay_command(dead_letter_ids: tuple[int, ...], all_waiting: bool) -> None:
     click.echo(f"{len(ids) - len(failed)} replayed, {len(failed)} still failing.")
     if failed:
         raise click.ClickException("\n".join(failed))
+
+
+@intake_cli.command("duplicates")
+@with_appcontext
+def duplicates_command() -> None:
+    """List the referrals flagged as possible duplicates that wait for a decision."""
+    flagged = review.list_possible_duplicates(COMMAND_LINE)
+    for item in flagged:
+        others = ", ".join(str(i) for i in item.duplicate_client_ids)
+        click.echo(
+            f"{item.intake_record_id}\tclient {item.client_id}\t"
+            f"partnership {item.partnership_id}\tlooks like {others}"
+        )
+    click.echo(f"{len(flagged)} possible duplicate(s) waiting.")
+
+
+@intake_cli.command("resolve")
+@click.argument("intake_record_id", type=click.IntRange(min=1))
+@click.argument("decision", type=click.Choice(DUPLICATE_DECISIONS))
+@click.option("--same-as", type=click.IntRange(min=1), help="For same: the flagged client id.")
+@click.option("--another-open-reason", help="For same: why a second open partnership.")
+@with_appcontext
+def resolve_command(
+    intake_record_id: int, decision: str, same_as: int | None, another_open_reason: str | None
+) -> None:
+    """Resolve INTAKE_RECORD_ID's possible duplicate: distinct, or same (with --same-as)."""
+    with _refusals():
+        done = duplicates.resolve_possible_duplicate(
+            COMMAND_LINE,
+            intake_record_id,
+            decision,
+            same_as,
+            another_open_reason=another_open_reason,
+        )
+    if done.replaced_client_id is None:
+        click.echo(f"Intake record {done.intake_record_id}: a different person.")
+    else:
+        click.echo(
+            f"Intake record {done.intake_record_id}: partnership {done.partnership_id} moved "
+            f"to client {done.client_id}; client {done.replaced_client_id} removed."
+        )
 
 
 @intake_cli.command("purge")

@@ -31,3 +31,8 @@ week_missed = _signals.signal("week-missed")
 #: A form's referral opened a client and a partnership (``source_id``, ``intake_record_id``,
 #: ``client_id``, ``partnership_id``, ``program_id``).
 intake_received = _signals.signal("intake-received")
+
+#: A program manager resolved an intake record's possible duplicates (``intake_record_id``,
+#: ``decision`` (``distinct`` or ``same``), ``client_id``, ``partnership_id``,
+#: ``replaced_client_id`` (the client removed for ``same``, else ``None``), ``program_id``).
+possible_duplicate_resolved = _signals.signal("possible-duplicate-resolved")

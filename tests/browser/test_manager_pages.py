@@ -19,8 +19,10 @@ def test_the_manager_reaches_the_board_a_partnership_a_move_and_the_dashboard(
     assert_accessible(page)
 
     page.go_back()
+    # With JavaScript on, htmx opens the move's reason prompt inside its card.
     page.locator(".tpm-card form.tpm-move button").first.click()
-    assert page.url.split("?")[0].endswith("/move")
+    page.locator(".tpm-card .tpm-move-prompt").first.wait_for()
+    assert page.url.split("?")[0].endswith("/board")
     assert_accessible(page)
 
     page.goto(page.demo.url("/tpm/manager/fidelity"))

@@ -51,6 +51,8 @@ def test_a_supervisor_uses_the_week_misses_supervision_and_review_pages(
     minutes.fill("20")
     page.get_by_role("button", name="Log the session").click()
     page.get_by_role("status").filter(has_text="The supervision session is logged.").wait_for()
+    # htmx swapped the form for that notice; the week is one link away.
+    page.get_by_role("link", name="Back to my week").click()
 
     page.get_by_role("row", name=re.compile(REVIEWED_CLIENT)).get_by_role(
         "link", name="Write a review"

@@ -164,7 +164,7 @@ def test_moving_asks_for_the_reason_then_moves_and_returns_to_the_board(app: Fla
     made = people_world()
     prompt = _move_page(client, made, "begin_identification")
     token = csrf_token(prompt.get_data(as_text=True))
-    assert '<textarea id="reason"' in prompt.get_data(as_text=True)
+    assert f'<textarea id="reason-{made.partnership.id}"' in prompt.get_data(as_text=True)
     moved = _post_move(
         client,
         made,

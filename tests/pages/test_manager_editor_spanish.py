@@ -95,7 +95,7 @@ def test_every_manager_page_of_this_area_speaks_spanish(client, world) -> None:
 
     issued = intake.source(program=world.program)
     intake.deliver(client, issued, intake.standard_payload())
-    intake.deliver(client, issued, intake.standard_payload())
+    flagged = intake.deliver(client, issued, intake.standard_payload()).json["intake_record_id"]
     nameless = intake.standard_payload()
     del nameless["client"]["first_name"], nameless["client"]["last_name"]
     letter = intake.deliver(client, issued, nameless).json["error"]["dead_letter_id"]
@@ -106,6 +106,13 @@ def test_every_manager_page_of_this_area_speaks_spanish(client, world) -> None:
         data={"csrf_token": TOKEN},
         headers=manager,
     )
+    decide = f"/tpm/manager/intake/duplicates/{flagged}/resolution"
+    pages["duplicate refused"] = client.post(decide, data={"csrf_token": TOKEN}, headers=manager)
+    pages["duplicate resolved, htmx"] = client.post(
+        decide,
+        data={"csrf_token": TOKEN, "choice": "distinct"},
+        headers={**manager, "HX-Request": "true"},
+    )
     pages["people"] = client.get("/tpm/manager/people", headers=manager)
     pages["people refused"] = client.post(
         f"/tpm/manager/people/{world.program.id}",
@@ -114,7 +121,7 @@ def test_every_manager_page_of_this_area_speaks_spanish(client, world) -> None:
     )
 
     expected = {"draft refused": 422, "migrate refused": 422, "intake replay refused": 422}
-    expected["people refused"] = 422
+    expected["people refused"] = expected["duplicate refused"] = 422
     for name, page in pages.items():
         assert page.status_code == expected.get(name, 200), name
         assert _untranslated(page.text) == [], name

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests import intake_helpers as intake
-from tpm_plugin.models import AccessAudit, IntakeDeadLetter
+from tpm_plugin.models import AccessAudit, IntakeDeadLetter, IntakeRecord
 from tpm_plugin.services._unit import session
 from tpm_plugin.services.intake import sources
 
@@ -107,8 +107,8 @@ def test_a_referral_like_an_existing_client_is_listed_as_a_possible_duplicate(
     first = intake.deliver(client, issued, intake.standard_payload())
     second = intake.deliver(client, issued, intake.standard_payload())
     page = client.get(PAGE, headers=manager)
-    assert f"Client {second.json['client_id']}" in page.text
-    assert f"Client {first.json['client_id']}" in page.text
+    assert f"New client {second.json['client_id']}," in page.text
+    assert f"looks like: {first.json['client_id']}" in page.text
     assert "Ana" not in page.text  # ids only
     [audit] = (
         session()
@@ -145,3 +145,83 @@ def test_a_replay_without_the_csrf_token_is_refused(client, manager, issued) -> 
     refused = client.post(f"{PAGE}/dead-letters/{letter_id}/replay", headers=manager)
     assert refused.status_code == 400
     assert _status(letter_id) == "waiting"
+
+
+# --- possible duplicates: a manager's decision, with and without htmx -------------------
+
+
+def _flagged(client, issued) -> tuple[dict, dict]:
+    first = intake.deliver(client, issued, intake.standard_payload()).json
+    second = intake.deliver(client, issued, intake.standard_payload()).json
+    return first, second
+
+
+def _decide(client, manager, record_id: int, choice: str, **headers: str):
+    return client.post(
+        f"{PAGE}/duplicates/{record_id}/resolution",
+        data={"csrf_token": TOKEN, "choice": choice, "another_open_reason": "Referred twice."},
+        headers={**manager, **headers},
+    )
+
+
+def _resolved(record_id: int) -> str | None:
+    session().expire_all()
+    return session().get(IntakeRecord, record_id).duplicates_decision
+
+
+def test_without_htmx_a_decision_redirects_to_the_page_which_no_longer_lists_it(
+    client, manager, issued
+) -> None:
+    first, second = _flagged(client, issued)
+    record_id = second["intake_record_id"]
+    done = _decide(client, manager, record_id, str(first["client_id"]))
+    assert done.status_code == 303 and "HX-Request" in done.headers["Vary"]
+    assert _resolved(record_id) == "same"
+    page = client.get(done.headers["Location"], headers=manager)
+    assert f"Intake record {record_id} was resolved." in page.text
+    assert f"Record the decision on intake record {record_id}" not in page.text
+    assert "<nav" in page.text  # the whole page, in the layout
+
+
+def test_with_htmx_a_decision_answers_only_the_list_of_possible_duplicates(
+    client, manager, issued
+) -> None:
+    first, second = _flagged(client, issued)
+    record_id = second["intake_record_id"]
+    done = _decide(client, manager, record_id, "distinct", **{"HX-Request": "true"})
+    assert done.status_code == 200 and "HX-Request" in done.headers["Vary"]
+    assert done.text.lstrip().startswith('<section id="tpm-duplicates"')
+    assert "<nav" not in done.text and "Dead letters" not in done.text
+    assert f"Intake record {record_id} was resolved." in done.text
+    assert _resolved(record_id) == "distinct"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_decision_without_a_choice_is_shown_beside_the_referral(
+    client, manager, issued, htmx: bool
+) -> None:
+    first, second = _flagged(client, issued)
+    record_id = second["intake_record_id"]
+    headers = {"HX-Request": "true"} if htmx else {}
+    refused = _decide(client, manager, record_id, "", **headers)
+    assert refused.status_code == 422 and "HX-Request" in refused.headers["Vary"]
+    assert "The decision was not recorded" in refused.text
+    assert f'aria-describedby="duplicate-{record_id}-error"' in refused.text
+    assert ("<nav" in refused.text) is not htmx
+    assert _resolved(record_id) is None
+
+
+def test_another_programs_manager_cannot_resolve(client, issued) -> None:
+    first, second = _flagged(client, issued)
+    with_token(client)
+    other = factories.as_user(factories.program_manager_of(factories.program()))
+    refused = _decide(client, other, second["intake_record_id"], "distinct")
+    assert refused.status_code == 404 and refused.mimetype == "text/html"
+    assert _resolved(second["intake_record_id"]) is None
+
+
+def test_the_page_asks_htmx_to_swap_only_the_list(client, manager, issued) -> None:
+    first, second = _flagged(client, issued)
+    page = client.get(PAGE, headers=manager)
+    assert 'hx-target="#tpm-duplicates"' in page.text and 'hx-swap="outerHTML"' in page.text
+    assert "HX-Request" in page.headers["Vary"]

@@ -114,6 +114,10 @@ REPLAYS: dict[str, Replay] = {
     "replay_intake_dead_letter": Replay(
         "get_partnership", "partnership_id", "body.partnership_id", render=False
     ),
+    # The first answer holds ids only; reading the referral's partnership authorizes a replay.
+    "resolve_possible_duplicate": Replay(
+        "get_partnership", "partnership_id", "body.partnership_id", render=False
+    ),
 }
 
 #: POST routes that ignore ``Idempotency-Key`` on purpose: each answers with a new secret

@@ -23,6 +23,7 @@ from . import (
     api_fidelity,
     api_group_activities,
     api_intake,
+    api_intake_review,
     api_partnerships,
     api_people,
     api_records,
@@ -58,6 +59,7 @@ ROUTE_MODULES: list[Callable[[RouteTable], None]] = [
     api_scheduling.register,
     api_calendar.register,
     api_intake.register,
+    api_intake_review.register,
     openapi.register,
 ]
 

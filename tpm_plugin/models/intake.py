@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
-from .people import Client
+from .people import HOST_USER_ID, Client
 
 
 class IntakeSource(Base):
@@ -52,6 +52,11 @@ class IntakeRecord(Base):
 
     ``submission_id`` is the form service's own id of the submission; a newer ``version``
     of it (Cognito Forms re-posts edited entries) replaces the answers, an older one does not.
+
+    ``possible_duplicate_client_ids`` stays as intake flagged it; a program manager's
+    decision on it is kept beside it (``duplicates_*``). When the client was the same person
+    as an existing one, ``client_id`` names the existing client and ``replaced_client_id``
+    the client the referral had opened (removed once its partnership moved).
     """
 
     __tablename__ = "tpm_intake_records"
@@ -68,6 +73,11 @@ class IntakeRecord(Base):
     referral_reason: Mapped[str | None] = mapped_column(Text)
     consent: Mapped[dict[str, Any] | None]
     possible_duplicate_client_ids: Mapped[list[Any] | None]
+    #: ``distinct`` or ``same`` once a program manager decided; NULL while flagged.
+    duplicates_decision: Mapped[str | None] = mapped_column(String(20))
+    duplicates_resolved_by: Mapped[str | None] = mapped_column(HOST_USER_ID)
+    duplicates_resolved_at: Mapped[dt.datetime | None]
+    replaced_client_id: Mapped[int | None]
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime | None]
 

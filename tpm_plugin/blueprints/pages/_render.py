@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, make_response, redirect, request, url_for
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -102,16 +102,23 @@ def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[st
 _MESSAGE_KEYS = frozenset({"errors", "message"})
 
 
-def render_error(error: TPMError | HTTPException) -> tuple[str, int]:
+def render_error(error: TPMError | HTTPException) -> Response:
     """A page's failure as an HTML page with the same status the API would answer (a
-    record outside the viewer's scope is a 404, as in the API)."""
+    record outside the viewer's scope is a 404, as in the API); for htmx, only what went
+    wrong (it lands where the form's answer would have)."""
+    from ._htmx import pick, varies
+
     if isinstance(error, HTTPException):
         status, message = error.code or 500, error.description or error.name
     else:
         status, message = error.status, error.message
-    return render_page(
-        "tpm/pages/error.html", status=status, status_code=status, message=readable(message)
+    page = render_page(
+        pick("tpm/pages/error.html", "tpm/pages/error_part.html"),
+        status=status,
+        status_code=status,
+        message=readable(message),
     )
+    return varies(make_response(page))
 
 
 def readable(message: str | None) -> str | None:

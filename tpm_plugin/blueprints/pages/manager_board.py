@@ -29,6 +29,7 @@ from ...schemas.people import ProgramListQuerySchema
 from ...services import people, program_board, transitions
 from .._request import load
 from .._routes import RouteTable
+from ._htmx import render_part, varies, wants_fragment
 from ._render import page_actor, page_url, render_page
 from .home import HOME_LINKS, HomeLink
 from .supervisor_stages import blocked_reason
@@ -131,7 +132,9 @@ def _filters_in_url(query: dict[str, Any]) -> dict[str, Any]:
 
 def move(partnership_id: int) -> Any:
     """``GET|POST /manager/partnerships/<id>/move?trigger=…``: the reason prompt of a move,
-    what blocks it, and (POST) the transition itself; back to the board when it is done."""
+    what blocks it, and (POST) the transition itself; back to the board when it is done.
+    With htmx (the board's move buttons), only the prompt comes back, and after the move
+    only that it moved."""
     actor = page_actor()
     trigger = request.values.get("trigger", "")
     availability = transitions.available(actor, partnership_id)
@@ -142,6 +145,7 @@ def move(partnership_id: int) -> Any:
         raise Conflict(gettext("This move is not one this partnership can take from its stage."))
     errors: dict[str, list[str]] = {}
     status = 200
+    moved = False
     if request.method == "POST":
         reason = request.form.get("reason", "")
         try:
@@ -158,11 +162,16 @@ def move(partnership_id: int) -> Any:
             errors, status = {"_form": [error.message]}, 409
         else:
             program_id = outcome.partnership.program_id
-            return redirect(page_url("manager_board", program_id=program_id, moved=partnership_id))
+            board_url = page_url("manager_board", program_id=program_id, moved=partnership_id)
+            if not wants_fragment():
+                return varies(redirect(board_url))
+            moved = True
     overview = program_board.partnership_overview(actor, partnership_id)
-    return render_page(
+    return render_part(
         "tpm/pages/manager/move.html",
+        "tpm/pages/manager/move_prompt.html",
         status=status,
+        moved=moved,
         overview=overview,
         option=option,
         availability=availability,

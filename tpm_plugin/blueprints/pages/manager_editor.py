@@ -13,7 +13,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from flask import redirect, request
+from flask import make_response, redirect, request
 from werkzeug.wrappers import Response
 
 from ...access import PROGRAM_MANAGER
@@ -23,6 +23,7 @@ from ...i18n_messages import translate_message
 from ...services import draft_preview, workflow_versions
 from .._routes import RouteTable
 from . import manager_editor_migrate
+from ._htmx import varies, wants_fragment
 from ._render import page_url, render_page
 from .home import HOME_LINKS, HomeLink
 from .manager_editor_access import require_manager
@@ -59,14 +60,14 @@ def draft(key: str, draft_id: int) -> tuple[str, int]:
     return _editor(key, stored, from_definition(stored.definition), problems, preview.svg)
 
 
-def preview(key: str, draft_id: int) -> tuple[str, int]:
+def preview(key: str, draft_id: int) -> Response:
     """``POST …/preview``: check and draw the definition as typed (nothing is saved); with
     htmx, only the diagram and the messages beside the fields are sent back."""
     actor = require_manager()
     form = read_form(request.form, key)
     result = draft_preview.preview_draft(actor, key, draft_id, form.definition)
-    if request.headers.get("HX-Request"):
-        return render_page(
+    if wants_fragment():
+        fragment = render_page(
             "tpm/pages/manager/editor_preview.html",
             summary=_summary(result.problems, form),
             errors=_errors(result.problems, form),
@@ -74,9 +75,11 @@ def preview(key: str, draft_id: int) -> tuple[str, int]:
             diagram=_diagram(result.svg, form.definition),
             partial=result.partial,
         )
+        return varies(make_response(fragment))
     stored = workflow_versions.get_draft(actor, key, draft_id)
     retyped = from_definition(form.definition)
-    return _editor(key, stored, retyped, result.problems, result.svg, partial=result.partial)
+    editor = _editor(key, stored, retyped, result.problems, result.svg, partial=result.partial)
+    return varies(make_response(editor))
 
 
 def save(key: str, draft_id: int) -> Response | tuple[str, int]:

@@ -4,14 +4,15 @@ that the supervisor supervises, with the minutes spent on it.
 A session is one service call (``supervision.add_session``, or
 ``supervision.log_session_outcome`` for a block of the week that was scheduled), and one
 call is one transaction: when any row is refused, nothing is written and every refused row
-shows its message beside it.
+shows its message beside it. With htmx, only the form's part of the page comes back (its
+messages, or that the session is logged).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, request
+from flask import current_app, make_response, redirect, request
 from werkzeug.wrappers import Response
 
 from ...errors import NotFound, ValidationFailed
@@ -26,6 +27,7 @@ from ...services import partnerships, people, supervision
 from ...services.display_names import display_names
 from .._request import load
 from .._routes import RouteTable
+from ._htmx import pick, varies, wants_fragment
 from ._render import page_actor, page_url, render_page
 from .supervisor_forms import (
     FieldErrors,
@@ -39,9 +41,11 @@ from .supervisor_forms import (
 )
 
 TEMPLATE = "tpm/pages/supervisor/session_form.html"
+#: The form's part of the page, which a post with htmx gets back.
+FRAGMENT = "tpm/pages/supervisor/session_log.html"
 
 
-def log_supervision(partner_id: int) -> Response | tuple[str, int]:
+def log_supervision(partner_id: int) -> Response:
     """``GET|POST /supervisor/partners/<partner_id>/supervision``: the form, and logging it.
     ``?session_id=`` logs that scheduled block of the week instead of a new session."""
     actor = page_actor()
@@ -50,6 +54,7 @@ def log_supervision(partner_id: int) -> Response | tuple[str, int]:
     rows = _supervised(actor, supervisor_id, partner_id)
     timezone = people.get_program(actor, rows[0]["program_id"]).timezone
     errors: FieldErrors = {}
+    logged = False
     if request.method == "POST":
         try:
             _log(actor, supervisor_id, partner_id, session_id, rows, timezone)
@@ -58,11 +63,14 @@ def log_supervision(partner_id: int) -> Response | tuple[str, int]:
         except ValidationFailed as failed:
             errors = translated(failed.fields, _messages(), _RENAMED)
         else:
-            return redirect(_week_url(logged=1), code=303)
+            if not wants_fragment():
+                return varies(redirect(_week_url(logged=1), code=303))
+            logged = True
     names = display_names(actor, partnership_ids=[r["id"] for r in rows], partner_ids=[partner_id])
-    return render_page(
-        TEMPLATE,
+    page = render_page(
+        pick(TEMPLATE, FRAGMENT),
         status=422 if errors else 200,
+        logged=logged,
         rows=rows,
         names=names,
         partner_id=partner_id,
@@ -79,6 +87,7 @@ def log_supervision(partner_id: int) -> Response | tuple[str, int]:
         week_url=_week_url(),
         max_minutes=MAX_SUPERVISION_MINUTES,
     )
+    return varies(make_response(page))
 
 
 def _week_url(**extra: Any) -> str:

@@ -4,7 +4,8 @@ source's program shows its times in.
 
 Intake never merges clients; it opens the referral and notes the look-alikes on its intake
 record. :func:`list_possible_duplicates` lists those records for the managers who review
-them (the intake review page), newest first, audited like the dead-letter list.
+them (the intake review page), newest first, audited like the dead-letter list, until a
+manager resolves them (:mod:`.duplicates`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ...access import Actor
 from ...models import IntakeRecord, IntakeSource, Program
 from .._unit import unit_of_work
 from ..access import record_reads
-from .sources import _manager
+from .sources import Operator, _manager
 
 #: The most records one review lists (the newest).
 REVIEW_LIMIT = 200
@@ -37,25 +38,29 @@ class PossibleDuplicate:
     program_timezone: str
 
 
-def list_possible_duplicates(actor: Actor | None) -> list[PossibleDuplicate]:
-    """The newest intake records of the actor's programs that flagged possible duplicates.
+def list_possible_duplicates(actor: Operator | None) -> list[PossibleDuplicate]:
+    """The newest intake records of the actor's programs (every program, for the command
+    line) that flagged possible duplicates no manager has resolved yet.
 
     Raises:
         Unauthenticated / Forbidden: nobody, or not a program manager (audited).
     """
     manager = _manager(actor, "list_duplicates")
-    assert isinstance(manager, Actor)  # _manager passes the command line through only
     statement = (
         select(IntakeRecord, Program.timezone)
         .join(IntakeSource, IntakeSource.id == IntakeRecord.source_id)
         .join(Program, Program.id == IntakeSource.program_id)
-        .where(IntakeSource.program_id.in_(sorted(manager.managed_program_ids)))
         # No look-alike is stored as JSON null (not SQL NULL): compare the text.
         .where(IntakeRecord.possible_duplicate_client_ids.is_not(None))
         .where(cast(IntakeRecord.possible_duplicate_client_ids, String) != "null")
+        .where(IntakeRecord.duplicates_resolved_at.is_(None))
         .order_by(IntakeRecord.received_at.desc(), IntakeRecord.id.desc())
         .limit(REVIEW_LIMIT)
     )
+    if isinstance(manager, Actor):
+        statement = statement.where(
+            IntakeSource.program_id.in_(sorted(manager.managed_program_ids))
+        )
     with unit_of_work() as unit:
         found = [
             PossibleDuplicate(
@@ -69,7 +74,8 @@ def list_possible_duplicates(actor: Actor | None) -> list[PossibleDuplicate]:
             for record, timezone in unit.session.execute(statement)
             if record.possible_duplicate_client_ids
         ]
-        record_reads(manager, "intake_record", [d.intake_record_id for d in found], "list")
+        if isinstance(manager, Actor):
+            record_reads(manager, "intake_record", [d.intake_record_id for d in found], "list")
     return found
 
 

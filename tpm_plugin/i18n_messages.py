@@ -175,6 +175,25 @@ MESSAGES: tuple[str, ...] = (
     N_("No intake source %(id)s in a program you manage."),
     N_("An intake source with key %(key)s exists; choose another key."),
     N_("Already used by another source."),
+    N_("Intake record %(id)s flagged no possible duplicate."),
+    N_("Intake record %(id)s was resolved already (%(decision)s)."),
+    N_("Name the flagged client the referral's client is the same person as."),
+    N_("Only with decision 'same'; leave it out when the clients are different people."),
+    N_("The resolution is not usable."),
+    N_("Say why the client needs a second open partnership."),
+    N_("No intake record %(id)s in a program you manage."),
+    N_("Client %(client)s is not one intake record %(id)s flagged."),
+    N_("Must be one of the flagged clients: %(choices)s."),
+    N_("Client %(client)s is no longer a client of program %(program)s."),
+    N_(
+        "Client %(client)s was erased, removed as the duplicate of another referral, or is "
+        "in another program; choose another flagged client."
+    ),
+    N_("Client %(client)s of intake record %(id)s was erased; only 'distinct' can resolve it now."),
+    N_(
+        "Client %(client)s has partnerships %(ids)s besides the referral's; move or close "
+        "them first, since only the referral's partnership is moved."
+    ),
     # people and programs
     N_("Unknown role %(role)s; use one of %(roles)s."),
     N_("One of %(choices)s."),

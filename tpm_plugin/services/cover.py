@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select
 
 from ..models import CoverGrant, Partnership, SupervisionSession, supervision_discussed, utcnow
 
@@ -24,6 +24,18 @@ def covered_partnerships(supervisor_ids: Collection[int]) -> ColumnElement[bool]
             CoverGrant.starts_at <= now,
             CoverGrant.ends_at > now,
         )
+    )
+
+
+def bound_covered_ids() -> Select:
+    """The ids of the partnerships covered at ``:scope_now`` by any of the supervisors in
+    ``:scope_supervisors`` (expanding): :func:`covered_partnerships` for a statement built
+    once with its values bound at execution."""
+    now = bindparam("scope_now", type_=CoverGrant.starts_at.type)
+    return select(CoverGrant.partnership_id).where(
+        CoverGrant.cover_supervisor_id.in_(bindparam("scope_supervisors", expanding=True)),
+        CoverGrant.starts_at <= now,
+        CoverGrant.ends_at > now,
     )
 
 

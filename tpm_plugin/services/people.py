@@ -22,7 +22,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, false, func, or_, select
 
-from ..access import Actor
+from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import (
     Base,
@@ -48,6 +48,7 @@ from .access import (
     record_reads,
     require_actor,
     require_some_role,
+    touch,
 )
 from .history import TARGET_FIELDS, record_targets
 from .workflow_versions.catalog import copy_for_program
@@ -293,13 +294,27 @@ class _PersonKind:
     scope: Callable[[Actor], ColumnElement[bool]]
     audit_reads: bool
     unique_host_user_id: bool
+    #: What reads (not changes) reach, when it is more than ``scope``.
+    read_scope: Callable[[Actor], ColumnElement[bool]] | None = None
+
+    def reading(self, actor: Actor) -> ColumnElement[bool]:
+        """The WHERE clause of the people of this kind ``actor`` may read."""
+        return (self.read_scope or self.scope)(actor)
 
 
-def _client_scope(actor: Actor) -> ColumnElement[bool]:
+def _client_scope(actor: Actor, *, reading: bool = False) -> ColumnElement[bool]:
     return or_(
         Client.program_id.in_(sorted(actor.managed_program_ids)),
-        Client.id.in_(select(Partnership.client_id).where(partnership_scope(actor))),
+        Client.id.in_(
+            select(Partnership.client_id).where(partnership_scope(actor, reading=reading))
+        ),
     )
+
+
+def _client_read_scope(actor: Actor) -> ColumnElement[bool]:
+    # A supervisor covering an absence reads the covered partnerships' clients while the
+    # grant runs; changing a client stays with the program's managers.
+    return _client_scope(actor, reading=True)
 
 
 def _partner_scope(actor: Actor) -> ColumnElement[bool]:
@@ -332,7 +347,7 @@ def _supervisor_scope(actor: Actor) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-CLIENTS = _PersonKind(Client, "client", _client_scope, True, False)
+CLIENTS = _PersonKind(Client, "client", _client_scope, True, False, _client_read_scope)
 PARTNERS = _PersonKind(Partner, "partner", _partner_scope, False, True)
 SUPERVISORS = _PersonKind(Supervisor, "supervisor", _supervisor_scope, False, True)
 
@@ -373,7 +388,7 @@ def list_people(actor: Actor | None, kind: _PersonKind, query: dict[str, Any]) -
     """
     actor = require_some_role(actor, kind.object_type, "list")
     model = kind.model
-    statement = select(model).where(kind.scope(actor))
+    statement = select(model).where(kind.reading(actor))
     if query.get("program_id") is not None:
         statement = statement.where(model.program_id == query["program_id"])
     statement = order_by(
@@ -391,10 +406,16 @@ def get_person(actor: Actor | None, kind: _PersonKind, person_id: int) -> Any:
     actor = require_actor(actor)
     with unit_of_work() as unit:
         person = _visible(
-            unit.session, actor, kind.model, kind.scope(actor), person_id, kind.object_type
+            unit.session, actor, kind.model, kind.reading(actor), person_id, kind.object_type
         )
         if kind.audit_reads:
-            record_access(actor, kind.object_type, person.id, "read", ALLOWED)
+            touch(
+                actor,
+                kind.object_type,
+                person.id,
+                "read",
+                role=_reading_role(actor, {person.program_id}),
+            )
         detach(unit.session, [person])
     return person
 
@@ -465,6 +486,17 @@ def _visible(
     return row
 
 
+def _reading_role(actor: Actor, program_ids: set[int]) -> str | None:
+    """The role people of ``program_ids`` are read with: manager of one of them, else the
+    senior role held elsewhere (a supervisor covering an absence reads as supervisor, even
+    when they manage another program)."""
+    if not program_ids:
+        return actor.primary_role
+    if program_ids & set(actor.managed_program_ids):
+        return PROGRAM_MANAGER
+    return next((role for role in (SUPERVISOR, PARTNER) if role in actor.roles), None)
+
+
 def _check_host_user_id(
     session, kind: _PersonKind, program_id: int, host_user_id: str | None, own_id
 ) -> None:
@@ -514,6 +546,7 @@ def _page(
     with unit_of_work() as unit:
         rows, total = paginate(unit.session, statement, query["page"], query["page_size"])
         if audit_type is not None and actor is not None:
-            record_reads(actor, audit_type, [row.id for row in rows], "list")
+            role = _reading_role(actor, {row.program_id for row in rows})
+            record_reads(actor, audit_type, [row.id for row in rows], "list", role=role)
         detach(unit.session, rows)
     return Page(rows, query["page"], query["page_size"], total)

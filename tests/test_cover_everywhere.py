@@ -354,3 +354,17 @@ def test_a_cover_who_manages_another_program_reads_the_covered_ones_as_superviso
         ("client", "read", "supervisor"),
         ("client", "list", "supervisor"),
     ]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_the_covered_ids_are_read_once_beside_the_index_scans(
+    app: Flask, client: FlaskClient
+):
+    # "id IN (subquery)" inside the scope's OR makes PostgreSQL scan every partnership;
+    # "id = ANY(ARRAY(subquery))" reads the grants once and keeps the OR on indexes.
+    _, _, cover, _ = _covered()
+    with counting(app) as statements:
+        client.get(f"{API}/partnerships", headers=factories.as_user(cover.host_user_id))
+    [page] = [s for s in statements if "tpm_cover_grants" in s]
+    assert "= ANY(ARRAY(SELECT tpm_cover_grants.partnership_id" in page
+    assert "IN (SELECT tpm_cover_grants.partnership_id" not in page.split("access_audit_row")[0]

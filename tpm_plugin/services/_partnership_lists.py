@@ -45,7 +45,7 @@ from ..models import AccessAudit, Partnership, utcnow
 from ._batch import writes_in_one_round_trip
 from ._reading import order_by, page_statement, run_page
 from .access import ALLOWED, audit_action, behind_commit, commits_behind
-from .cover import bound_covered_ids
+from .cover import AmongIds, bound_covered_ids
 
 #: The filters a partnership list takes besides ``overdue`` (worked out per request).
 LIST_FILTERS = ("program_id", "stage", "partner_id", "supervisor_id")
@@ -87,7 +87,7 @@ def bound_partnership_scope(shape: ScopeShape, *, reading: bool = False) -> Colu
     managing, supervising, partnering = shape
     clauses = []
     if reading and supervising:
-        clauses.append(Partnership.id.in_(bound_covered_ids()))
+        clauses.append(AmongIds(Partnership.id, bound_covered_ids()))
     if managing:
         clauses.append(Partnership.program_id.in_(bindparam("scope_programs", expanding=True)))
     if supervising:

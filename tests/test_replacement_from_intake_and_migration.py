@@ -88,6 +88,28 @@ def test_a_repeated_delivery_and_a_refused_one_ask_for_nothing(app, client):
     assert _waiting_jobs(program_id) == []
 
 
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_dead_letter_replayed_into_a_referral_asks_for_the_week(app, client):
+    issued = intake.source()
+    program_id = issued.source.program_id
+    failed = intake.deliver(client, issued, intake.standard_payload(date_of_birth="not a date"))
+    assert failed.status_code == 422
+    assert _waiting_jobs(program_id) == []
+    manager = factories.as_user(intake.manager_of(issued).user_id)
+    mapping = {
+        k: v for k, v in intake.MAPPINGS["standard_webhooks"].items() if k != "date_of_birth"
+    }
+    fixed = client.patch(
+        f"/tpm/api/intake/sources/{issued.source.id}", json={"mapping": mapping}, headers=manager
+    )
+    assert fixed.status_code == 200, fixed.json
+    letter = failed.json["error"]["dead_letter_id"]
+    replayed = client.post(f"/tpm/api/intake/dead-letters/{letter}/replay", headers=manager)
+    assert replayed.status_code == 201, replayed.json
+    [job] = _waiting_jobs(program_id)
+    assert job.payload == {"program_id": program_id}
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_job_the_relay_holds_does_not_stop_intake_asking(app, client, postgres_url):
     # The relay locks the rows it hands to rq; a job being handed over may be placed before

@@ -50,6 +50,9 @@ def _covered(**program_fields) -> tuple[factories.World, int, Supervisor, dt.dat
         },
     )
     place_program_week(made.program.id, monday)
+    # The grant the placement made ends with the local week; centred on now instead, a test
+    # started just before the week turns does not see it end halfway.
+    _grant_moved(dt.timedelta(hours=-1), dt.timedelta(days=2))
     return made, untouched.id, cover, monday
 
 

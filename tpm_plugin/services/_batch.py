@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, inspect
+from sqlalchemy import CTE, ColumnElement, Insert, Table, bindparam, func, inspect
 from sqlalchemy.orm import Session
 
 from ..models import Base
@@ -33,9 +33,13 @@ def next_id(model: type[Base]) -> ColumnElement[int]:
     return func.nextval(func.pg_get_serial_sequence(table.fullname, "id"))
 
 
-def insert_together(session: Session, rows: Sequence[Base]) -> None:
+def insert_together(
+    session: Session, rows: Sequence[Base], also: tuple[CTE, dict[str, Any]] | None = None
+) -> None:
     """INSERT ``rows`` (new ORM objects whose ids are set) in one statement, in the
-    session's transaction. The objects are not added to the session.
+    session's transaction. The objects are not added to the session. ``also``: one more
+    data-modifying CTE built once (so the statement stays cached) and its parameters, whose
+    names must not look like ``p<n>``.
 
     Columns left unset take their Python defaults, as a flush would give them; columns set
     to ``None`` are written as ``None`` (as a flush writes them).
@@ -52,7 +56,11 @@ def insert_together(session: Session, rows: Sequence[Base]) -> None:
         for key, value in _column_values(row).items():
             columns.append((key, _parameter(names, parameters, table.c[key].type, value)))
         shape.append((table, tuple(columns)))
-    session.execute(_statement(tuple(shape)), parameters)
+    extra = None
+    if also is not None:
+        extra, more = also
+        parameters.update(more)
+    session.execute(_statement(tuple(shape), extra), parameters)
 
 
 def _parameter(
@@ -71,7 +79,9 @@ def _parameter(
 
 
 @lru_cache(maxsize=64)
-def _statement(shape: tuple[tuple[Table, tuple[tuple[str, str], ...]], ...]) -> Insert:
+def _statement(
+    shape: tuple[tuple[Table, tuple[tuple[str, str], ...]], ...], extra: CTE | None = None
+) -> Insert:
     # Built once per shape (which tables, which columns, which parameter each takes) with
     # bound parameters, so each call pays neither for building the statement nor for its
     # cache key.
@@ -81,7 +91,8 @@ def _statement(shape: tuple[tuple[Table, tuple[tuple[str, str], ...]], ...]) -> 
         )
         for table, columns in shape
     )
-    return last.add_cte(*(insert.cte(f"tpm_row_{n}") for n, insert in enumerate(others)))
+    ctes = [insert.cte(f"tpm_row_{n}") for n, insert in enumerate(others)]
+    return last.add_cte(*ctes, *([extra] if extra is not None else []))
 
 
 def _column_values(row: Base) -> dict[str, Any]:

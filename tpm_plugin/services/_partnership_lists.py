@@ -45,6 +45,7 @@ from ..models import AccessAudit, Partnership, utcnow
 from ._batch import writes_in_one_round_trip
 from ._reading import order_by, page_statement, run_page
 from .access import ALLOWED, audit_action, behind_commit, commits_behind
+from .cover import AmongIds, bound_covered_ids
 
 #: The filters a partnership list takes besides ``overdue`` (worked out per request).
 LIST_FILTERS = ("program_id", "stage", "partner_id", "supervisor_id")
@@ -79,11 +80,14 @@ def scope_shape(actor: Actor) -> ScopeShape:
     return bool(actor.managed_program_ids), bool(actor.supervisor_ids), bool(actor.partner_ids)
 
 
-def bound_partnership_scope(shape: ScopeShape) -> ColumnElement[bool]:
-    """:func:`partnership_scope` (not ``reading``) with the ids as parameters, for a statement
-    built once per ``shape`` and run with :func:`scope_parameters`."""
+def bound_partnership_scope(shape: ScopeShape, *, reading: bool = False) -> ColumnElement[bool]:
+    """:func:`partnership_scope` with the ids (and, ``reading``, the moment a cover's grant
+    must span) as parameters, for a statement built once per ``shape`` and run with
+    :func:`scope_parameters`."""
     managing, supervising, partnering = shape
     clauses = []
+    if reading and supervising:
+        clauses.append(AmongIds(Partnership.id, bound_covered_ids()))
     if managing:
         clauses.append(Partnership.program_id.in_(bindparam("scope_programs", expanding=True)))
     if supervising:
@@ -95,12 +99,13 @@ def bound_partnership_scope(shape: ScopeShape) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def scope_parameters(actor: Actor) -> dict[str, list[int]]:
-    """The parameters of a :func:`bound_partnership_scope` statement for ``actor``."""
+def scope_parameters(actor: Actor) -> dict[str, Any]:
+    """The parameters of a :func:`bound_partnership_scope` statement for ``actor``, now."""
     return {
         "scope_programs": sorted(actor.managed_program_ids),
         "scope_supervisors": sorted(actor.supervisor_ids),
         "scope_partners": sorted(actor.partner_ids),
+        "scope_now": utcnow(),
     }
 
 
@@ -108,7 +113,9 @@ def scope_parameters(actor: Actor) -> dict[str, list[int]]:
 def _list_statement(
     shape: ScopeShape, filters: tuple[str, ...], sort: str
 ) -> tuple[Select, Select]:
-    statement = select(*Partnership.__table__.columns).where(bound_partnership_scope(shape))
+    # A supervisor covering an absence lists the covered partnerships while the grant runs.
+    scope = bound_partnership_scope(shape, reading=True)
+    statement = select(*Partnership.__table__.columns).where(scope)
     for name in filters:
         statement = statement.where(getattr(Partnership, name) == bindparam(f"filter_{name}"))
     key = sort.removeprefix("-")
@@ -142,8 +149,10 @@ def _audited(statement: Select, shape: ScopeShape, behind: bool) -> Select:
         scope = bindparam("scope_programs", expanding=True)
         roles.append((func.bool_or(page.c.program_id.in_(scope)), literal(PROGRAM_MANAGER)))
     if supervising:
+        # A partnership listed with no role held on it is covered: read as its supervisor.
         scope = bindparam("scope_supervisors", expanding=True)
-        roles.append((func.bool_or(page.c.supervisor_id.in_(scope)), literal(SUPERVISOR)))
+        supervised = or_(page.c.supervisor_id.in_(scope), page.c.id.in_(bound_covered_ids()))
+        roles.append((func.bool_or(supervised), literal(SUPERVISOR)))
     if partnering:
         scope = bindparam("scope_partners", expanding=True)
         roles.append((func.bool_or(page.c.partner_id.in_(scope)), literal(PARTNER)))

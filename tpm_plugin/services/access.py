@@ -96,6 +96,12 @@ def role_on_partnership(actor: Actor, partnership: Any) -> str | None:
     return role_on(actor, get("program_id"), get("supervisor_id"), get("partner_id"))
 
 
+def reading_role(actor: Actor, partnership: Any) -> str | None:
+    """The role ``actor`` reads ``partnership`` with once a reading scope reached it: the
+    role held on it, else supervisor (one holding no role on it is covering an absence)."""
+    return role_on_partnership(actor, partnership) or (SUPERVISOR if actor.supervisor_ids else None)
+
+
 _UNSET: Any = object()
 
 
@@ -346,13 +352,12 @@ def touch_partnership(
     ``object_id``), touched with the role the actor holds on that partnership (a supervisor
     who reached it holding no role on it is covering an absence: audited as supervisor)."""
     get = partnership.get if isinstance(partnership, Mapping) else partnership.__getattribute__
-    role = role_on_partnership(actor, partnership)
     touch(
         actor,
         object_type,
         object_id,
         action,
-        role=role or (SUPERVISOR if actor.supervisor_ids else None),
+        role=reading_role(actor, partnership),
         program_id=get("program_id"),
         partnership_id=get("id"),
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..access import Actor
+from ..access import ROLES, Actor
 from ..errors import NotFound, ValidationFailed
 from ..models import Meeting, Partnership, Program, utcnow
 from ._reading import detach
@@ -26,6 +26,7 @@ from .access import (
     ALLOWED,
     forbid,
     partnership_scope,
+    reading_role,
     record_access,
     record_denied,
     record_reads,
@@ -142,19 +143,29 @@ def get_group_activity(actor: Actor | None, group_id: str) -> GroupActivity:
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        meetings = list(
-            unit.session.scalars(
-                select(Meeting)
-                .join(Partnership, Partnership.id == Meeting.partnership_id)
-                .where(Meeting.group_id == group_id, partnership_scope(actor))
-                .order_by(Meeting.partnership_id, Meeting.id)
+        # Reading: a supervisor covering an absence sees the covered partnerships' meetings
+        # of the group (and only those), while the grant runs.
+        rows = unit.session.execute(
+            select(
+                Meeting, Partnership.program_id, Partnership.supervisor_id, Partnership.partner_id
             )
-        )
-        if not meetings:
+            .join(Partnership, Partnership.id == Meeting.partnership_id)
+            .where(Meeting.group_id == group_id, partnership_scope(actor, reading=True))
+            .order_by(Meeting.partnership_id, Meeting.id)
+        ).all()
+        if not rows:
             record_denied(actor, OBJECT_TYPE, None, "read_group_activity")
             raise NotFound(f"No group activity {group_id} that you can reach.")
+        meetings = [row[0] for row in rows]
+        roles = {reading_role(actor, row._mapping) for row in rows}
+        programs = {row.program_id for row in rows}
         record_reads(
-            actor, OBJECT_TYPE, [meeting.id for meeting in meetings], "read_group_activity"
+            actor,
+            OBJECT_TYPE,
+            [meeting.id for meeting in meetings],
+            "read_group_activity",
+            program_id=programs.pop() if len(programs) == 1 else None,
+            role=next((role for role in ROLES if role in roles), actor.primary_role),
         )
         detach(unit.session, meetings)
     return GroupActivity(group_id, meetings)

@@ -109,8 +109,8 @@ def partnership_card(actor: Actor | None, partnership_id: int) -> PartnershipCar
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        # Not ``reading=True``: a supervisor covering an absence may not read the client's
-        # name through the API either (its client scope has no cover).
+        # Not ``reading=True``: the card heads the partner's own forms, which change the
+        # partnership; a supervisor covering an absence reads through the API instead.
         partnership = partnership_for(actor, partnership_id, "read")
         name, timezone = unit.session.execute(
             select(Client.display_name, Program.timezone)

@@ -35,11 +35,11 @@ from .access import (
     mark_written,
     partnership_for,
     partnership_scope,
+    reading_role,
     record_access,
     record_reads,
     require_actor,
     require_some_role,
-    role_on_partnership,
     touch,
 )
 from .history import record_assignment
@@ -186,7 +186,7 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
         else:
             rows, total, audited = *_overdue_page(unit.session, actor, query), False
         programs = {row["program_id"] for row in rows} or {query.get("program_id")}
-        roles = {role_on_partnership(actor, row) for row in rows}
+        roles = {reading_role(actor, row) for row in rows}
         record_reads(
             actor,
             "partnership",
@@ -216,12 +216,14 @@ def list_filters(actor: Actor, query: dict[str, Any]) -> list[ColumnElement[bool
     """The WHERE clauses of :func:`list_partnerships`: the actor's scope and the filters
     ``query`` names (``program_id``, ``stage``, ``partner_id``, ``supervisor_id``,
     ``overdue``), for other reads that must list exactly the same partnerships."""
-    clauses = [partnership_scope(actor)]
+    # Reading: a supervisor covering an absence lists the covered partnerships too.
+    scope = partnership_scope(actor, reading=True)
+    clauses = [scope]
     for name in LIST_FILTERS:
         if query.get(name) is not None:
             clauses.append(getattr(Partnership, name) == query[name])
     if query.get("overdue") is not None:
-        overdue = overdue_clause(partnership_scope(actor), utcnow())
+        overdue = overdue_clause(scope, utcnow())
         clauses.append(overdue if query["overdue"] else ~overdue)
     return clauses
 

@@ -4,7 +4,9 @@ In one transaction: the delivery id is claimed (unique per source, so a repeat, 
 or concurrent, gets the first answer and creates nothing), then the client (possible
 duplicates flagged, never merged), a partnership at the start stage of the program's
 workflow, the intake record with the answers, an access-audit row per record and an outbox
-row for the jobs. ``intake_received`` and ``partnership_created`` are sent after commit.
+row for the jobs, with a request to place the program's week of supervision again
+(:mod:`..supervision_placement.requests`). ``intake_received`` and ``partnership_created``
+are sent after commit.
 
 A delivery whose answers do not fit the mapping is kept as a dead letter and answered 422;
 its repeats get the same 422 until a manager replays it (:mod:`.dead_letters`).
@@ -40,6 +42,7 @@ from ...signals import intake_received, partnership_created
 from .._batch import insert_together, writes_in_one_round_trip
 from .._unit import session, unit_of_work
 from ..access import ALLOWED, access_row, record_access
+from ..supervision_placement.requests import replacement_cte, request_replacement
 from .mapping import MappingFailed, Referral, map_referral
 from .opening import Opening, is_minor, look_up, look_up_and_reserve
 from .payloads import PayloadUnreadable, Submission, read_submission
@@ -159,13 +162,14 @@ def open_referral(
             rows: list[Base] = []
             answer, signals = _open(source, submission, referral, opening, rows.append)
             claim = _delivery(source.key, submission.delivery_id, answer)
-            insert_together(unit.session, [*rows, claim])
+            insert_together(unit.session, [*rows, claim], replacement_cte(source.program_id))
         else:
             opening = look_up(unit.session, source.program_id, referral)
             answer, signals = _open(
                 source, submission, referral, opening, partial(_flush, unit.session)
             )
             _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
+            request_replacement(source.program_id)
         if record is None:
             for signal, payload in signals:
                 unit.after_commit(lambda s=signal, p=payload: s.send(app, **p))

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from ...access import Actor
+from ...access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ...errors import NotFound
 from ...models import Base
 from .._reading import Page, detach, paginate
@@ -70,6 +70,18 @@ def page(
     with unit_of_work() as unit:
         rows, total = paginate(unit.session, statement, query["page"], query["page_size"])
         if audit_type is not None and actor is not None:
-            record_reads(actor, audit_type, [row.id for row in rows], "list")
+            role = reading_role(actor, {row.program_id for row in rows})
+            record_reads(actor, audit_type, [row.id for row in rows], "list", role=role)
         detach(unit.session, rows)
     return Page(rows, query["page"], query["page_size"], total)
+
+
+def reading_role(actor: Actor, program_ids: set[int]) -> str | None:
+    """The role people of ``program_ids`` are read with: manager of one of them, else the
+    senior role held elsewhere (a supervisor covering an absence reads as supervisor, even
+    when they manage another program)."""
+    if not program_ids:
+        return actor.primary_role
+    if program_ids & set(actor.managed_program_ids):
+        return PROGRAM_MANAGER
+    return next((role for role in (SUPERVISOR, PARTNER) if role in actor.roles), None)

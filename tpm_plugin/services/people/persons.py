@@ -15,8 +15,15 @@ from ...models import Base, Client, Partner, Partnership, Supervisor
 from .._races import duplicate_is_conflict
 from .._reading import Page, detach, order_by
 from .._unit import unit_of_work
-from ..access import ALLOWED, partnership_scope, record_access, require_actor, require_some_role
-from ._shared import page, require_manager, require_manages, visible
+from ..access import (
+    ALLOWED,
+    partnership_scope,
+    record_access,
+    require_actor,
+    require_some_role,
+    touch,
+)
+from ._shared import page, reading_role, require_manager, require_manages, visible
 
 
 @dataclass(frozen=True)
@@ -28,13 +35,27 @@ class _PersonKind:
     scope: Callable[[Actor], ColumnElement[bool]]
     audit_reads: bool
     unique_host_user_id: bool
+    #: What reads (not changes) reach, when it is more than ``scope``.
+    read_scope: Callable[[Actor], ColumnElement[bool]] | None = None
+
+    def reading(self, actor: Actor) -> ColumnElement[bool]:
+        """The WHERE clause of the people of this kind ``actor`` may read."""
+        return (self.read_scope or self.scope)(actor)
 
 
-def _client_scope(actor: Actor) -> ColumnElement[bool]:
+def _client_scope(actor: Actor, *, reading: bool = False) -> ColumnElement[bool]:
     return or_(
         Client.program_id.in_(sorted(actor.managed_program_ids)),
-        Client.id.in_(select(Partnership.client_id).where(partnership_scope(actor))),
+        Client.id.in_(
+            select(Partnership.client_id).where(partnership_scope(actor, reading=reading))
+        ),
     )
+
+
+def _client_read_scope(actor: Actor) -> ColumnElement[bool]:
+    # A supervisor covering an absence reads the covered partnerships' clients while the
+    # grant runs; changing a client stays with the program's managers.
+    return _client_scope(actor, reading=True)
 
 
 def _partner_scope(actor: Actor) -> ColumnElement[bool]:
@@ -68,7 +89,7 @@ def _helper_scope(
     return or_(*clauses)
 
 
-CLIENTS = _PersonKind(Client, "client", _client_scope, True, False)
+CLIENTS = _PersonKind(Client, "client", _client_scope, True, False, _client_read_scope)
 PARTNERS = _PersonKind(Partner, "partner", _partner_scope, False, True)
 SUPERVISORS = _PersonKind(Supervisor, "supervisor", _supervisor_scope, False, True)
 
@@ -109,7 +130,7 @@ def list_people(actor: Actor | None, kind: _PersonKind, query: dict[str, Any]) -
     """
     actor = require_some_role(actor, kind.object_type, "list")
     model = kind.model
-    statement = select(model).where(kind.scope(actor))
+    statement = select(model).where(kind.reading(actor))
     if query.get("program_id") is not None:
         statement = statement.where(model.program_id == query["program_id"])
     statement = order_by(
@@ -127,10 +148,16 @@ def get_person(actor: Actor | None, kind: _PersonKind, person_id: int) -> Any:
     actor = require_actor(actor)
     with unit_of_work() as unit:
         person = visible(
-            unit.session, actor, kind.model, kind.scope(actor), person_id, kind.object_type
+            unit.session, actor, kind.model, kind.reading(actor), person_id, kind.object_type
         )
         if kind.audit_reads:
-            record_access(actor, kind.object_type, person.id, "read", ALLOWED)
+            touch(
+                actor,
+                kind.object_type,
+                person.id,
+                "read",
+                role=reading_role(actor, {person.program_id}),
+            )
         detach(unit.session, [person])
     return person
 

@@ -9,15 +9,20 @@ looks each program's current week over every ``TPM_PLACEMENT_INTERVAL_SECONDS`` 
 net, and adds a placement job when the week has never been placed or something changed since
 it last was, and none waits; its dedupe key names the state seen, so two looks at the same
 state add one job.
+
+On a hot path that writes its rows in one statement (intake), :func:`replacement_cte` is the
+same request as a data-modifying CTE of that statement, at no round trip of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import CTE, String, bindparam, exists, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
 from ...models import (
@@ -60,6 +65,47 @@ def request_replacement(program_id: int) -> None:
         add_to_outbox(
             PLACEMENT_JOB, f"place-{program_id}-change-{uuid.uuid4().hex}", program_id=program_id
         )
+
+
+def replacement_cte(program_id: int) -> tuple[CTE, dict[str, Any]]:
+    """:func:`request_replacement` as a data-modifying CTE and its parameters, for a caller
+    that writes its change in one statement (PostgreSQL) and adds this to it: the job is
+    inserted unless one of the program's waits, which is share-locked (skipping one the
+    relay holds) until the caller commits, as :func:`request_replacement` does."""
+    return _replacement_cte(), {
+        "placement_prefix": f"place-{program_id}-%",
+        "placement_key": f"place-{program_id}-change-{uuid.uuid4().hex}",
+        "placement_payload": {"program_id": program_id},
+        "placement_at": utcnow(),
+    }
+
+
+@cache
+def _replacement_cte() -> CTE:
+    # Built once, every value bound: the hot path pays for neither building nor its cache key.
+    table = OutboxMessage.__table__
+    waiting = (
+        select(table.c.id)
+        .where(
+            table.c.relayed_at.is_(None),
+            # The prefix is "place-<id>-": digits and dashes, nothing LIKE would read as a
+            # wildcard.
+            table.c.dedupe_key.like(bindparam("placement_prefix", type_=String)),
+        )
+        .limit(1)
+        .with_for_update(read=True, skip_locked=True)
+    )
+    at = bindparam("placement_at", type_=table.c.available_at.type)
+    row = select(
+        literal_column(f"'{PLACEMENT_JOB}'", type_=table.c.job_name.type),
+        bindparam("placement_payload", type_=table.c.payload.type),
+        bindparam("placement_key", type_=String),
+        at,
+        literal_column("0", type_=table.c.attempts.type),
+        at,
+    ).where(~exists(waiting))
+    names = ["job_name", "payload", "dedupe_key", "available_at", "attempts", "created_at"]
+    return table.insert().from_select(names, row).cte("tpm_placement_request")
 
 
 def current_week(program_id: int) -> dt.date | None:

@@ -4,7 +4,8 @@ Running partnerships keep the version they started on; moving them is an explici
 migration with a stage mapping, all or nothing, each move audited in
 ``tpm_partnership_migrations``. Ended partnerships are skipped (they stay on the version they
 ended on); a partnership mapped into a hold stage needs a stage to resume to, and one mapped
-into a terminal stage ends.
+into a terminal stage ends. A move that ends a partnership or changes what it owes asks, in
+the same transaction, for its program's week of supervision to be placed again.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from ...access import Actor
 from ...errors import NotFound, ValidationFailed
 from ...models import Partnership, PartnershipMigration, utcnow
 from ...workflows import engine
+from ...workflows.cadence import stage_rule
 from ...workflows.definition import did_you_mean
 from .._unit import session, unit_of_work
 from ..access import record_denied
+from ..supervision_placement.requests import request_replacement
 from ._access import AnyActor, actor_id, may_manage
 from .catalog import changeable_workflow
 from .published import compiled_workflow
@@ -139,10 +142,18 @@ def migrate_partnerships(
                 fields={path: list(dict.fromkeys(texts)) for path, texts in problems.items()},
             )
         results = []
+        replace: set[int] = set()
         for pid in moving:
-            results.append(_migrate_one(actor, rows[pid], target, mapping))
+            row = rows[pid]
+            left = stage_rule(sources[row.workflow_version].stages.get(row.stage))
+            results.append(_migrate_one(actor, row, target, mapping))
+            if row.ended_at is not None or left != stage_rule(target.stages.get(row.stage)):
+                # It ended, or now owes otherwise: the placement reads both.
+                replace.add(row.program_id)
             if on_progress is not None:
                 on_progress(1)
+        for program_id in sorted(replace):
+            request_replacement(program_id)
         for _ in skipped:
             if on_progress is not None:
                 on_progress(1)

@@ -76,6 +76,11 @@ def _register_probe(gate: _Gate):
     return register
 
 
+def _forget_api_routes() -> None:
+    api.api_routes.cache_clear()
+    api.create_api_blueprint.cache_clear()
+
+
 @pytest.fixture
 def gate() -> _Gate:
     return _Gate()
@@ -89,12 +94,12 @@ def app(
     # actor cached on ``g`` never leaks from one request into the next.
     monkeypatch.setattr(api, "ROUTE_MODULES", [*api.ROUTE_MODULES, _register_probe(gate)])
     monkeypatch.setitem(REPLAYS, "probe_create", Replay("probe_get", "program_id", "body.id"))
-    # The route table is built once per process; rebuild it with the probe for this test,
-    # and without it afterwards.
-    api.api_routes.cache_clear()
+    # The route table and the blueprint serving it are built once per process; rebuild
+    # them with the probe (and this test's gate) for this test, and without it afterwards.
+    _forget_api_routes()
     app = create_host_app(database_url, TPM_QUEUE_NAME=queue_name)
     yield app
-    api.api_routes.cache_clear()
+    _forget_api_routes()
     with app.app_context():
         for engine in app.extensions["sqlalchemy"].engines.values():
             engine.dispose()

@@ -156,7 +156,7 @@ class TPM:
         )
         app.extensions["tpm"] = state
 
-        install_request_facts(app)
+        install_request_facts()
         api = create_api_blueprint(app.config["TPM_API_BLUEPRINT_NAME"])
         app.register_blueprint(api, url_prefix=f"{app.config['TPM_URL_PREFIX']}/api")
         exempt_json_blueprint_from_csrf(app, api)

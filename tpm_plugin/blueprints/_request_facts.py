@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import has_request_context, request
 
 from ..services import request_facts
 
-#: Where a request keeps the token that ends its facts.
-_TOKEN_KEY = "tpm_plugin.request_facts"
+#: Where a request keeps its facts (they end with the request: no hook to forget them).
+_FACTS_KEY = "tpm_plugin.request_facts"
 
 
-def install_request_facts(app: Flask) -> None:
-    """Before every request of ``app`` (the host's own views may call services too), tell
-    the services whether it is read-only; forget its facts once it is torn down."""
+def install_request_facts() -> None:
+    """Let the services ask for the facts of the request being served, from whichever view
+    calls them (the host's own views may call services too), without a hook on the app."""
+    request_facts.provide(_facts_of_this_request)
 
-    def tell() -> None:
-        read_only = request.method in ("GET", "HEAD")
-        request.environ[_TOKEN_KEY] = request_facts.serve(read_only)
 
-    def forget(error: BaseException | None) -> None:
-        token = request.environ.pop(_TOKEN_KEY, None)
-        if token is not None:
-            request_facts.served(token)
-
-    # First of the app's hooks, so that a host's own hook calling a service sees the facts.
-    app.before_request_funcs.setdefault(None, []).insert(0, tell)
-    app.teardown_request(forget)
+def _facts_of_this_request() -> request_facts.RequestFacts | None:
+    if not has_request_context():
+        return None
+    facts = request.environ.get(_FACTS_KEY)
+    if facts is None:
+        facts = request_facts.RequestFacts(read_only=request.method in ("GET", "HEAD"))
+        request.environ[_FACTS_KEY] = facts
+    return facts

@@ -1,14 +1,15 @@
 """What the view layer tells the services about the web request they serve.
 
 Services never read Flask's ``request``: a service runs the same from a view, the CLI or a
-job. The few facts of a request that change how a service audits are set here by the view
-layer when the request starts (:func:`serve`) and cleared when it ends (:func:`served`);
-outside a request there are none, and the services behave as for a change.
+job. The few facts of a request that change how a service audits come from a provider the
+view layer installs once (:func:`provide`); outside a request the provider gives none, and the
+services behave as for a change. The provider keeps each request's facts with the request
+itself, so the plugin adds no hook to the host's own requests.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -29,32 +30,32 @@ class RequestFacts:
     audit_rows: int = 0
 
 
-_current: ContextVar[RequestFacts | None] = ContextVar("tpm_request_facts", default=None)
+def _no_request() -> RequestFacts | None:
+    return None
 
 
-def serve(read_only: bool) -> Token[RequestFacts | None]:
-    """Start serving a request (``read_only``: a GET or HEAD); give the token to
-    :func:`served` when it ends."""
-    return _current.set(RequestFacts(read_only=read_only))
+_provider: Callable[[], RequestFacts | None] = _no_request
 
 
-def served(token: Token[RequestFacts | None]) -> None:
-    """The request :func:`serve` started with ``token`` has ended; forget its facts."""
-    _current.reset(token)
+def provide(provider: Callable[[], RequestFacts | None]) -> None:
+    """Install ``provider``: it returns the facts of the request being served (the same
+    object for the whole request), or ``None`` outside a request."""
+    global _provider
+    _provider = provider
 
 
 def current_request() -> RequestFacts | None:
     """The facts of the request being served, or ``None`` outside a request (CLI, jobs)."""
-    return _current.get()
+    return _provider()
 
 
 def mark_replay() -> None:
     """The request being served now answers a stored idempotent response again.
 
     Raises:
-        RuntimeError: no request is being served (the view layer did not call :func:`serve`).
+        RuntimeError: no request is being served.
     """
-    facts = _current.get()
+    facts = _provider()
     if facts is None:
         raise RuntimeError(
             "An idempotent replay was marked outside a request the plugin serves; "

@@ -113,20 +113,29 @@ def list_plans(actor: Actor | None, partnership_id: int, query: dict[str, Any]) 
     actor = require_actor(actor)
     with unit_of_work() as unit:
         partnership_for(actor, partnership_id, "list_plans", reading=True)
-        statement = order_by(
-            select(Plan).where(Plan.partnership_id == partnership_id),
-            query["sort"],
-            {"version": Plan.version},
-            Plan.id,
-        )
-        page, page_size = query["page"], query["page_size"]
-        plans = list(
-            unit.session.scalars(statement.limit(page_size).offset((page - 1) * page_size))
-        )
-        total = count_rows(unit.session, statement)
-        _load_activities(unit.session, plans)
-        record_reads(actor, OBJECT_TYPE, [plan.id for plan in plans], "list")
-        detach(unit.session, plans)
+        found = read_plans(unit.session, actor, partnership_id, query)
+    return found
+
+
+def read_plans(
+    session: Session, actor: Actor, partnership_id: int, query: dict[str, Any]
+) -> Page[Plan]:
+    """What :func:`list_plans` answers, read in the caller's unit of work once it has
+    reached the partnership (a page that shows the plans beside other records reads them in
+    its own transaction): the unit's audit row names the plans, and they come back detached.
+    """
+    statement = order_by(
+        select(Plan).where(Plan.partnership_id == partnership_id),
+        query["sort"],
+        {"version": Plan.version},
+        Plan.id,
+    )
+    page, page_size = query["page"], query["page_size"]
+    plans = list(session.scalars(statement.limit(page_size).offset((page - 1) * page_size)))
+    total = count_rows(session, statement)
+    _load_activities(session, plans)
+    record_reads(actor, OBJECT_TYPE, [plan.id for plan in plans], "list")
+    detach(session, plans)
     return Page(plans, page, page_size, total)
 
 

@@ -6,12 +6,11 @@ service call (:func:`tpm_plugin.services.partnership_page.partnership_page`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from flask import request
 
-from ...i18n import lazy_gettext, ngettext
+from ...i18n import lazy_gettext
 from ...models.care import DOMAINS
 from ...schemas.common import MAX_INT
 from ...schemas.records import PlanListQuerySchema
@@ -76,12 +75,6 @@ def codes_said_once() -> Callable[[Any], Any]:
     return lambda value: said.get(value, value) if isinstance(value, str) else value
 
 
-def counted_once() -> Callable[..., str]:
-    """The page's ``ngettext``, each (message, number) looked up once per page: a timeline
-    says "40 minutes." a hundred times."""
-    return cache(ngettext)
-
-
 def partnership_page(partnership_id: int) -> tuple[str, int]:
     """``GET /manager/partnerships/<id>?page=N&kind=K``: the partnership's page."""
     actor = page_actor()
@@ -105,7 +98,6 @@ def partnership_page(partnership_id: int) -> tuple[str, int]:
         change_chart_url=api_url("partnership_change", partnership_id=partnership_id)
         + "?format=svg",
         code=codes_said_once(),
-        ngettext=counted_once(),
     )
 
 

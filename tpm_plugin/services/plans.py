@@ -18,7 +18,7 @@ from ..access import Actor
 from ..errors import Conflict, ValidationFailed
 from ..models import IdentificationEntry, Plan, PlannedActivity, activity_answers
 from ._care import in_reach, partnership_taking_records
-from ._reading import Page, count_rows, detach, order_by
+from ._reading import Page, detach, order_by, paginate
 from ._unit import unit_of_work
 from .access import (
     ALLOWED,
@@ -105,7 +105,8 @@ def get_plan(actor: Actor | None, plan_id: int) -> Plan:
 
 def list_plans(actor: Actor | None, partnership_id: int, query: dict[str, Any]) -> Page[Plan]:
     """One page of a partnership's plan versions with their activities; four statements
-    whatever the page size (count, plans, activities with their answers, audit).
+    whatever the page size (the partnership, plans with their total, activities with their
+    answers, audit).
 
     Raises:
         NotFound: the partnership is outside the actor's scope (audited).
@@ -131,8 +132,8 @@ def read_plans(
         Plan.id,
     )
     page, page_size = query["page"], query["page_size"]
-    plans = list(session.scalars(statement.limit(page_size).offset((page - 1) * page_size)))
-    total = count_rows(session, statement)
+    # The page and its total in one statement.
+    plans, total = paginate(session, statement, page, page_size)
     _load_activities(session, plans)
     record_reads(actor, OBJECT_TYPE, [plan.id for plan in plans], "list")
     detach(session, plans)

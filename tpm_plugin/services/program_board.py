@@ -206,21 +206,28 @@ def partnership_overview(actor: Actor | None, partnership_id: int) -> Overview:
 
 def read_overview(actor: Actor, partnership: Partnership) -> Overview:
     """The overview of ``partnership``, which the caller's unit of work has reached
-    (:func:`~.access.partnership_for`): its program and the names of its people, in two
-    statements, the unit's audit row becoming its read (as ``GET /partnerships/<id>``).
+    (:func:`~.access.partnership_for`): its program and the names of its people, in one
+    statement, the unit's audit row becoming its read (as ``GET /partnerships/<id>``).
     The partnership and its program come back detached."""
     current = session()
-    program = current.get(Program, partnership.program_id)
-    wanted = (
-        (Client, partnership.client_id),
-        (Partner, partnership.partner_id),
-        (Supervisor, partnership.supervisor_id),
-    )
-    names = _names_of_each(wanted)
+    # The program and the names of the partnership's people in one statement.
+    program, *names = current.execute(
+        select(
+            Program,
+            *(
+                select(model.display_name).where(model.id == person_id).scalar_subquery()
+                for model, person_id in (
+                    (Client, partnership.client_id),
+                    (Partner, partnership.partner_id),
+                    (Supervisor, partnership.supervisor_id),
+                )
+            ),
+        ).where(Program.id == partnership.program_id)
+    ).one()
     record_access(actor, "partnership", partnership.id, "read", ALLOWED)
     detach(current, [partnership, program])
     moves = manager_moves(partnership) if program.id in actor.managed_program_ids else []
-    return Overview(partnership, program, *(names.get(model) for model, _ in wanted), moves)
+    return Overview(partnership, program, *names, moves)
 
 
 def manager_moves(partnership: Any) -> list[Move]:
@@ -254,22 +261,6 @@ def _people_of(actor: Actor, program_id: int) -> ProgramPeople:
         people[model][person_id] = name
     session().expunge(program)
     return ProgramPeople(program, people[Partner.__name__], people[Supervisor.__name__])
-
-
-def _names_of_each(wanted: tuple[tuple[type, int | None], ...]) -> dict[type, str]:
-    """The display name of each (model, id) of ``wanted`` by model, in one statement."""
-    selects = [
-        select(literal(model.__name__).label("model"), model.display_name).where(
-            model.id == person_id
-        )
-        for model, person_id in wanted
-        if person_id is not None
-    ]
-    if not selects:
-        return {}
-    by_name = {model.__name__: model for model, _ in wanted}
-    rows = session().execute(union_all(*selects)).all()
-    return {by_name[model]: name for model, name in rows}
 
 
 def _newest(program: Program) -> int:

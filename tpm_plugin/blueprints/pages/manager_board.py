@@ -135,6 +135,12 @@ class Card:
     since: str
     moves: list[program_board.Move]
 
+    @property
+    def data_moves(self) -> str:
+        """``dest=url?trigger=t`` of each move, each followed by a space: where the board's
+        script may drop the card (one attribute written once, not three values per move)."""
+        return "".join(f"{m.dest}={self.move_url}?trigger={m.trigger} " for m in self.moves)
+
 
 def cards_by_stage(result: program_board.Board) -> dict[str, list[Card]]:
     """The board's cards by stage, in the page's order."""

@@ -13,7 +13,8 @@ on a free loopback port and drives, in alternating rounds with a time cap:
   entries, its plans and its change), beside ``GET /tpm/api/partnerships/<id>/timeline
   ?page_size=100``.
 
-Prints throughput and p99 latency of each, and the SQL statements one board costs. Ends with
+Prints throughput and p99 latency of each, and the SQL statements one board and one
+partnership page cost. Ends with
 
     pages: ratio <API time per request / page time per request> (target 0.50)
 
@@ -154,11 +155,10 @@ def run(port: int, send: harness.Send, requests: int) -> harness.Result:
     return harness.drive(port, send, clients=CLIENTS, requests=requests, time_cap=ROUND_CAP_SECONDS)
 
 
-def board_statements(url: str, program_id: int) -> int:
-    """SQL statements of one board request, in-process (after one to warm the caches)."""
+def statements_of(url: str, path: str) -> int:
+    """SQL statements of one request to ``path``, in-process (after one to warm the caches)."""
     app = create_app(url)
     client = app.test_client()
-    path = f"/tpm/manager/programs/{program_id}/board"
     statements: list[str] = []
     with app.app_context():
         engine = db.engine
@@ -209,7 +209,10 @@ def main() -> None:
             print(f"failed request: {failure}")
         for name, result in totals.items():
             harness.report(name, result)
-        print(f"SQL statements per board page: {board_statements(url, program_id)}")
+        board = statements_of(url, f"/tpm/manager/programs/{program_id}/board")
+        print(f"SQL statements per board page: {board}")
+        page = statements_of(url, f"/tpm/manager/partnerships/{lived}")
+        print(f"SQL statements per partnership page: {page}")
         if failures:
             raise SystemExit("Some requests failed; the figures above are not comparable.")
     api_time = sum(1 / totals[name].throughput for name in ("board API", "timeline API"))

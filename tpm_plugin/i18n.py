@@ -15,10 +15,14 @@ Templates call ``_("…")`` and ``ngettext(…)`` (put in their context by the p
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel import dates as babel_dates
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, Domain, get_locale, refresh
@@ -92,22 +96,85 @@ def _babel_unless_the_hosts(app: Flask) -> None:
         Babel(app, locale_selector=select_locale, configure_jinja=False)
 
 
+#: The formats Babel names; anything else is a date/time pattern of its own.
+_NAMED_FORMATS = ("full", "long", "medium", "short")
+#: The pattern fields that write a time zone (their output depends on the day too).
+_ZONE_FIELDS = frozenset("zZvVOXx")
+_FIELD = re.compile(r"%\((\w+)\)")
+
+
 def format_when(
     value: dt.datetime | None, timezone: str | None = None, format: str = "medium"
 ) -> str:
     """``value`` as the viewer's locale writes it, on ``timezone``'s wall clock (the
-    program's; UTC when none is given). Empty for ``None``."""
+    program's; UTC when none is given), exactly as Babel's ``format_datetime`` would. Empty
+    for ``None``."""
     if value is None:
         return ""
-    zone = ZoneInfo(timezone or "UTC")
-    return babel_dates.format_datetime(value, format, tzinfo=zone, locale=get_locale())
+    return _when_writer(str(get_locale() or LANGUAGES[0]), timezone or "UTC", format)(value)
 
 
 def format_day(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
-    """A date as the viewer's locale writes it."""
+    """A date as the viewer's locale writes it (as Babel's ``format_date`` would)."""
     if value is None:
         return ""
-    return babel_dates.format_date(value, format, locale=get_locale())
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return _day_pattern(str(get_locale() or LANGUAGES[0]), format)(value)
+
+
+@lru_cache(maxsize=256)
+def _when_writer(locale: str, timezone: str, format: str) -> Callable[[dt.datetime], str]:
+    # Babel's format_datetime parses the locale, looks up the zone and the patterns on every
+    # call, which a page of a hundred timestamps pays a hundred times: done once here per
+    # (locale, zone, format), the same steps and the same output.
+    babel_locale = Locale.parse(locale)
+    zone = ZoneInfo(timezone)
+    if format not in _NAMED_FORMATS:
+        pattern = babel_dates.parse_pattern(format)
+        return lambda value: pattern.apply(_on_clock(value, zone), babel_locale)
+    glue = babel_dates.get_datetime_format(format, locale=babel_locale).replace("'", "")
+    date = babel_dates.parse_pattern(babel_dates.get_date_format(format, locale=babel_locale))
+    time = babel_dates.parse_pattern(babel_dates.get_time_format(format, locale=babel_locale))
+    zoned = any(field[0] in _ZONE_FIELDS for field in _FIELD.findall(time.format))
+
+    # Each day and each time of day written once: a timeline's entries share days, and
+    # meetings share their hours.
+    @lru_cache(maxsize=1024)
+    def written_day(day: dt.date) -> str:
+        return date.apply(day, babel_locale)
+
+    @lru_cache(maxsize=1024)
+    def written_time(clock: dt.time, day: dt.date | None, offset: dt.timedelta | None) -> str:
+        # The day is the time's reference, as in Babel, for zone names on either side of DST.
+        return time.apply(clock, babel_locale, reference_date=day)
+
+    def write(value: dt.datetime) -> str:
+        local = _on_clock(value, zone)
+        day = local.date()
+        if zoned:
+            clock = written_time(local.timetz(), day, local.utcoffset())
+        else:
+            clock = written_time(local.time(), None, None)
+        return glue.replace("{0}", clock).replace("{1}", written_day(day))
+
+    return write
+
+
+@lru_cache(maxsize=64)
+def _day_pattern(locale: str, format: str) -> Callable[[dt.date], str]:
+    babel_locale = Locale.parse(locale)
+    named = format in _NAMED_FORMATS
+    pattern = babel_dates.get_date_format(format, locale=babel_locale) if named else format
+    parsed = babel_dates.parse_pattern(pattern)
+    return lambda value: parsed.apply(value, babel_locale)
+
+
+def _on_clock(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """``value`` on ``zone``'s wall clock (a naive value is taken as UTC, as Babel does)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(zone)
 
 
 def template_helpers() -> dict[str, Any]:
@@ -116,15 +183,38 @@ def template_helpers() -> dict[str, Any]:
     :mod:`tpm_plugin.i18n_workflow`) and the current ``locale``."""
     from .i18n_workflow import stage_name, workflow_label
 
+    locale = str(get_locale() or LANGUAGES[0])
+    when, day = writers_for(locale)
     return {
         "_": gettext,
         "ngettext": ngettext,
-        "format_when": format_when,
-        "format_day": format_day,
+        "format_when": when,
+        "format_day": day,
         "workflow_label": workflow_label,
         "stage_name": stage_name,
-        "locale": str(get_locale() or LANGUAGES[0]),
+        "locale": locale,
     }
+
+
+def writers_for(
+    locale: str,
+) -> tuple[Callable[..., str], Callable[..., str]]:
+    """:func:`format_when` and :func:`format_day` for one locale: a page renders in one,
+    and asking Flask-Babel for it costs more than writing a date."""
+
+    def when(value: dt.datetime | None, timezone: str | None = None, format: str = "medium"):
+        if value is None:
+            return ""
+        return _when_writer(locale, timezone or "UTC", format)(value)
+
+    def day(value: dt.date | dt.datetime | None, format: str = "medium") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return _day_pattern(locale, format)(value)
+
+    return when, day
 
 
 def translated_strings() -> frozenset[str]:

@@ -7,10 +7,15 @@ import datetime as dt
 
 import pytest
 from flask import Flask
+from sqlalchemy import event, select
 
 from tests import factories
+from tests.conftest import BACKENDS
 from tests.factories import as_user
+from tests.test_list_queries import counting
+from tpm_plugin.models import Meeting, Plan, Review
 from tpm_plugin.services import meetings, plans, reviews, transitions
+from tpm_plugin.services._unit import session
 
 from .manager_helpers import SPANISH, audit_rows, held_supervision, people_world, untranslated
 
@@ -162,3 +167,70 @@ def test_the_partnership_page_speaks_spanish(app: Flask, client) -> None:
     html = _page(client, made, "?kind=gossip", **SPANISH).get_data(as_text=True)
     assert "Cronología" in html
     assert untranslated(html) == []
+
+
+def _with_meetings(count: int) -> factories.World:
+    made = people_world()
+    factories.activate(made)
+    session().add_all(
+        Meeting(
+            partnership_id=made.partnership.id,
+            scheduled_at=NOW - dt.timedelta(hours=6 * n),
+            status="held",
+            minutes=40,
+        )
+        for n in range(count)
+    )
+    session().commit()
+    return made
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_the_page_runs_as_many_statements_for_60_entries_as_for_3_in_one_transaction(
+    app: Flask, client
+) -> None:
+    counts, commits = [], []
+    engine = app.extensions["sqlalchemy"].engine
+    for made in (_with_meetings(3), _with_meetings(60)):
+        _page(client, made)  # the workflow's machine is built once per process
+        committed: list[object] = []
+
+        def commit(connection, committed=committed) -> None:
+            committed.append(connection)
+
+        event.listen(engine, "commit", commit)
+        try:
+            with counting(app) as statements:
+                page = _page(client, made)
+        finally:
+            event.remove(engine, "commit", commit)
+        assert page.status_code == 200
+        counts.append(len(statements))
+        commits.append(len(committed))
+        # The partnership is reached (scope checked) once, not once per part of the page.
+        assert sum("FROM tpm_partnerships" in s for s in statements) == 1
+    assert counts[0] == counts[1]
+    # One for the viewer's language (looked up before the view), one for the page's read.
+    assert commits == [2, 2]
+
+
+def test_each_part_of_the_page_is_audited_naming_what_it_showed(app: Flask, client) -> None:
+    made = _lived()
+    before = len(audit_rows(made.manager_user))
+    _page(client, made)
+    rows = {row.action: row for row in audit_rows(made.manager_user)[before:]}
+    assert sorted(rows) == ["list", "read", "read_change", "read_timeline"]
+    pid = made.partnership.id
+    plan_ids = session().scalars(select(Plan.id).where(Plan.partnership_id == pid)).all()
+    review_ids = session().scalars(select(Review.id).where(Review.partnership_id == pid)).all()
+    assert sorted(rows["list"].object_ids) == sorted(plan_ids)
+    assert rows["read_change"].object_ids == review_ids
+    assert {(row.outcome, row.partnership_id) for row in rows.values()} == {("allowed", pid)}
+
+
+def test_a_page_outside_ones_scope_leaves_one_denied_row(app: Flask, client) -> None:
+    made, other = _lived(), people_world()
+    before = len(audit_rows(other.manager_user))
+    assert _page(client, made, user=other.manager_user).status_code == 404
+    rows = audit_rows(other.manager_user)[before:]
+    assert [(row.outcome, row.object_type) for row in rows] == [("denied", "partnership")]

@@ -160,6 +160,43 @@ class AuditEntry:
 _AUDIT_COLUMNS = tuple(entry.name for entry in fields(AuditEntry) if entry.name != "written")
 
 
+@dataclass
+class AuditRows:
+    """The rows of a unit that reads records of several kinds for one page, each read
+    audited as the API call reading it alone would audit it (see
+    :func:`tpm_plugin.services.partnership_page.partnership_page`): written together, in
+    one statement, with the unit's commit; all refused alike when the unit fails."""
+
+    entries: list[AuditEntry]
+
+    def write(self, session: Session) -> None:
+        """Insert the rows not yet written, in one (executemany) statement."""
+        pending = [entry for entry in self.entries if not entry.written]
+        if not pending:
+            return
+        statement = _audit_statement(commits_behind(session))
+        session.connection().execute(statement, [entry.values() for entry in pending])
+        for _ in pending:
+            _count_row()
+
+    def write_refusal(self, session: Session, error: BaseException) -> None:
+        """After the unit's rollback, write every row as denied or refused (as
+        :meth:`AuditEntry.write_refusal` does for one)."""
+        status = getattr(error, "status", 409 if isinstance(error, StaleDataError) else 500)
+        for entry in self.entries:
+            entry.written = False
+            if entry.outcome == ALLOWED:
+                entry.outcome = DENIED if status in (401, 403, 404) else REFUSED
+        try:
+            self.write(session)
+            session.commit()
+        except Exception:
+            session.rollback()
+            if isinstance(error, TPMError):
+                raise
+            logger.exception("Could not write the access-audit rows of a failed request.")
+
+
 def with_audit_row(statement: Insert) -> Insert:
     """``statement`` carrying the current unit's access-audit row in a data-modifying CTE,
     so a change and its audit row cost one round trip (PostgreSQL; elsewhere the row is

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from ..access import Actor
 from ..errors import NotFound
@@ -109,20 +109,26 @@ def partnership_change(actor: Actor | None, partnership_id: int) -> PartnershipC
     actor = require_actor(actor)
     with unit_of_work() as unit:
         partnership_for(actor, partnership_id, "read_change", reading=True)
-        rows = unit.session.execute(
-            _current_ratings().where(Review.partnership_id == partnership_id)
-        ).all()
-        reviews: dict[int, ReviewRatings] = {}
-        for _, review_id, held_at, outcome, domain, rating in rows:
-            found = reviews.setdefault(
-                review_id,
-                ReviewRatings(review_id, held_at, outcome, dict.fromkeys(DOMAINS)),
-            )
-            if domain is not None:
-                found.ratings[domain] = rating
-        ordered = list(reviews.values())
-        # One row for the request: the partnership's reviews read, each named.
-        record_reads(actor, "review", [review.review_id for review in ordered], "read_change")
+        found = read_change(unit.session, actor, partnership_id)
+    return found
+
+
+def read_change(session: Session, actor: Actor, partnership_id: int) -> PartnershipChange:
+    """What :func:`partnership_change` answers, read in the caller's unit of work once it
+    has reached the partnership (a page showing the change beside other records reads it in
+    its own transaction): the unit's audit row names the reviews read."""
+    rows = session.execute(_current_ratings().where(Review.partnership_id == partnership_id)).all()
+    reviews: dict[int, ReviewRatings] = {}
+    for _, review_id, held_at, outcome, domain, rating in rows:
+        found = reviews.setdefault(
+            review_id,
+            ReviewRatings(review_id, held_at, outcome, dict.fromkeys(DOMAINS)),
+        )
+        if domain is not None:
+            found.ratings[domain] = rating
+    ordered = list(reviews.values())
+    # One row for the request: the partnership's reviews read, each named.
+    record_reads(actor, "review", [review.review_id for review in ordered], "read_change")
     difference = {}
     for domain in DOMAINS:
         rated = [r.ratings[domain] for r in ordered if r.ratings[domain] is not None]

@@ -18,7 +18,7 @@ from ..access import Actor
 from ..errors import Conflict, ValidationFailed
 from ..models import IdentificationEntry, Plan, PlannedActivity, activity_answers
 from ._care import in_reach, partnership_taking_records
-from ._reading import Page, count_rows, detach, order_by
+from ._reading import Page, detach, order_by, paginate
 from ._unit import unit_of_work
 from .access import (
     ALLOWED,
@@ -105,7 +105,8 @@ def get_plan(actor: Actor | None, plan_id: int) -> Plan:
 
 def list_plans(actor: Actor | None, partnership_id: int, query: dict[str, Any]) -> Page[Plan]:
     """One page of a partnership's plan versions with their activities; four statements
-    whatever the page size (count, plans, activities with their answers, audit).
+    whatever the page size (the partnership, plans with their total, activities with their
+    answers, audit).
 
     Raises:
         NotFound: the partnership is outside the actor's scope (audited).
@@ -113,20 +114,29 @@ def list_plans(actor: Actor | None, partnership_id: int, query: dict[str, Any]) 
     actor = require_actor(actor)
     with unit_of_work() as unit:
         partnership_for(actor, partnership_id, "list_plans", reading=True)
-        statement = order_by(
-            select(Plan).where(Plan.partnership_id == partnership_id),
-            query["sort"],
-            {"version": Plan.version},
-            Plan.id,
-        )
-        page, page_size = query["page"], query["page_size"]
-        plans = list(
-            unit.session.scalars(statement.limit(page_size).offset((page - 1) * page_size))
-        )
-        total = count_rows(unit.session, statement)
-        _load_activities(unit.session, plans)
-        record_reads(actor, OBJECT_TYPE, [plan.id for plan in plans], "list")
-        detach(unit.session, plans)
+        found = read_plans(unit.session, actor, partnership_id, query)
+    return found
+
+
+def read_plans(
+    session: Session, actor: Actor, partnership_id: int, query: dict[str, Any]
+) -> Page[Plan]:
+    """What :func:`list_plans` answers, read in the caller's unit of work once it has
+    reached the partnership (a page that shows the plans beside other records reads them in
+    its own transaction): the unit's audit row names the plans, and they come back detached.
+    """
+    statement = order_by(
+        select(Plan).where(Plan.partnership_id == partnership_id),
+        query["sort"],
+        {"version": Plan.version},
+        Plan.id,
+    )
+    page, page_size = query["page"], query["page_size"]
+    # The page and its total in one statement.
+    plans, total = paginate(session, statement, page, page_size)
+    _load_activities(session, plans)
+    record_reads(actor, OBJECT_TYPE, [plan.id for plan in plans], "list")
+    detach(session, plans)
     return Page(plans, page, page_size, total)
 
 

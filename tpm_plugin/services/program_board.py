@@ -5,8 +5,9 @@ The board lists exactly the partnerships ``GET /partnerships`` would (the same s
 filters, :func:`~.partnerships.list_filters`), one page of them with the count of every
 stage, the names of the people on the page and the moves a manager may offer on each card.
 Its cost is a constant handful of statements, whatever the size of the program: the
-program, the counts by stage, the page (with its total), the clients on the page, the
-program's partners and supervisors, and the audit row naming every partnership listed.
+program, its partners and supervisors (one statement), the workflow's newest version, the
+counts by stage, the page (with its total and its clients' names), and the audit row
+naming every partnership listed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import RowMapping, func, literal, select, union_all
 
 from ..access import PROGRAM_MANAGER, Actor
 from ..errors import NotFound
@@ -34,6 +35,8 @@ from .partnerships import PARTNERSHIP_SORTS, list_filters
 from .workflow_versions import compiled_workflow, starting_point
 
 ACTION = "board"
+#: The column of a board's page that holds the client's display name.
+_CLIENT_NAME = "tpm_client_name"
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,10 @@ def board(actor: Actor | None, program_id: int, query: dict[str, Any]) -> Board:
         )
         if query.get("stage") is not None:
             clauses.append(Partnership.stage == query["stage"])
+        # The client's name comes with its row: no statement of its own.
+        named = select(*Partnership.__table__.columns, Client.display_name.label(_CLIENT_NAME))
         statement = order_by(
-            select(*Partnership.__table__.columns).where(*clauses),
+            named.outerjoin(Client, Client.id == Partnership.client_id).where(*clauses),
             query.get("sort", "id"),
             {key: getattr(Partnership, key) for key in PARTNERSHIP_SORTS},
             Partnership.id,
@@ -138,7 +143,7 @@ def board(actor: Actor | None, program_id: int, query: dict[str, Any]) -> Board:
         rows, total = paginate(
             unit.session, statement, query["page"], query["page_size"], plain_rows=True
         )
-        clients = _names(Client, {row["client_id"] for row in rows})
+        clients = {row["client_id"]: row[_CLIENT_NAME] for row in rows if row[_CLIENT_NAME]}
         record_reads(
             actor,
             "partnership",
@@ -155,8 +160,21 @@ def board(actor: Actor | None, program_id: int, query: dict[str, Any]) -> Board:
         counts=counts,
         page=Page(rows, query["page"], query["page_size"], total),
         clients=clients,
-        moves={row["id"]: manager_moves(row) for row in rows},
+        moves=_moves_of_each(rows),
     )
+
+
+def _moves_of_each(rows: list[RowMapping]) -> dict[int, list[Move]]:
+    """:func:`manager_moves` of each row, worked out once per (workflow version, stage): a
+    page of a hundred partnerships spans a few stages."""
+    by_stage: dict[tuple[str, int, str], list[Move]] = {}
+    moves = {}
+    for row in rows:
+        key = (row["workflow_key"], row["workflow_version"], row["stage"])
+        if key not in by_stage:
+            by_stage[key] = manager_moves(row)
+        moves[row["id"]] = by_stage[key]
+    return moves
 
 
 def program_people(actor: Actor | None, program_id: int) -> ProgramPeople:
@@ -181,21 +199,35 @@ def partnership_overview(actor: Actor | None, partnership_id: int) -> Overview:
         NotFound: no such partnership, or outside the actor's scope (audited as denied).
     """
     actor = require_actor(actor)
-    with unit_of_work() as unit:
+    with unit_of_work():
         partnership = partnership_for(actor, partnership_id, "read", reading=True)
-        program = unit.session.get(Program, partnership.program_id)
-        names = {
-            model: _names(model, {person_id}).get(person_id)
-            for model, person_id in (
-                (Client, partnership.client_id),
-                (Partner, partnership.partner_id),
-                (Supervisor, partnership.supervisor_id),
-            )
-        }
-        record_access(actor, "partnership", partnership.id, "read", ALLOWED)
-        detach(unit.session, [partnership, program])
+        return read_overview(actor, partnership)
+
+
+def read_overview(actor: Actor, partnership: Partnership) -> Overview:
+    """The overview of ``partnership``, which the caller's unit of work has reached
+    (:func:`~.access.partnership_for`): its program and the names of its people, in one
+    statement, the unit's audit row becoming its read (as ``GET /partnerships/<id>``).
+    The partnership and its program come back detached."""
+    current = session()
+    # The program and the names of the partnership's people in one statement.
+    program, *names = current.execute(
+        select(
+            Program,
+            *(
+                select(model.display_name).where(model.id == person_id).scalar_subquery()
+                for model, person_id in (
+                    (Client, partnership.client_id),
+                    (Partner, partnership.partner_id),
+                    (Supervisor, partnership.supervisor_id),
+                )
+            ),
+        ).where(Program.id == partnership.program_id)
+    ).one()
+    record_access(actor, "partnership", partnership.id, "read", ALLOWED)
+    detach(current, [partnership, program])
     moves = manager_moves(partnership) if program.id in actor.managed_program_ids else []
-    return Overview(partnership, program, names[Client], names[Partner], names[Supervisor], moves)
+    return Overview(partnership, program, *names, moves)
 
 
 def manager_moves(partnership: Any) -> list[Move]:
@@ -214,28 +246,21 @@ def _people_of(actor: Actor, program_id: int) -> ProgramPeople:
     program = session().get(Program, program_id)
     if program is None or program_id not in actor.managed_program_ids:
         _not_found(actor, program_id)
-    people = {
-        model: dict(
-            session()
-            .execute(
-                select(model.id, model.display_name)
-                .where(model.program_id == program_id)
-                .order_by(model.display_name, model.id)
+    # Partners and supervisors in one statement, each by name.
+    both = union_all(
+        *(
+            select(literal(model.__name__).label("model"), model.id, model.display_name).where(
+                model.program_id == program_id
             )
-            .all()
+            for model in (Partner, Supervisor)
         )
-        for model in (Partner, Supervisor)
-    }
+    ).subquery()
+    rows = session().execute(select(both).order_by(both.c.model, both.c.display_name, both.c.id))
+    people: dict[str, dict[int, str]] = {Partner.__name__: {}, Supervisor.__name__: {}}
+    for model, person_id, name in rows:
+        people[model][person_id] = name
     session().expunge(program)
-    return ProgramPeople(program, people[Partner], people[Supervisor])
-
-
-def _names(model: type[Client | Partner | Supervisor], ids: set[int | None]) -> dict[int, str]:
-    wanted = sorted(i for i in ids if i is not None)
-    if not wanted:
-        return {}
-    rows = session().execute(select(model.id, model.display_name).where(model.id.in_(wanted)))
-    return dict(rows.all())
+    return ProgramPeople(program, people[Partner.__name__], people[Supervisor.__name__])
 
 
 def _newest(program: Program) -> int:

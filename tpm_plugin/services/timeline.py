@@ -28,7 +28,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from ..access import Actor
 from ..models import (
@@ -261,19 +261,27 @@ def timeline(actor: Actor | None, partnership_id: int, query: dict[str, Any]) ->
         NotFound: no such partnership within the actor's reach (audited as denied).
     """
     actor = require_actor(actor)
-    sources = [s for s in SOURCES if query.get("kind") in (None, s.kind)]
-    by_kind = {source.kind: source for source in SOURCES}
     with unit_of_work() as unit:
         partnership_for(actor, partnership_id, "read_timeline", reading=True)
-        events = union_all(*(source.rows(partnership_id) for source in sources)).subquery()
-        statement = select(events).order_by(
-            events.c.occurred_at.desc(), events.c.kind, events.c.id.desc()
-        )
-        rows, total = paginate(
-            unit.session, statement, query["page"], query["page_size"], plain_rows=True
-        )
-        items = [_item(by_kind[row["kind"]], row) for row in rows]
-        _audit_page(actor, partnership_id, sources, items)
+        page = read_timeline(unit.session, actor, partnership_id, query)
+    return page
+
+
+def read_timeline(
+    session: Session, actor: Actor, partnership_id: int, query: dict[str, Any]
+) -> Page[dict]:
+    """What :func:`timeline` answers, read in the caller's unit of work once it has reached
+    the partnership (a page showing the timeline beside other records reads it in its own
+    transaction); the unit's audit row becomes the timeline's (:func:`_audit_page`)."""
+    sources = [s for s in SOURCES if query.get("kind") in (None, s.kind)]
+    by_kind = {source.kind: source for source in SOURCES}
+    events = union_all(*(source.rows(partnership_id) for source in sources)).subquery()
+    statement = select(events).order_by(
+        events.c.occurred_at.desc(), events.c.kind, events.c.id.desc()
+    )
+    rows, total = paginate(session, statement, query["page"], query["page_size"], plain_rows=True)
+    items = [_item(by_kind[row["kind"]], row) for row in rows]
+    _audit_page(actor, partnership_id, sources, items)
     return Page(items, query["page"], query["page_size"], total)
 
 

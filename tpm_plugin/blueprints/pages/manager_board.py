@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,10 +112,63 @@ def board(program_id: int) -> tuple[str, int]:
         filters=_filters_in_url(query),
         errors=errors,
         moved=moved,
-        partnership_url=url_of_id("manager_partnership", "partnership_id"),
-        move_url=url_of_id("manager_move", "partnership_id"),
-        local_day=local_day(result.people.program.timezone),
+        cards=cards_by_stage(result),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One partnership's card on the board, everything it shows worked out before the
+    template runs (a board holds a hundred cards: one look-up each in Python, instead of a
+    template call for each URL, name and date of each card).
+
+    Attributes:
+        row: the partnership, as ``GET /partnerships`` lists it.
+        url: its page.
+        move_url: its move page (each move adds ``?trigger=``).
+        client, partner, supervisor: display names (``None``: unknown or not assigned).
+        since: the day it entered its stage, on the program's calendar.
+        moves: the moves a manager may offer on it.
+    """
+
+    row: Any
+    url: str
+    move_url: str
+    client: str | None
+    partner: str | None
+    supervisor: str | None
+    since: str
+    moves: list[program_board.Move]
+
+    @property
+    def data_moves(self) -> str:
+        """``dest=url?trigger=t`` of each move, each followed by a space: where the board's
+        script may drop the card (one attribute written once, not three values per move)."""
+        return "".join(f"{m.dest}={self.move_url}?trigger={m.trigger} " for m in self.moves)
+
+
+def cards_by_stage(result: program_board.Board) -> dict[str, list[Card]]:
+    """The board's cards by stage, in the page's order."""
+    page_of, move_of = (
+        url_of_id(endpoint, "partnership_id")
+        for endpoint in ("manager_partnership", "manager_move")
+    )
+    day_of = local_day(result.people.program.timezone)
+    partners, supervisors = result.people.partners, result.people.supervisors
+    cards: dict[str, list[Card]] = {}
+    for row in result.page.items:
+        card = Card(
+            row=row,
+            url=page_of(row["id"]),
+            move_url=move_of(row["id"]),
+            client=result.clients.get(row["client_id"]),
+            partner=partners.get(row["partner_id"]),
+            supervisor=supervisors.get(row["supervisor_id"]),
+            since=day_of(row["stage_entered_at"]),
+            moves=result.moves.get(row["id"], []),
+        )
+        cards.setdefault(row["stage"], []).append(card)
+    return cards
 
 
 def _filters_in_url(query: dict[str, Any]) -> dict[str, Any]:

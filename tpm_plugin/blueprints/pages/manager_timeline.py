@@ -1,9 +1,11 @@
 """A partnership's page: its people and stage, its whole timeline page by page (as ``GET
 /partnerships/<id>/timeline`` answers it), its plan versions side by side, and its change
-across reviews (the change chart with its figures in a table beside it)."""
+across reviews (the change chart with its figures in a table beside it), all read in one
+service call (:func:`tpm_plugin.services.partnership_page.partnership_page`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
@@ -13,8 +15,7 @@ from ...models.care import DOMAINS
 from ...schemas.common import MAX_INT
 from ...schemas.records import PlanListQuerySchema
 from ...schemas.timeline import TimelineQuerySchema
-from ...services import change, plans, program_board
-from ...services import timeline as timeline_service
+from ...services import partnership_page as partnership_reads
 from .._request import load
 from .._routes import RouteTable
 from ._render import page_actor, render_page
@@ -67,32 +68,36 @@ def code(value: Any) -> Any:
     return CODE_LABELS.get(value, value) if isinstance(value, str) else value
 
 
+def codes_said_once() -> Callable[[Any], Any]:
+    """:func:`code` with every label translated once for the page, not once per entry (a
+    lazy label looks its catalog up each time it is shown)."""
+    said = {key: str(label) for key, label in CODE_LABELS.items()}
+    return lambda value: said.get(value, value) if isinstance(value, str) else value
+
+
 def partnership_page(partnership_id: int) -> tuple[str, int]:
     """``GET /manager/partnerships/<id>?page=N&kind=K``: the partnership's page."""
     actor = page_actor()
     defaults = {"page_size": PAGE_SIZE}
     query, errors = query_or_defaults(TimelineQuerySchema, request.args.to_dict(), defaults)
-    overview = program_board.partnership_overview(actor, partnership_id)
-    timeline = timeline_service.timeline(actor, partnership_id, query)
     plan_query = load(PlanListQuerySchema(), {"page_size": PLAN_VERSIONS})
-    versions = plans.list_plans(actor, partnership_id, plan_query).items
-    ratings = change.partnership_change(actor, partnership_id)
+    read = partnership_reads.partnership_page(actor, partnership_id, query, plan_query)
     from ... import api_url  # the package imports its blueprints
 
     return render_page(
         "tpm/pages/manager/partnership.html",
         status=422 if errors else 200,
-        overview=overview,
-        timeline=timeline,
+        overview=read.overview,
+        timeline=read.timeline,
         kind=query.get("kind"),
-        kinds=KIND_LABELS,
+        kinds={key: str(label) for key, label in KIND_LABELS.items()},
         errors=errors,
-        versions=list(reversed(versions)),
+        versions=list(reversed(read.plans.items)),
         domains=DOMAINS,
-        ratings=ratings,
+        ratings=read.change,
         change_chart_url=api_url("partnership_change", partnership_id=partnership_id)
         + "?format=svg",
-        code=code,
+        code=codes_said_once(),
     )
 
 

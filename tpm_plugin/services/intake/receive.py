@@ -41,7 +41,14 @@ from .._batch import insert_together, writes_in_one_round_trip
 from .._unit import session, unit_of_work
 from ..access import ALLOWED, access_row, record_access
 from .mapping import MappingFailed, Referral, map_referral
-from .opening import Opening, is_minor, look_up, look_up_and_reserve
+from .opening import (
+    NotPublishedYet,
+    Opening,
+    is_minor,
+    look_up,
+    look_up_and_reserve,
+    statements_commit_themselves,
+)
 from .payloads import PayloadUnreadable, Submission, read_submission
 from .sources import SourceChanged, confirm_current
 
@@ -138,6 +145,22 @@ def open_referral(
         SourceChanged: the source has changed or been switched off since it was loaded
             (checked on PostgreSQL's common path, in the statement that reserves the ids).
     """
+    try:
+        return _open_referral(source, submission, referral, replaying, single=True)
+    except NotPublishedYet:
+        # A fresh database: the shipped workflow is published with the referral, in one
+        # transaction of the row-by-row kind.
+        return _open_referral(source, submission, referral, replaying, single=False)
+
+
+def _open_referral(
+    source: IntakeSource,
+    submission: Submission,
+    referral: Referral,
+    replaying: IntakeDeadLetter | None,
+    *,
+    single: bool,
+) -> Answer:
     app = current_app._get_current_object()
     with unit_of_work() as unit:
         # Only Cognito Forms re-posts one submission as new versions; for every other kind
@@ -152,8 +175,13 @@ def open_referral(
             _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
         elif replaying is None and writes_in_one_round_trip(unit.session):
             # The common path on PostgreSQL: one statement looks up and takes the ids, one
-            # writes every row, the delivery's claim included.
-            opening = look_up_and_reserve(unit.session, source, referral)
+            # writes every row, the delivery's claim included. When nothing else ran in
+            # this transaction yet (a kept source), both run as statements of their own:
+            # the first only reads (and takes ids, which no rollback returns anyway), the
+            # second is every write at once, so it is the transaction, and no BEGIN or
+            # COMMIT round trip is needed around them.
+            alone = single and statements_commit_themselves(unit.session)
+            opening = look_up_and_reserve(unit.session, source, referral, may_publish=not alone)
             if opening.source_version != source.version_id:
                 raise SourceChanged(source.key)
             rows: list[Base] = []

@@ -17,6 +17,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import Base
@@ -33,9 +34,9 @@ def next_id(model: type[Base]) -> ColumnElement[int]:
     return func.nextval(func.pg_get_serial_sequence(table.fullname, "id"))
 
 
-def insert_together(session: Session, rows: Sequence[Base]) -> None:
+def insert_together(session: Session | Connection, rows: Sequence[Base]) -> None:
     """INSERT ``rows`` (new ORM objects whose ids are set) in one statement, in the
-    session's transaction. The objects are not added to the session.
+    session's (or connection's) transaction. The objects are not added to the session.
 
     Columns left unset take their Python defaults, as a flush would give them; columns set
     to ``None`` are written as ``None`` (as a flush writes them).

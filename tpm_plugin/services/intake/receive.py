@@ -180,14 +180,15 @@ def _open_referral(
             # the first only reads (and takes ids, which no rollback returns anyway), the
             # second is every write at once, so it is the transaction, and no BEGIN or
             # COMMIT round trip is needed around them.
-            alone = single and statements_commit_themselves(unit.session)
-            opening = look_up_and_reserve(unit.session, source, referral, may_publish=not alone)
+            alone = statements_commit_themselves(unit.session) if single else None
+            run = alone if alone is not None else unit.session
+            opening = look_up_and_reserve(run, source, referral, may_publish=alone is None)
             if opening.source_version != source.version_id:
                 raise SourceChanged(source.key)
             rows: list[Base] = []
             answer, signals = _open(source, submission, referral, opening, rows.append)
             claim = _delivery(source.key, submission.delivery_id, answer)
-            insert_together(unit.session, [*rows, claim])
+            insert_together(run, [*rows, claim])
         else:
             opening = look_up(unit.session, source.program_id, referral)
             answer, signals = _open(

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from ...access import Actor
 from ...errors import TPMError
 from ...models import (
-    Base,
     Client,
     IntakeDeadLetter,
     IntakeRecord,
@@ -37,7 +36,7 @@ from ...models import (
     utcnow,
 )
 from ...signals import intake_received, partnership_created
-from .._batch import insert_together, writes_in_one_round_trip
+from .._batch import Row, insert_together, writes_in_one_round_trip
 from .._unit import session, unit_of_work
 from ..access import ALLOWED, access_row, record_access
 from .mapping import MappingFailed, Referral, map_referral
@@ -185,9 +184,12 @@ def _open_referral(
             opening = look_up_and_reserve(run, source, referral, may_publish=alone is None)
             if opening.source_version != source.version_id:
                 raise SourceChanged(source.key)
-            rows: list[Base] = []
-            answer, signals = _open(source, submission, referral, opening, rows.append)
-            claim = _delivery(source.key, submission.delivery_id, answer)
+            rows: list[Row] = []
+            answer, signals = _open(source, submission, referral, opening, partial(_keep, rows))
+            claim = (
+                WebhookDelivery,
+                {"source": source.key, "delivery_id": submission.delivery_id, **_answered(answer)},
+            )
             insert_together(run, [*rows, claim])
         else:
             opening = look_up(unit.session, source.program_id, referral)
@@ -229,9 +231,18 @@ def _claim(
     session.flush()  # a repeat fails here (on PostgreSQL, once the first has committed)
 
 
-def _flush(session: Session, row: Base) -> None:
+def _flush(session: Session, row: Row) -> Any:
+    if isinstance(row, tuple):
+        model, values = row
+        row = model(**values)
     session.add(row)
     session.flush()
+    return row.id
+
+
+def _keep(rows: list[Row], row: Row) -> Any:
+    rows.append(row)
+    return row[1].get("id") if isinstance(row, tuple) else row.id
 
 
 def _delivery(source_key: str, delivery_id: str, answer: Answer) -> WebhookDelivery:
@@ -252,72 +263,89 @@ def _open(
     submission: Submission,
     referral: Referral,
     opening: Opening,
-    write: Callable[[Base], None],
+    write: Callable[[Row], Any],
 ) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
     """Build the rows of a new referral (client, partnership, intake record, their audit,
     the outbox message), handing each to ``write`` in order; returns the answer and the
     signals to send after commit.
 
-    ``write`` either flushes the row (which gives it its id, for the rows after it) or,
-    when ``opening`` carries the ids already, keeps it for one statement with the rest.
+    ``write`` returns the row's id: it either flushes the row (which gives it its id, for
+    the rows after it) or, when ``opening`` carries the ids already, keeps it for one
+    statement with the rest. Rows are models with their values where nothing needs an
+    ORM object (a flush builds one; the one statement does not).
     """
     now = utcnow()
-    client = Client(
-        id=opening.client_id,
-        program_id=source.program_id,
-        display_name=referral.display_name,
-        date_of_birth=referral.date_of_birth,
-        is_minor=is_minor(referral.date_of_birth, now.date()),
-        guardian_name=referral.guardian_name,
-        guardian_contact=referral.guardian_contact,
-        preferred_language=referral.preferred_language,
-        consent_given_by=referral.consent_given_by,
-        consent_given_at=now if referral.consent_given_by else None,
+    client_id = write(
+        (
+            Client,
+            {
+                "id": opening.client_id,
+                "program_id": source.program_id,
+                "display_name": referral.display_name,
+                "date_of_birth": referral.date_of_birth,
+                "is_minor": is_minor(referral.date_of_birth, now.date()),
+                "guardian_name": referral.guardian_name,
+                "guardian_contact": referral.guardian_contact,
+                "preferred_language": referral.preferred_language,
+                "consent_given_by": referral.consent_given_by,
+                "consent_given_at": now if referral.consent_given_by else None,
+            },
+        )
     )
-    write(client)
-    partnership = Partnership(
-        id=opening.partnership_id,
-        program_id=source.program_id,
-        client_id=client.id,
-        stage=opening.stage,
-        workflow_key=opening.workflow_key,
-        workflow_version=opening.workflow_version,
-        stage_entered_at=now,
-        started_at=now,
+    partnership_id = write(
+        (
+            Partnership,
+            {
+                "id": opening.partnership_id,
+                "program_id": source.program_id,
+                "client_id": client_id,
+                "stage": opening.stage,
+                "workflow_key": opening.workflow_key,
+                "workflow_version": opening.workflow_version,
+                "stage_entered_at": now,
+                "started_at": now,
+            },
+        )
     )
-    write(partnership)
-    record = IntakeRecord(
-        id=opening.record_id,
-        source_id=source.id,
-        submission_id=submission.submission_id,
-        version=submission.version,
-        client_id=client.id,
-        partnership_id=partnership.id,
-        received_at=now,
-        possible_duplicate_client_ids=opening.duplicates or None,
-        **_record_fields(submission, referral),
+    record_id = write(
+        (
+            IntakeRecord,
+            {
+                "id": opening.record_id,
+                "source_id": source.id,
+                "submission_id": submission.submission_id,
+                "version": submission.version,
+                "client_id": client_id,
+                "partnership_id": partnership_id,
+                "received_at": now,
+                "possible_duplicate_client_ids": opening.duplicates or None,
+                **_record_fields(submission, referral),
+            },
+        )
     )
-    write(record)
     actor = intake_actor(source)
     for object_type, object_id in (
-        ("client", client.id),
-        ("partnership", partnership.id),
-        ("intake_record", record.id),
+        ("client", client_id),
+        ("partnership", partnership_id),
+        ("intake_record", record_id),
     ):
         write(access_row(actor, object_type, object_id, "create", ALLOWED))
     ids = {
         "source_id": source.id,
-        "intake_record_id": record.id,
-        "client_id": client.id,
-        "partnership_id": partnership.id,
+        "intake_record_id": record_id,
+        "client_id": client_id,
+        "partnership_id": partnership_id,
         "program_id": source.program_id,
     }
     write(
-        OutboxMessage(
-            job_name=INTAKE_RECEIVED_JOB,
-            payload=ids,
-            dedupe_key=f"intake-received:{record.id}",
-            available_at=now,
+        (
+            OutboxMessage,
+            {
+                "job_name": INTAKE_RECEIVED_JOB,
+                "payload": ids,
+                "dedupe_key": f"intake-received:{record_id}",
+                "available_at": now,
+            },
         )
     )
     stage = opening.stage
@@ -325,7 +353,7 @@ def _open(
     signals = [
         (
             partnership_created,
-            {"partnership_id": partnership.id, "program_id": source.program_id, "stage": stage},
+            {"partnership_id": partnership_id, "program_id": source.program_id, "stage": stage},
         ),
         (intake_received, ids),
     ]

@@ -13,7 +13,6 @@ its repeats get the same 422 until a manager replays it (:mod:`.dead_letters`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -23,36 +22,27 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...access import Actor
 from ...errors import TPMError
 from ...models import (
-    Client,
     IntakeDeadLetter,
     IntakeRecord,
     IntakeSource,
-    OutboxMessage,
-    Partnership,
     WebhookDelivery,
     utcnow,
 )
-from ...signals import intake_received, partnership_created
 from .._batch import Row, insert_together, writes_in_one_round_trip
 from .._unit import session, unit_of_work
-from ..access import ALLOWED, access_row, record_access
+from ..access import ALLOWED, record_access
 from .mapping import MappingFailed, Referral, map_referral
 from .opening import (
     NotPublishedYet,
-    Opening,
-    is_minor,
     look_up,
     look_up_and_reserve,
     statements_commit_themselves,
 )
 from .payloads import PayloadUnreadable, Submission, read_submission
+from .rows import flush_row, intake_actor, keep_row, new_referral, record_fields
 from .sources import SourceChanged, confirm_current
-
-#: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
-INTAKE_RECEIVED_JOB = "tpm.intake_received"
 
 
 @dataclass(frozen=True)
@@ -185,7 +175,10 @@ def _open_referral(
             if opening.source_version != source.version_id:
                 raise SourceChanged(source.key)
             rows: list[Row] = []
-            answer, signals = _open(source, submission, referral, opening, partial(_keep, rows))
+            body, signals = new_referral(
+                source, submission, referral, opening, partial(keep_row, rows)
+            )
+            answer = Answer(201, body)
             claim = (
                 WebhookDelivery,
                 {"source": source.key, "delivery_id": submission.delivery_id, **_answered(answer)},
@@ -193,9 +186,10 @@ def _open_referral(
             insert_together(run, [*rows, claim])
         else:
             opening = look_up(unit.session, source.program_id, referral)
-            answer, signals = _open(
-                source, submission, referral, opening, partial(_flush, unit.session)
+            body, signals = new_referral(
+                source, submission, referral, opening, partial(flush_row, unit.session)
             )
+            answer = Answer(201, body)
             _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
         if record is None:
             for signal, payload in signals:
@@ -231,20 +225,6 @@ def _claim(
     session.flush()  # a repeat fails here (on PostgreSQL, once the first has committed)
 
 
-def _flush(session: Session, row: Row) -> Any:
-    if isinstance(row, tuple):
-        model, values = row
-        row = model(**values)
-    session.add(row)
-    session.flush()
-    return row.id
-
-
-def _keep(rows: list[Row], row: Row) -> Any:
-    rows.append(row)
-    return row[1].get("id") if isinstance(row, tuple) else row.id
-
-
 def _delivery(source_key: str, delivery_id: str, answer: Answer) -> WebhookDelivery:
     return WebhookDelivery(source=source_key, delivery_id=delivery_id, **_answered(answer))
 
@@ -258,108 +238,6 @@ def _answered(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _open(
-    source: IntakeSource,
-    submission: Submission,
-    referral: Referral,
-    opening: Opening,
-    write: Callable[[Row], Any],
-) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
-    """Build the rows of a new referral (client, partnership, intake record, their audit,
-    the outbox message), handing each to ``write`` in order; returns the answer and the
-    signals to send after commit.
-
-    ``write`` returns the row's id: it either flushes the row (which gives it its id, for
-    the rows after it) or, when ``opening`` carries the ids already, keeps it for one
-    statement with the rest. Rows are models with their values where nothing needs an
-    ORM object (a flush builds one; the one statement does not).
-    """
-    now = utcnow()
-    client_id = write(
-        (
-            Client,
-            {
-                "id": opening.client_id,
-                "program_id": source.program_id,
-                "display_name": referral.display_name,
-                "date_of_birth": referral.date_of_birth,
-                "is_minor": is_minor(referral.date_of_birth, now.date()),
-                "guardian_name": referral.guardian_name,
-                "guardian_contact": referral.guardian_contact,
-                "preferred_language": referral.preferred_language,
-                "consent_given_by": referral.consent_given_by,
-                "consent_given_at": now if referral.consent_given_by else None,
-            },
-        )
-    )
-    partnership_id = write(
-        (
-            Partnership,
-            {
-                "id": opening.partnership_id,
-                "program_id": source.program_id,
-                "client_id": client_id,
-                "stage": opening.stage,
-                "workflow_key": opening.workflow_key,
-                "workflow_version": opening.workflow_version,
-                "stage_entered_at": now,
-                "started_at": now,
-            },
-        )
-    )
-    record_id = write(
-        (
-            IntakeRecord,
-            {
-                "id": opening.record_id,
-                "source_id": source.id,
-                "submission_id": submission.submission_id,
-                "version": submission.version,
-                "client_id": client_id,
-                "partnership_id": partnership_id,
-                "received_at": now,
-                "possible_duplicate_client_ids": opening.duplicates or None,
-                **_record_fields(submission, referral),
-            },
-        )
-    )
-    actor = intake_actor(source)
-    for object_type, object_id in (
-        ("client", client_id),
-        ("partnership", partnership_id),
-        ("intake_record", record_id),
-    ):
-        write(access_row(actor, object_type, object_id, "create", ALLOWED))
-    ids = {
-        "source_id": source.id,
-        "intake_record_id": record_id,
-        "client_id": client_id,
-        "partnership_id": partnership_id,
-        "program_id": source.program_id,
-    }
-    write(
-        (
-            OutboxMessage,
-            {
-                "job_name": INTAKE_RECEIVED_JOB,
-                "payload": ids,
-                "dedupe_key": f"intake-received:{record_id}",
-                "available_at": now,
-            },
-        )
-    )
-    stage = opening.stage
-    body = {**ids, "stage": stage, "possible_duplicate_client_ids": opening.duplicates}
-    signals = [
-        (
-            partnership_created,
-            {"partnership_id": partnership_id, "program_id": source.program_id, "stage": stage},
-        ),
-        (intake_received, ids),
-    ]
-    return Answer(201, body), signals
-
-
 def _revise(
     session: Session,
     source: IntakeSource,
@@ -371,7 +249,7 @@ def _revise(
     if submission.version <= record.version or record.answers is None:
         # An older (or the same) version, or the client was erased since: keep what is held.
         return Answer(200, {**ids, "outcome": "ignored"})
-    for name, value in _record_fields(submission, referral).items():
+    for name, value in record_fields(submission, referral).items():
         setattr(record, name, value)
     record.version = submission.version
     record.updated_at = utcnow()
@@ -403,20 +281,6 @@ def _record_ids(source: IntakeSource, record: IntakeRecord) -> dict[str, int]:
         "client_id": record.client_id,
         "partnership_id": record.partnership_id,
     }
-
-
-def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]:
-    return {
-        "answers": submission.answers,
-        "school": referral.school,
-        "referral_reason": referral.referral_reason,
-        "consent": referral.consent,
-    }
-
-
-def intake_actor(source: IntakeSource) -> Actor:
-    """Who the access audit names for what a source's deliveries do."""
-    return Actor(user_id=f"intake-source:{source.id}")
 
 
 def _stored_answer(source_key: str, delivery_id: str) -> Answer | None:

@@ -284,3 +284,33 @@ def test_worker_processes_sharing_redis_share_each_sources_count(
         connection = redis.Redis.from_url(redis_url)
         for key in connection.scan_iter(f"*tpm-intake:{queue_name}*"):
             connection.delete(key)
+
+
+def test_a_delivery_costs_one_redis_command_for_its_rate_limit(
+    database_url, queue_name, throwaway_redis
+):
+    # The fixed window is counted by one script call (increment, and set the expiry with
+    # the first hit); the answer needs no second look unless the delivery is refused.
+    app = create_host_app(
+        database_url,
+        TPM_QUEUE_NAME=queue_name,
+        TPM_REDIS_URL=throwaway_redis.url,
+        TPM_INTAKE_RATE_LIMIT="100 per minute",
+    )
+    server = throwaway_redis.client()
+    with app.app_context():
+        client = app.test_client()
+        issued = intake.source()
+        # The first delivery loads the source and the limiter's script.
+        assert intake.deliver(client, issued, intake.standard_payload()).status_code == 201
+        server.config_resetstat()
+        response = intake.deliver(client, issued, intake.standard_payload(first="Bea"))
+        assert response.status_code == 201, response.json
+        calls = {
+            name: stats["calls"]
+            for name, stats in server.info("commandstats").items()
+            if name not in ("cmdstat_config|resetstat", "cmdstat_config", "cmdstat_info")
+        }
+    # Commands a script runs are counted too (INCRBY, and EXPIRE on a window's first hit).
+    assert calls.pop("cmdstat_evalsha") == 1, calls
+    assert set(calls) <= {"cmdstat_incrby", "cmdstat_expire"}, calls

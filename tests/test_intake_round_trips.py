@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from psycopg.pq import TransactionStatus
+from sqlalchemy import delete, event, select, update
 
 from tpm_plugin.models import (
     AccessAudit,
@@ -14,9 +15,14 @@ from tpm_plugin.models import (
     IntakeRecord,
     OutboxMessage,
     Partnership,
+    Program,
     WebhookDelivery,
+    Workflow,
+    WorkflowVersion,
 )
 from tpm_plugin.services._unit import session
+from tpm_plugin.services.intake import sources
+from tpm_plugin.services.workflow_versions.catalog import SHIPPED_WORKFLOW
 
 from . import intake_helpers as intake
 from .conftest import BACKENDS
@@ -48,6 +54,68 @@ def test_a_new_delivery_on_postgresql_takes_two_statements(app, client):
     assert len(statements) == 2, statements
     # The kept source is checked (still active, same version) where the ids are reserved.
     assert "tpm_intake_sources" in statements[0] and "nextval" in statements[0]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_new_deliverys_two_statements_need_no_begin_or_commit(app, client):
+    # Each statement is sent outside a transaction block with autocommit on, so psycopg
+    # sends no BEGIN before it and no COMMIT after: two round trips in all. The second
+    # holds every write, so it is the delivery's one transaction.
+    issued = intake.source()
+    intake.deliver(client, issued, intake.standard_payload(first="Bea"))
+    engine = app.extensions["sqlalchemy"].engine
+    seen: list[tuple[bool, object]] = []
+    used = []
+
+    def state(connection, cursor, statement, parameters, context, many) -> None:
+        dbapi = cursor.connection
+        used.append(dbapi)
+        seen.append((dbapi.autocommit, dbapi.info.transaction_status))
+
+    event.listen(engine, "before_cursor_execute", state)
+    try:
+        response = intake.deliver(client, issued, intake.standard_payload())
+    finally:
+        event.remove(engine, "before_cursor_execute", state)
+    assert response.status_code == 201, response.json
+    assert seen == [(True, TransactionStatus.IDLE)] * 2
+    # The connection went back to the pool as it was taken: its next unit is a transaction.
+    assert used[0].autocommit is False
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_fresh_databases_first_delivery_publishes_the_workflow_in_one_transaction(app, client):
+    # The shipped workflow is published with the first referral: not statement by
+    # statement, but in the transaction that writes the referral, even when the source
+    # was kept already (so the delivery set out to run its statements on their own).
+    issued = intake.source()
+    sources.source_for_delivery(issued.source.key)
+    # A program on the shipped workflow, which nothing has published yet.
+    shipped = select(Workflow.id).where(Workflow.key == SHIPPED_WORKFLOW).scalar_subquery()
+    session().execute(delete(WorkflowVersion).where(WorkflowVersion.workflow_id == shipped))
+    session().execute(delete(Workflow).where(Workflow.key == SHIPPED_WORKFLOW))
+    session().execute(
+        update(Program)
+        .where(Program.id == issued.source.program_id)
+        .values(workflow_key=SHIPPED_WORKFLOW)
+    )
+    session().commit()
+    engine = app.extensions["sqlalchemy"].engine
+    modes: list[tuple[str, bool]] = []
+
+    def state(connection, cursor, statement, parameters, context, many) -> None:
+        modes.append((statement.split(None, 1)[0].upper(), cursor.connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", state)
+    try:
+        response = intake.deliver(client, issued, intake.standard_payload())
+    finally:
+        event.remove(engine, "before_cursor_execute", state)
+    assert response.status_code == 201, response.json
+    assert modes[0] == ("SELECT", True), modes  # the reservation that found no version
+    writes = [autocommit for verb, autocommit in modes if verb in ("INSERT", "WITH", "UPDATE")]
+    assert writes and not any(writes), modes
+    assert session().get(Partnership, response.json["partnership_id"]).workflow_version == 1
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

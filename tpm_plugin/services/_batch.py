@@ -17,6 +17,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import CTE, ColumnElement, Insert, Table, bindparam, func, inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import Base
@@ -33,13 +34,20 @@ def next_id(model: type[Base]) -> ColumnElement[int]:
     return func.nextval(func.pg_get_serial_sequence(table.fullname, "id"))
 
 
+#: A row to insert: a new ORM object, or its model and column values by attribute name
+#: (which spares building an instrumented object only to read it back).
+Row = Base | tuple[type[Base], dict[str, Any]]
+
+
 def insert_together(
-    session: Session, rows: Sequence[Base], also: tuple[CTE, dict[str, Any]] | None = None
+    session: Session | Connection,
+    rows: Sequence[Row],
+    also: tuple[CTE, dict[str, Any]] | None = None,
 ) -> None:
-    """INSERT ``rows`` (new ORM objects whose ids are set) in one statement, in the
-    session's transaction. The objects are not added to the session. ``also``: one more
-    data-modifying CTE built once (so the statement stays cached) and its parameters, whose
-    names must not look like ``p<n>``.
+    """INSERT ``rows`` (new ORM objects, or models with values, whose ids are set) in one
+    statement, in the session's (or connection's) transaction. Objects are not added to
+    the session. ``also``: one more data-modifying CTE built once (so the statement stays
+    cached) and its parameters, whose names must not look like ``p<n>``.
 
     Columns left unset take their Python defaults, as a flush would give them; columns set
     to ``None`` are written as ``None`` (as a flush writes them).
@@ -51,11 +59,17 @@ def insert_together(
     parameters: dict[str, Any] = {}
     names: dict[tuple[Any, ...], str] = {}
     for row in rows:
-        table = type(row).__table__
+        model, values = row if isinstance(row, tuple) else (type(row), row.__dict__)
         columns = []
-        for key, value in _column_values(row).items():
-            columns.append((key, _parameter(names, parameters, table.c[key].type, value)))
-        shape.append((table, tuple(columns)))
+        for key, attribute, default, sql_type in _plan(model):
+            if attribute in values:
+                value = values[attribute]
+            elif default is not None:
+                value = default()
+            else:
+                continue
+            columns.append((key, _parameter(names, parameters, sql_type, value)))
+        shape.append((model.__table__, tuple(columns)))
     extra = None
     if also is not None:
         extra, more = also
@@ -95,21 +109,10 @@ def _statement(
     return last.add_cte(*ctes, *([extra] if extra is not None else []))
 
 
-def _column_values(row: Base) -> dict[str, Any]:
-    state = row.__dict__
-    values = {}
-    for column_key, attribute, default in _plan(type(row)):
-        if attribute in state:
-            values[column_key] = state[attribute]
-        elif default is not None:
-            values[column_key] = default()
-    return values
-
-
 @lru_cache(maxsize=64)
-def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None], ...]:
-    # Per model, once: each column's key, the attribute that holds it, and how a flush
-    # would fill it when unset (its scalar or callable Python default, if any).
+def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, Any], ...]:
+    # Per model, once: each column's key, the attribute that holds it, how a flush would
+    # fill it when unset (its scalar or callable Python default, if any), and its type.
     mapper = inspect(model)
     plan = []
     for column in mapper.local_table.columns:
@@ -120,7 +123,7 @@ def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None],
             fill = partial(default.arg, None)
         else:
             fill = None
-        plan.append((column.key, mapper.get_property_by_column(column).key, fill))
+        plan.append((column.key, mapper.get_property_by_column(column).key, fill, column.type))
     return tuple(plan)
 
 

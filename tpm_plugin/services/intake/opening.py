@@ -27,7 +27,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, scoped_session
 
 from ...models import (
     Client,
@@ -76,16 +77,50 @@ def look_up(session: Session, program_id: int, referral: Referral) -> Opening:
     return Opening(duplicates, workflow_key, version, stage)
 
 
-def look_up_and_reserve(session: Session, source: IntakeSource, referral: Referral) -> Opening:
+class NotPublishedYet(Exception):
+    """The program's workflow has no published version yet, and the caller cannot publish
+    the shipped one in its transaction (see :func:`look_up_and_reserve`)."""
+
+
+def statements_commit_themselves(session: Session) -> Connection | None:
+    """The session's connection with autocommit on, when nothing has run in its
+    transaction yet (``None`` otherwise): each statement run on it commits on its own.
+
+    For a delivery whose only write is one statement (every row at once) that statement is
+    the whole transaction, and the reservation before it only reads and takes ids (which
+    no rollback returns anyway): running both this way spares the round trips of BEGIN
+    and COMMIT, and running them on the connection spares the ORM's work per statement
+    (neither needs the identity map). The connection goes back to the pool as it was
+    taken, when the session's transaction ends.
+    """
+    current = session() if isinstance(session, scoped_session) else session
+    if current.in_transaction():
+        return None
+    return current.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def look_up_and_reserve(
+    session: Session | Connection,
+    source: IntakeSource,
+    referral: Referral,
+    *,
+    may_publish: bool = True,
+) -> Opening:
     """Everything :func:`look_up` finds plus the three new ids, in one PostgreSQL statement.
 
     The newest published version is read in the same statement; its start stage comes
     from the per-process cache of compiled versions (published versions never change). So
     is the source's current version, which a source kept in memory is checked against.
+
+    Raises:
+        NotPublishedYet: no version is published yet and ``may_publish`` is false (the
+            caller's statements commit themselves, so publishing would not be atomic).
     """
     parameters = {**_match_parameters(source.program_id, referral), "source_id": source.id}
     row = session.execute(_reservation(*_match_shape(referral)), parameters).one()
     client_id, partnership_id, record_id, key, version, found, source_version = row
+    if version is None and not may_publish:
+        raise NotPublishedYet(key)
     if version is None:
         # A fresh database: the shipped workflow is published first (in this transaction).
         version, stage = starting_point(key)

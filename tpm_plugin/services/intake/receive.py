@@ -15,7 +15,6 @@ its repeats get the same 422 until a manager replays it (:mod:`.dead_letters`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -25,31 +24,28 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...access import Actor
 from ...errors import TPMError
 from ...models import (
-    Base,
-    Client,
     IntakeDeadLetter,
     IntakeRecord,
     IntakeSource,
-    OutboxMessage,
-    Partnership,
     WebhookDelivery,
     utcnow,
 )
-from ...signals import intake_received, partnership_created
-from .._batch import insert_together, writes_in_one_round_trip
+from .._batch import Row, insert_together, writes_in_one_round_trip
 from .._unit import session, unit_of_work
-from ..access import ALLOWED, access_row, record_access
+from ..access import ALLOWED, record_access
 from ..supervision_placement.requests import replacement_cte, request_replacement
 from .mapping import MappingFailed, Referral, map_referral
-from .opening import Opening, is_minor, look_up, look_up_and_reserve
+from .opening import (
+    NotPublishedYet,
+    look_up,
+    look_up_and_reserve,
+    statements_commit_themselves,
+)
 from .payloads import PayloadUnreadable, Submission, read_submission
+from .rows import flush_row, intake_actor, keep_row, new_referral, record_fields
 from .sources import SourceChanged, confirm_current
-
-#: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
-INTAKE_RECEIVED_JOB = "tpm.intake_received"
 
 
 @dataclass(frozen=True)
@@ -141,6 +137,22 @@ def open_referral(
         SourceChanged: the source has changed or been switched off since it was loaded
             (checked on PostgreSQL's common path, in the statement that reserves the ids).
     """
+    try:
+        return _open_referral(source, submission, referral, replaying, single=True)
+    except NotPublishedYet:
+        # A fresh database: the shipped workflow is published with the referral, in one
+        # transaction of the row-by-row kind.
+        return _open_referral(source, submission, referral, replaying, single=False)
+
+
+def _open_referral(
+    source: IntakeSource,
+    submission: Submission,
+    referral: Referral,
+    replaying: IntakeDeadLetter | None,
+    *,
+    single: bool,
+) -> Answer:
     app = current_app._get_current_object()
     with unit_of_work() as unit:
         # Only Cognito Forms re-posts one submission as new versions; for every other kind
@@ -155,19 +167,32 @@ def open_referral(
             _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
         elif replaying is None and writes_in_one_round_trip(unit.session):
             # The common path on PostgreSQL: one statement looks up and takes the ids, one
-            # writes every row, the delivery's claim included.
-            opening = look_up_and_reserve(unit.session, source, referral)
+            # writes every row, the delivery's claim included. When nothing else ran in
+            # this transaction yet (a kept source), both run as statements of their own:
+            # the first only reads (and takes ids, which no rollback returns anyway), the
+            # second is every write at once, so it is the transaction, and no BEGIN or
+            # COMMIT round trip is needed around them.
+            alone = statements_commit_themselves(unit.session) if single else None
+            run = alone if alone is not None else unit.session
+            opening = look_up_and_reserve(run, source, referral, may_publish=alone is None)
             if opening.source_version != source.version_id:
                 raise SourceChanged(source.key)
-            rows: list[Base] = []
-            answer, signals = _open(source, submission, referral, opening, rows.append)
-            claim = _delivery(source.key, submission.delivery_id, answer)
-            insert_together(unit.session, [*rows, claim], replacement_cte(source.program_id))
+            rows: list[Row] = []
+            body, signals = new_referral(
+                source, submission, referral, opening, partial(keep_row, rows)
+            )
+            answer = Answer(201, body)
+            claim = (
+                WebhookDelivery,
+                {"source": source.key, "delivery_id": submission.delivery_id, **_answered(answer)},
+            )
+            insert_together(run, [*rows, claim], replacement_cte(source.program_id))
         else:
             opening = look_up(unit.session, source.program_id, referral)
-            answer, signals = _open(
-                source, submission, referral, opening, partial(_flush, unit.session)
+            body, signals = new_referral(
+                source, submission, referral, opening, partial(flush_row, unit.session)
             )
+            answer = Answer(201, body)
             _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
             request_replacement(source.program_id)
         if record is None:
@@ -204,11 +229,6 @@ def _claim(
     session.flush()  # a repeat fails here (on PostgreSQL, once the first has committed)
 
 
-def _flush(session: Session, row: Base) -> None:
-    session.add(row)
-    session.flush()
-
-
 def _delivery(source_key: str, delivery_id: str, answer: Answer) -> WebhookDelivery:
     return WebhookDelivery(source=source_key, delivery_id=delivery_id, **_answered(answer))
 
@@ -222,91 +242,6 @@ def _answered(answer: Answer) -> dict[str, Any]:
     }
 
 
-def _open(
-    source: IntakeSource,
-    submission: Submission,
-    referral: Referral,
-    opening: Opening,
-    write: Callable[[Base], None],
-) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
-    """Build the rows of a new referral (client, partnership, intake record, their audit,
-    the outbox message), handing each to ``write`` in order; returns the answer and the
-    signals to send after commit.
-
-    ``write`` either flushes the row (which gives it its id, for the rows after it) or,
-    when ``opening`` carries the ids already, keeps it for one statement with the rest.
-    """
-    now = utcnow()
-    client = Client(
-        id=opening.client_id,
-        program_id=source.program_id,
-        display_name=referral.display_name,
-        date_of_birth=referral.date_of_birth,
-        is_minor=is_minor(referral.date_of_birth, now.date()),
-        guardian_name=referral.guardian_name,
-        guardian_contact=referral.guardian_contact,
-        preferred_language=referral.preferred_language,
-        consent_given_by=referral.consent_given_by,
-        consent_given_at=now if referral.consent_given_by else None,
-    )
-    write(client)
-    partnership = Partnership(
-        id=opening.partnership_id,
-        program_id=source.program_id,
-        client_id=client.id,
-        stage=opening.stage,
-        workflow_key=opening.workflow_key,
-        workflow_version=opening.workflow_version,
-        stage_entered_at=now,
-        started_at=now,
-    )
-    write(partnership)
-    record = IntakeRecord(
-        id=opening.record_id,
-        source_id=source.id,
-        submission_id=submission.submission_id,
-        version=submission.version,
-        client_id=client.id,
-        partnership_id=partnership.id,
-        received_at=now,
-        possible_duplicate_client_ids=opening.duplicates or None,
-        **_record_fields(submission, referral),
-    )
-    write(record)
-    actor = intake_actor(source)
-    for object_type, object_id in (
-        ("client", client.id),
-        ("partnership", partnership.id),
-        ("intake_record", record.id),
-    ):
-        write(access_row(actor, object_type, object_id, "create", ALLOWED))
-    ids = {
-        "source_id": source.id,
-        "intake_record_id": record.id,
-        "client_id": client.id,
-        "partnership_id": partnership.id,
-        "program_id": source.program_id,
-    }
-    write(
-        OutboxMessage(
-            job_name=INTAKE_RECEIVED_JOB,
-            payload=ids,
-            dedupe_key=f"intake-received:{record.id}",
-            available_at=now,
-        )
-    )
-    stage = opening.stage
-    body = {**ids, "stage": stage, "possible_duplicate_client_ids": opening.duplicates}
-    signals = [
-        (
-            partnership_created,
-            {"partnership_id": partnership.id, "program_id": source.program_id, "stage": stage},
-        ),
-        (intake_received, ids),
-    ]
-    return Answer(201, body), signals
-
-
 def _revise(
     session: Session,
     source: IntakeSource,
@@ -318,7 +253,7 @@ def _revise(
     if submission.version <= record.version or record.answers is None:
         # An older (or the same) version, or the client was erased since: keep what is held.
         return Answer(200, {**ids, "outcome": "ignored"})
-    for name, value in _record_fields(submission, referral).items():
+    for name, value in record_fields(submission, referral).items():
         setattr(record, name, value)
     record.version = submission.version
     record.updated_at = utcnow()
@@ -350,20 +285,6 @@ def _record_ids(source: IntakeSource, record: IntakeRecord) -> dict[str, int]:
         "client_id": record.client_id,
         "partnership_id": record.partnership_id,
     }
-
-
-def _record_fields(submission: Submission, referral: Referral) -> dict[str, Any]:
-    return {
-        "answers": submission.answers,
-        "school": referral.school,
-        "referral_reason": referral.referral_reason,
-        "consent": referral.consent,
-    }
-
-
-def intake_actor(source: IntakeSource) -> Actor:
-    """Who the access audit names for what a source's deliveries do."""
-    return Actor(user_id=f"intake-source:{source.id}")
 
 
 def _stored_answer(source_key: str, delivery_id: str) -> Answer | None:

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Insert,
     Subquery,
@@ -167,6 +168,30 @@ def with_audit_row(statement: Insert) -> Insert:
     row = insert(AccessAudit.__table__).values(entry.values()).cte("access_audit_row")
     mark_written(entry)
     return statement.add_cte(row)
+
+
+def audit_row_params() -> dict[str, Any] | None:
+    """The current unit's access-audit row as the parameters of :func:`audit_row_cte`, marked
+    as written by the caller's statement; ``None`` when the row cannot go that way (no
+    row owed yet, or not PostgreSQL: it is then written with the commit as usual). Call it
+    once the unit's audit row is final."""
+    unit = current_unit()
+    entry = unit.audit if unit is not None else None
+    if not isinstance(entry, AuditEntry) or session().get_bind().dialect.name != "postgresql":
+        return None
+    params = {f"access_{name}": value for name, value in entry.values().items()}
+    mark_written(entry)
+    return params
+
+
+@cache
+def audit_row_cte() -> CTE:
+    """The access-audit row as a data-modifying CTE taking :func:`audit_row_params`: built
+    once, for a statement that is itself built once."""
+    table = AccessAudit.__table__
+    names = [column.name for column in table.columns if column.name != "id"]
+    values = {name: bindparam(f"access_{name}", type_=table.c[name].type) for name in names}
+    return insert(table).values(values).cte("access_audit_row")
 
 
 def mark_written(entry: AuditEntry) -> None:

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, insert, select, update
+from sqlalchemy import CTE, Insert, Update, bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..models import OutboxMessage, Partnership, TransitionAudit
-from ._unit import session
-from .access import audit_row_cte, audit_row_params
+from ..models import AccessAudit, OutboxMessage, Partnership, TransitionAudit
+from ._unit import current_unit, session
+from .access import AuditEntry, mark_written
 from .outbox import OUTBOX_WRITTEN, outbox_row
 from .supervision_placement.requests import replacement_insert, replacement_params, typed
 
@@ -119,6 +119,30 @@ def write_stage_change(change: StageWrite) -> int:
     for name, value in values.items():
         set_committed_value(partnership, name, value)
     return audit_id
+
+
+def audit_row_params() -> dict[str, Any] | None:
+    """The current unit's access-audit row as the parameters of :func:`audit_row_cte`, marked
+    as written by the caller's statement; ``None`` when the row cannot go that way (no
+    row owed yet, or not PostgreSQL: it is then written with the commit as usual). Call it
+    once the unit's audit row is final."""
+    unit = current_unit()
+    entry = unit.audit if unit is not None else None
+    if not isinstance(entry, AuditEntry) or session().get_bind().dialect.name != "postgresql":
+        return None
+    params = {f"access_{name}": value for name, value in entry.values().items()}
+    mark_written(entry)
+    return params
+
+
+@cache
+def audit_row_cte() -> CTE:
+    """The access-audit row as a data-modifying CTE taking :func:`audit_row_params`: built
+    once, for a statement that is itself built once."""
+    table = AccessAudit.__table__
+    names = [column.name for column in table.columns if column.name != "id"]
+    values = {name: bindparam(f"access_{name}", type_=table.c[name].type) for name in names}
+    return insert(table).values(values).cte("access_audit_row")
 
 
 def _one_by_one(connection: Any, shape: tuple[bool, bool], params: dict[str, Any]) -> int | None:

@@ -16,7 +16,6 @@ from typing import Any, NoReturn
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import (
-    CTE,
     ColumnElement,
     Insert,
     Subquery,
@@ -34,6 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ..errors import Forbidden, NotFound, TPMError, Unauthenticated
 from ..models import AccessAudit, Partnership, utcnow
+from ._reachable import reachable_partnership
 from ._unit import current_unit, session
 from .cover import covered_partnerships
 
@@ -168,30 +168,6 @@ def with_audit_row(statement: Insert) -> Insert:
     row = insert(AccessAudit.__table__).values(entry.values()).cte("access_audit_row")
     mark_written(entry)
     return statement.add_cte(row)
-
-
-def audit_row_params() -> dict[str, Any] | None:
-    """The current unit's access-audit row as the parameters of :func:`audit_row_cte`, marked
-    as written by the caller's statement; ``None`` when the row cannot go that way (no
-    row owed yet, or not PostgreSQL: it is then written with the commit as usual). Call it
-    once the unit's audit row is final."""
-    unit = current_unit()
-    entry = unit.audit if unit is not None else None
-    if not isinstance(entry, AuditEntry) or session().get_bind().dialect.name != "postgresql":
-        return None
-    params = {f"access_{name}": value for name, value in entry.values().items()}
-    mark_written(entry)
-    return params
-
-
-@cache
-def audit_row_cte() -> CTE:
-    """The access-audit row as a data-modifying CTE taking :func:`audit_row_params`: built
-    once, for a statement that is itself built once."""
-    table = AccessAudit.__table__
-    names = [column.name for column in table.columns if column.name != "id"]
-    values = {name: bindparam(f"access_{name}", type_=table.c[name].type) for name in names}
-    return insert(table).values(values).cte("access_audit_row")
 
 
 def mark_written(entry: AuditEntry) -> None:
@@ -351,12 +327,14 @@ def partnership_for(
         NotFound: no such partnership, or it is outside the actor's scope (the attempt is
             audited as denied).
     """
-    query = select(Partnership).where(
-        Partnership.id == partnership_id, partnership_scope(actor, reading=reading)
-    )
-    if lock:
-        query = query.with_for_update()
-    partnership = session().scalars(query).first()
+    if reading:
+        query = select(Partnership).where(
+            Partnership.id == partnership_id, partnership_scope(actor, reading=True)
+        )
+        partnership = session().scalars(query.with_for_update() if lock else query).first()
+    else:
+        query, params = reachable_partnership(actor, partnership_id, lock=lock)
+        partnership = session().scalars(query, params).first()
     if partnership is None:
         record_denied(actor, "partnership", partnership_id, action)
         raise NotFound(f"No partnership {partnership_id} that you can reach.")

@@ -33,6 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ..errors import Forbidden, NotFound, TPMError, Unauthenticated
 from ..models import AccessAudit, Partnership, utcnow
+from ._reachable import reachable_partnership
 from ._unit import current_unit, session
 from .cover import covered_partnerships
 from .request_facts import current_request
@@ -369,12 +370,14 @@ def partnership_for(
         NotFound: no such partnership, or it is outside the actor's scope (the attempt is
             audited as denied).
     """
-    query = select(Partnership).where(
-        Partnership.id == partnership_id, partnership_scope(actor, reading=reading)
-    )
-    if lock:
-        query = query.with_for_update()
-    partnership = session().scalars(query).first()
+    if reading:
+        query = select(Partnership).where(
+            Partnership.id == partnership_id, partnership_scope(actor, reading=True)
+        )
+        partnership = session().scalars(query.with_for_update() if lock else query).first()
+    else:
+        query, params = reachable_partnership(actor, partnership_id, lock=lock)
+        partnership = session().scalars(query, params).first()
     if partnership is None:
         record_denied(actor, "partnership", partnership_id, action)
         raise NotFound(f"No partnership {partnership_id} that you can reach.")

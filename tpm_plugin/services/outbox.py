@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -41,6 +42,25 @@ def add_to_outbox(
     **ids: int | str,
 ) -> None:
     """Add a job to the outbox, in the caller's transaction (it is not committed here).
+
+    The row is checked and built by :func:`outbox_row` (see there for the arguments and
+    the errors raised).
+    """
+    current = session()
+    current.add(OutboxMessage(**outbox_row(job_name, dedupe_key, available_at=available_at, **ids)))
+    current.info[OUTBOX_WRITTEN] = True
+
+
+def outbox_row(
+    job_name: str,
+    dedupe_key: str,
+    *,
+    available_at: dt.datetime | None = None,
+    **ids: int | str,
+) -> dict[str, Any]:
+    """The column values of an outbox row, checked: for a caller that inserts the row in a
+    statement of its own (a transition writes its outbox row in the statement that changes
+    the stage), or through :func:`add_to_outbox`.
 
     The relay enqueues the job once the transaction has committed and ``available_at`` has
     come; a rollback discards it. Adding the same ``dedupe_key`` twice in one transaction, or
@@ -79,16 +99,15 @@ def add_to_outbox(
                 f"Job argument {name!r} is {len(value)} characters long; jobs carry ids and "
                 f"keys of at most {MAX_ID_LENGTH} characters, never free text."
             )
-    current = session()
-    current.add(
-        OutboxMessage(
-            job_name=job_name,
-            payload=dict(ids),
-            dedupe_key=dedupe_key,
-            available_at=available_at or utcnow(),
-        )
-    )
-    current.info[OUTBOX_WRITTEN] = True
+    now = utcnow()
+    return {
+        "job_name": job_name,
+        "payload": dict(ids),
+        "dedupe_key": dedupe_key,
+        "available_at": available_at or now,
+        "attempts": 0,
+        "created_at": now,
+    }
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 :func:`fire` locks the partnership row (``SELECT … FOR UPDATE``, and the row's
 ``version_id`` on the UPDATE for databases without row locks), checks role, reason and
-guards, lets the version's machine change the stage, and in the same transaction writes an
-append-only ``tpm_transition_audit`` row and, when the new stage has scheduled work, an
-outbox row. ``partnership_transitioned`` is sent after the commit. The cost is a constant
-handful of statements, whatever the partnership's history: the machine is cached per
-version and guards ask ``EXISTS`` questions.
+guards, lets the version's machine pick the new stage, and in the same transaction changes
+the row and writes an append-only ``tpm_transition_audit`` row, the access-audit row and,
+when the new stage has scheduled work or owes differently, outbox rows
+(:mod:`._stage_write`: one statement on PostgreSQL). ``partnership_transitioned`` is sent
+after the commit. The cost is a constant handful of statements, whatever the partnership's
+history: the machine is cached per version and guards ask ``EXISTS`` questions.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, String, Text, cast, insert, literal, null, select, union_all
+from sqlalchemy import Integer, String, Text, cast, literal, null, select, union_all
 
 from .. import signals
 from ..access import PARTNER, PROGRAM_MANAGER, ROLES, SUPERVISOR, Actor
@@ -25,6 +26,7 @@ from ..workflows import engine
 from ..workflows.cadence import stage_rule
 from ..workflows.guards import GuardContext
 from ._reading import paginate
+from ._stage_write import StageWrite, write_stage_change
 from ._unit import ConcurrentChange, UnitOfWork, session, unit_of_work
 from .access import (
     ALLOWED,
@@ -33,10 +35,8 @@ from .access import (
     record_access,
     require_actor,
     touch,
-    with_audit_row,
 )
-from .supervision_placement.requests import request_replacement
-from .workflow_versions import add_stage_work, compiled_workflow
+from .workflow_versions import compiled_workflow, stage_work_row
 
 REASON_MAX = 2000
 
@@ -271,7 +271,8 @@ def _transition_locked(
     context = GuardContext(
         partnership, session(), actor, trigger, source, spec.dest, workflow.hold_stages
     )
-    if not engine.fire(workflow, partnership, trigger, context):
+    dest = engine.fire(workflow, partnership, trigger, context)
+    if dest is None:
         reasons = [
             {"guard": guard.name, "message": guard.failure_message}
             for guard in engine.blocking_guards(spec, context)
@@ -283,39 +284,36 @@ def _transition_locked(
             extra={"stage": source, "reasons": reasons},
         )
     now = utcnow()
-    dest = partnership.stage
+    held = partnership.held_from_stage
     if dest in workflow.hold_stages:
-        partnership.held_from_stage = source
+        held = source
     elif source in workflow.hold_stages:
-        partnership.held_from_stage = None
-    partnership.stage_entered_at = now
-    if workflow.is_terminal(dest):
-        partnership.ended_at = now
-    if workflow.has_scheduled_work(dest):
-        add_stage_work(partnership, dest, workflow, now, partnership.version_id + 1)
-    if stage_rule(workflow.stages.get(source)) != stage_rule(workflow.stages.get(dest)):
-        # It opened, closed or paused: what it owes changed, so its week is placed again.
-        request_replacement(partnership.program_id)
-    # The transition's audit row and the access-audit row go in one statement.
-    audit_id = session().scalar(
-        with_audit_row(
-            insert(TransitionAudit)
-            .values(
-                partnership_id=partnership_id,
-                from_stage=source,
-                to_stage=dest,
-                trigger=trigger,
-                actor_id=actor.user_id,
-                actor_role=role,
-                reason=reason,
-                workflow_key=workflow.key,
-                workflow_version=workflow.version,
-                occurred_at=now,
-            )
-            .returning(TransitionAudit.id)
+        held = None
+    # It opened, closed or paused: what it owes changed, so its week is placed again.
+    owes_differently = stage_rule(workflow.stages.get(source)) != stage_rule(
+        workflow.stages.get(dest)
+    )
+    audit_id = write_stage_change(
+        StageWrite(
+            partnership=partnership,
+            stage=dest,
+            held_from_stage=held,
+            entered_at=now,
+            ended_at=now if workflow.is_terminal(dest) else None,
+            audit={
+                "trigger": trigger,
+                "actor_id": actor.user_id,
+                "actor_role": role,
+                "reason": reason,
+            },
+            stage_work=(
+                stage_work_row(partnership_id, dest, workflow, now, partnership.version_id + 1)
+                if workflow.has_scheduled_work(dest)
+                else None
+            ),
+            replace_week_of=partnership.program_id if owes_differently else None,
         )
     )
-    session().flush()
     outcome = TransitionOutcome(
         partnership=partnership,
         partnership_id=partnership_id,

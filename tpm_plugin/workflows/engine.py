@@ -3,8 +3,8 @@
 A published version never changes, so its machine is built the first time a partnership
 on that version is touched and kept in ``TPMState.machines`` under (workflow key,
 version) for the life of the app. The machine has no models (``model=None``): a trigger
-fires on the partnership row passed in, whose ``stage`` attribute the machine reads and
-sets, so a million partnerships on one version share one machine.
+fires on a stand-in holding the partnership's stage, which the machine reads and sets, so
+a million partnerships on one version share one machine.
 
 Guards reach the machine as callables resolved from the extension's allowlist; the
 machine never sees a guard's name, so it never imports a dotted path. A guard a published
@@ -215,16 +215,31 @@ def compiled(key: str, version: int, load_definition) -> CompiledWorkflow:
     return found
 
 
-def fire(workflow: CompiledWorkflow, partnership: Any, trigger: str, context: GuardContext) -> bool:
-    """Fire ``trigger`` on ``partnership`` with the version's machine.
+@dataclass
+class _Stage:
+    """What the machine fires on: a stage and nothing else."""
 
-    The machine checks the transition's guards in order and, when all pass, sets the
-    partnership's stage. The caller has checked that the trigger leaves the current stage.
+    stage: str
+
+
+def fire(
+    workflow: CompiledWorkflow, partnership: Any, trigger: str, context: GuardContext
+) -> str | None:
+    """Fire ``trigger`` from ``partnership``'s stage with the version's machine.
+
+    The machine checks the transition's guards in order and, when all pass, moves a
+    stand-in holding only the stage: the partnership itself is left as it was, for the
+    caller to write its new stage (in one statement with the rest of the transition, so
+    the row is never changed twice). The caller has checked that the trigger leaves the
+    current stage.
 
     Returns:
-        whether the transition happened (``False``: a guard said no).
+        the new stage, or ``None`` when a guard said no.
     """
-    return bool(workflow.machine.events[trigger].trigger(partnership, context=context))
+    moving = _Stage(partnership.stage)
+    if not workflow.machine.events[trigger].trigger(moving, context=context):
+        return None
+    return moving.stage
 
 
 def blocking_guards(spec: TransitionSpec, context: GuardContext) -> list[Guard]:

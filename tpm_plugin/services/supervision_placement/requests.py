@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, String, bindparam, exists, func, literal_column, select
+from sqlalchemy import CTE, Column, ColumnElement, Insert, bindparam, cast, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ...models import (
@@ -37,7 +37,7 @@ from ...models import (
 )
 from ...models import Partnership as _Partnership
 from .._unit import session, unit_of_work
-from ..outbox import add_to_outbox
+from ..outbox import add_to_outbox, outbox_row
 
 PLACEMENT_JOB = "tpm.place_supervision"
 WEEK_TICK_JOB = "tpm.supervision_week_tick"
@@ -58,54 +58,67 @@ def request_replacement(program_id: int) -> None:
     The waiting job is share-locked until the caller commits, so the relay (which skips
     locked rows) cannot hand it to a worker that would place the week without this change;
     a job being relayed at this moment is locked by the relay, skipped here, and a new one
-    is added. While one waits, this costs one statement.
+    is added. One statement (:func:`replacement_insert`), whether a job waits or not.
     """
-    if not _waiting(program_id, lock=True):
-        # Any unique key will do: the relay enqueues each row once under its own key.
-        add_to_outbox(
-            PLACEMENT_JOB, f"place-{program_id}-change-{uuid.uuid4().hex}", program_id=program_id
-        )
+    current = session()
+    postgresql = current.get_bind().dialect.name == "postgresql"
+    current.execute(replacement_insert(postgresql), replacement_params(program_id))
+
+
+@cache
+def replacement_insert(postgresql: bool) -> Insert:
+    """The statement of :func:`request_replacement`, for :func:`replacement_params`: insert
+    a placement job of the program unless one waits (share-locked, skipping one the relay
+    holds). Built once per kind of database; a caller may also carry it in a
+    data-modifying CTE of its own."""
+    table = OutboxMessage.__table__
+    waiting = (
+        select(table.c.id)
+        .where(table.c.relayed_at.is_(None), table.c.dedupe_key.like(bindparam("placement_of")))
+        .limit(1)
+        .with_for_update(read=True, skip_locked=True)
+    )
+    row = select(
+        *(typed(f"placement_{name}", table.c[name], postgresql) for name in _PLACEMENT_COLUMNS)
+    ).where(~waiting.exists())
+    return insert(table).from_select(_PLACEMENT_COLUMNS, row, include_defaults=False)
+
+
+def replacement_params(program_id: int) -> dict[str, Any]:
+    """The parameters of :func:`replacement_insert` for ``program_id``."""
+    # Any unique key will do: the relay enqueues each row once under its own key.
+    row = outbox_row(
+        PLACEMENT_JOB, f"place-{program_id}-change-{uuid.uuid4().hex}", program_id=program_id
+    )
+    # The prefix is digits and dashes: nothing in it needs escaping for LIKE.
+    params = {f"placement_{name}": row[name] for name in _PLACEMENT_COLUMNS}
+    params["placement_of"] = f"place-{program_id}-%"
+    return params
+
+
+def typed(name: str, column: Column, postgresql: bool) -> ColumnElement:
+    """A parameter for ``column`` in a SELECT list, which has no column to take a type from:
+    PostgreSQL is told its type (a CAST); SQLite is not, since its CAST to a timestamp turns
+    the stored text into a number."""
+    parameter = bindparam(name, type_=column.type)
+    return cast(parameter, column.type) if postgresql else parameter
+
+
+_PLACEMENT_COLUMNS = ("job_name", "payload", "dedupe_key", "available_at", "attempts", "created_at")
 
 
 def replacement_cte(program_id: int) -> tuple[CTE, dict[str, Any]]:
     """:func:`request_replacement` as a data-modifying CTE and its parameters, for a caller
-    that writes its change in one statement (PostgreSQL) and adds this to it: the job is
-    inserted unless one of the program's waits, which is share-locked (skipping one the
-    relay holds) until the caller commits, as :func:`request_replacement` does."""
-    return _replacement_cte(), {
-        "placement_prefix": f"place-{program_id}-%",
-        "placement_key": f"place-{program_id}-change-{uuid.uuid4().hex}",
-        "placement_payload": {"program_id": program_id},
-        "placement_at": utcnow(),
-    }
+    that writes its change in one statement on PostgreSQL and adds this to it (intake's one
+    INSERT): the same statement as :func:`replacement_insert`, so the waiting job is
+    share-locked in the same way until the caller commits."""
+    return _replacement_cte(), replacement_params(program_id)
 
 
 @cache
 def _replacement_cte() -> CTE:
-    # Built once, every value bound: the hot path pays for neither building nor its cache key.
-    table = OutboxMessage.__table__
-    waiting = (
-        select(table.c.id)
-        .where(
-            table.c.relayed_at.is_(None),
-            # The prefix is "place-<id>-": digits and dashes, nothing LIKE would read as a
-            # wildcard.
-            table.c.dedupe_key.like(bindparam("placement_prefix", type_=String)),
-        )
-        .limit(1)
-        .with_for_update(read=True, skip_locked=True)
-    )
-    at = bindparam("placement_at", type_=table.c.available_at.type)
-    row = select(
-        literal_column(f"'{PLACEMENT_JOB}'", type_=table.c.job_name.type),
-        bindparam("placement_payload", type_=table.c.payload.type),
-        bindparam("placement_key", type_=String),
-        at,
-        literal_column("0", type_=table.c.attempts.type),
-        at,
-    ).where(~exists(waiting))
-    names = ["job_name", "payload", "dedupe_key", "available_at", "attempts", "created_at"]
-    return table.insert().from_select(names, row).cte("tpm_placement_request")
+    # Built once: the hot path pays for neither building it nor its cache key.
+    return replacement_insert(True).cte("tpm_placement_request")
 
 
 def current_week(program_id: int) -> dt.date | None:
@@ -119,9 +132,8 @@ def _key_prefix(program_id: int, monday: dt.date) -> str:
     return f"place-{program_id}-{monday:%Y%m%d}-"
 
 
-def _waiting(program_id: int, *, lock: bool = False) -> bool:
-    """Whether a placement job of the program waits in the outbox, not relayed yet
-    (``lock``: share-lock it until the caller commits, skipping one the relay holds)."""
+def _waiting(program_id: int) -> bool:
+    """Whether a placement job of the program waits in the outbox, not relayed yet."""
     query = (
         select(OutboxMessage.id)
         .where(
@@ -130,8 +142,6 @@ def _waiting(program_id: int, *, lock: bool = False) -> bool:
         )
         .limit(1)
     )
-    if lock:
-        query = query.with_for_update(read=True, skip_locked=True)
     return session().scalar(query) is not None
 
 

@@ -47,7 +47,7 @@ from .published import (
     published_definition,
     starting_point,
 )
-from .stage_work import STAGE_WORK_JOB, add_stage_work
+from .stage_work import STAGE_WORK_JOB, add_stage_work, stage_work_row
 
 __all__ = [
     "COMMAND_LINE",
@@ -81,6 +81,7 @@ __all__ = [
     "publish_draft",
     "published_definition",
     "running_partnership_ids",
+    "stage_work_row",
     "starting_point",
     "update_draft",
     "validate_draft",

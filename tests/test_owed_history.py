@@ -5,6 +5,7 @@ target in force, in that week."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -49,6 +50,13 @@ def _move_back(made: factories.World, delta: dt.timedelta) -> None:
     session().commit()
 
 
+def _local_monday(timezone: str) -> dt.datetime:
+    """Noon of the Monday that starts the current week in ``timezone``."""
+    today = utcnow().astimezone(ZoneInfo(timezone)).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    return dt.datetime.combine(monday, dt.time(12), ZoneInfo(timezone))
+
+
 def _fidelity(client, made: factories.World, path: str) -> list[dict]:
     response = client.get(
         f"{API}/{path}/fidelity?weeks={WEEKS}", headers=as_user(made.manager_user)
@@ -64,11 +72,15 @@ def test_reassigning_and_retargeting_mid_period_leaves_past_weeks_as_they_were(
     made = factories.world(timezone="America/Chicago")
     factories.activate(made)
     _move_back(made, dt.timedelta(weeks=WEEKS + 1))
-    for days_ago in (22, 15, 14, 8):
+    # Counted back from the Monday that starts this local week, at noon, so that each
+    # meeting falls in the same complete past week whatever the day the test runs (counted
+    # back from now, "22 days ago" left the four weeks' window every Monday in Chicago).
+    monday = _local_monday("America/Chicago")
+    for days_before_monday in (20, 13, 12, 6):
         session().add(
             Meeting(
                 partnership_id=made.partnership.id,
-                scheduled_at=utcnow() - dt.timedelta(days=days_ago),
+                scheduled_at=monday - dt.timedelta(days=days_before_monday),
                 status="held",
             )
         )

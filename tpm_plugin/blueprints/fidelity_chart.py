@@ -23,14 +23,21 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
-from flask_babel import get_locale
-
 from ..i18n import gettext, lazy_gettext, ngettext
 from ..services.fidelity import Fidelity, WeekFigures
 from ..workflows.diagram.drawing import number
 from ..workflows.diagram.style import text_width
+from .fidelity_chart_words import (
+    below_note,
+    below_suffix,
+    day_and_month,
+    minutes,
+    owed,
+    summary,
+    title_of,
+    whole,
+    window_line,
+)
 
 WIDTH = 720.0
 _LEFT = 56.0
@@ -51,14 +58,6 @@ _MEETING_PARTS = (
     ("cancelled_by_center", "by-center", lazy_gettext("by center")),
     ("no_shows", "no-show", lazy_gettext("no-show")),
 )
-
-#: The chart's title for each scope of :class:`~tpm_plugin.services.fidelity.Fidelity`.
-_TITLES = {
-    "partnership": lazy_gettext("Fidelity of partnership %(id)s, week by week"),
-    "partner": lazy_gettext("Fidelity of partner %(id)s, week by week"),
-    "supervisor": lazy_gettext("Fidelity of supervisor %(id)s, week by week"),
-    "program": lazy_gettext("Fidelity of program %(id)s, week by week"),
-}
 
 _STYLESHEET = f"""
 text {{ font-family: {_FONT}; fill: {_TEXT}; }}
@@ -136,19 +135,19 @@ def fidelity_svg(fidelity: Fidelity) -> str:
             "aria-labelledby": "tpm-fidelity-title tpm-fidelity-desc",
         },
     )
-    title = _title(fidelity)
+    title = title_of(fidelity)
     ET.SubElement(svg, "title", {"id": "tpm-fidelity-title"}).text = title
-    ET.SubElement(svg, "desc", {"id": "tpm-fidelity-desc"}).text = _summary(fidelity)
+    ET.SubElement(svg, "desc", {"id": "tpm-fidelity-desc"}).text = summary(fidelity)
     ET.SubElement(ET.SubElement(svg, "defs"), "style").text = _STYLESHEET
     ET.SubElement(svg, "rect", {"width": "100%", "height": "100%", "fill": "#ffffff"})
     _text(svg, _LEFT, 28, title, "title")
-    _text(svg, _LEFT, 48, _window_line(fidelity), "subtitle")
+    _text(svg, _LEFT, 48, window_line(fidelity), "subtitle")
 
     _heading(
         svg,
         meetings.top - 40,
         gettext("Meetings per week"),
-        _below_note(fidelity.meeting_weeks_below_target, len(weeks)),
+        below_note(fidelity.meeting_weeks_below_target, len(weeks)),
         [(css, str(label)) for _, css, label in _MEETING_PARTS],
         gettext("target"),
     )
@@ -166,13 +165,13 @@ def fidelity_svg(fidelity: Fidelity) -> str:
         svg,
         supervision.top - 40,
         gettext("Supervision minutes per week"),
-        _below_note(fidelity.supervision_weeks_below_target, len(weeks)),
+        below_note(fidelity.supervision_weeks_below_target, len(weeks)),
         [("delivered", gettext("delivered"))],
         gettext("owed"),
     )
     _grid(svg, supervision)
     supervision_values = _values_group(
-        [_whole(w.supervision_minutes_delivered) for w in weeks], slot
+        [whole(w.supervision_minutes_delivered) for w in weeks], slot
     )
     supervision_group = ET.SubElement(svg, "g", {"class": "supervision"})
     for index, week in enumerate(weeks):
@@ -207,14 +206,14 @@ def _meeting_week(
         "(%(client)s by client, %(partner)s by partner, %(center)s by center); %(no_shows)s",
         monday=week.monday.isoformat(),
         held=week.meetings_held,
-        target=_owed(week.meetings_target),
+        target=owed(week.meetings_target),
         cancelled=cancelled,
         client=week.cancelled_by_client,
         partner=week.cancelled_by_partner,
         center=week.cancelled_by_center,
         no_shows=ngettext("%(num)s no-show", "%(num)s no-shows", week.no_shows),
     )
-    ET.SubElement(group, "title").text = words + (_below_suffix() if below else "")
+    ET.SubElement(group, "title").text = words + (below_suffix() if below else "")
     if below:
         _below_marks(group, panel, x, slot)
     bar_width = min(slot * 0.62, _BAR_MAX_WIDTH)
@@ -248,16 +247,16 @@ def _supervision_week(
     ET.SubElement(group, "title").text = gettext(
         "Week of %(monday)s: %(delivered)s of %(owed)s supervision minutes delivered",
         monday=week.monday.isoformat(),
-        delivered=_minutes(week.supervision_minutes_delivered),
-        owed=_minutes(week.supervision_minutes_owed),
-    ) + (_below_suffix() if below else "")
+        delivered=minutes(week.supervision_minutes_delivered),
+        owed=minutes(week.supervision_minutes_owed),
+    ) + (below_suffix() if below else "")
     if below:
         _below_marks(group, panel, x, slot)
     delivered = week.supervision_minutes_delivered
     if delivered:
         _bar(group, panel, x, min(slot * 0.62, _BAR_MAX_WIDTH), 0, delivered, "delivered")
     if values is not None:
-        _value(values, panel, x, delivered, _whole(delivered), "below" if below else None)
+        _value(values, panel, x, delivered, whole(delivered), "below" if below else None)
 
 
 def _week_group(parent: ET.Element, week: WeekFigures, below: bool) -> ET.Element:
@@ -387,7 +386,7 @@ def _grid(svg: ET.Element, panel: _Panel) -> None:
         if tick == 0:
             attributes["class"] = "zero"
         ET.SubElement(grid, "line", attributes)
-        _text(grid, _LEFT - 8, y + 4, _minutes(value), anchor="end")
+        _text(grid, _LEFT - 8, y + 4, minutes(value), anchor="end")
 
 
 def _target_line(svg: ET.Element, panel: _Panel, slot: float, targets: Sequence[float]) -> None:
@@ -412,91 +411,10 @@ def _week_axis(svg: ET.Element, y: float, slot: float, mondays: Sequence[dt.date
         if index % stride:
             continue
         x = _x(index, slot)
-        _text(axis, x, y, _day_and_month(monday), anchor="middle")
+        _text(axis, x, y, day_and_month(monday), anchor="middle")
         if monday.year != shown_year:
             _text(axis, x, y + 14, str(monday.year), "year", anchor="middle")
             shown_year = monday.year
-
-
-def _day_and_month(day: dt.date) -> str:
-    # Babel's short month with the locale's own ordering and any dot it abbreviates with
-    # ("11 Mar", "11 mar").
-    return babel_dates.format_skeleton("dMMM", day, locale=_locale())
-
-
-def _locale() -> str:
-    return str(get_locale() or "en")
-
-
-# --- words and numbers -----------------------------------------------------------------------
-
-
-def _title(fidelity: Fidelity) -> str:
-    title = _TITLES.get(fidelity.scope)
-    if title is None:  # pragma: no cover - the four scopes are all there are
-        return f"{fidelity.scope} {fidelity.scope_id}"
-    return str(title) % {"id": fidelity.scope_id}
-
-
-def _window_line(fidelity: Fidelity) -> str:
-    weeks = fidelity.weeks
-    zone = gettext("weeks start Monday, %(timezone)s", timezone=fidelity.timezone)
-    if not weeks:
-        return gettext("No weeks (%(zone)s)", zone=zone)
-    return gettext(
-        "%(weeks)s, %(first)s to %(last)s (%(zone)s)",
-        weeks=ngettext("%(num)s week", "%(num)s weeks", len(weeks)),
-        first=weeks[0].monday.isoformat(),
-        last=weeks[-1].monday.isoformat(),
-        zone=zone,
-    )
-
-
-def _below_note(below: int, weeks: int) -> str:
-    return ngettext(
-        "%(below)s of %(num)s week below target",
-        "%(below)s of %(num)s weeks below target",
-        weeks,
-        below=below,
-    )
-
-
-def _below_suffix() -> str:
-    return gettext("; below target")
-
-
-def _summary(fidelity: Fidelity) -> str:
-    weeks = fidelity.weeks
-    return gettext(
-        "Meetings: %(held)s held of %(targeted)s targeted; %(meeting_below)s of %(weeks)s "
-        "weeks below target. Supervision: %(delivered)s of %(owed)s minutes delivered; "
-        "%(supervision_below)s of %(weeks)s weeks below what is owed.",
-        held=sum(w.meetings_held for w in weeks),
-        targeted=_number(sum(w.meetings_target for w in weeks), "#,##0.##"),
-        meeting_below=fidelity.meeting_weeks_below_target,
-        weeks=len(weeks),
-        delivered=_minutes(sum(w.supervision_minutes_delivered for w in weeks)),
-        owed=_minutes(sum(w.supervision_minutes_owed for w in weeks)),
-        supervision_below=fidelity.supervision_weeks_below_target,
-    )
-
-
-def _number(value: float, pattern: str) -> str:
-    return babel_numbers.format_decimal(value, pattern, locale=_locale())
-
-
-def _minutes(value: float) -> str:
-    return _number(value, "#,##0.#")
-
-
-def _owed(value: float) -> str:
-    # Owed meetings are a decimal (a share of the week); whole ones read as whole numbers.
-    return _number(value, "#,##0.##")
-
-
-def _whole(value: float) -> str:
-    # Over a bar the exact tenths only crowd the slot; the week's title keeps them.
-    return _number(round(value), "#,##0")
 
 
 def _scale(highest: float) -> tuple[float, float]:

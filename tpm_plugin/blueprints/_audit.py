@@ -15,7 +15,8 @@ from flask import Blueprint, Response, request
 
 from ..access import current_actor
 from ..services._unit import session
-from ..services.access import ALLOWED, DENIED, REFUSED, AuditEntry, rows_written
+from ..services.access import ALLOWED, DENIED
+from ..services.audit_rows import REFUSED, AuditEntry, rows_written
 from ._routes import RouteTable
 
 #: First path segments whose routes read or change care data, and what their path names.

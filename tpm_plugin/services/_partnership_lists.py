@@ -44,7 +44,8 @@ from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ..models import AccessAudit, Partnership, utcnow
 from ._batch import writes_in_one_round_trip
 from ._reading import order_by, page_statement, run_page
-from .access import ALLOWED, audit_action, behind_commit, commits_behind
+from .access import ALLOWED
+from .audit_rows import audit_action, behind_commit, commits_behind
 from .cover import AmongIds, bound_covered_ids
 
 #: The filters a partnership list takes besides ``overdue`` (worked out per request).

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import AccessAudit, OutboxMessage, Partnership, TransitionAudit
 from ._unit import current_unit, session
-from .access import AuditEntry, mark_written
+from .audit_rows import AuditEntry, mark_written
 from .outbox import OUTBOX_WRITTEN, outbox_row
 from .supervision_placement.requests import replacement_insert, replacement_params, typed
 

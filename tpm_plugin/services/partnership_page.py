@@ -17,7 +17,8 @@ from ..access import Actor
 from ..models import Plan
 from ._reading import Page
 from ._unit import unit_of_work
-from .access import AuditEntry, AuditRows, partnership_for, require_actor
+from .access import partnership_for, require_actor
+from .audit_rows import AuditEntry, AuditRows
 from .change import PartnershipChange, read_change
 from .plans import read_plans
 from .program_board import Overview, read_overview

@@ -32,7 +32,6 @@ from ._unit import unit_of_work
 from .access import (
     ALLOWED,
     forbid,
-    mark_written,
     partnership_for,
     partnership_scope,
     reading_role,
@@ -42,6 +41,7 @@ from .access import (
     require_some_role,
     touch,
 )
+from .audit_rows import mark_written
 from .history import record_assignment
 from .meeting_rules import clock_skew
 from .overdue import overdue_clause

@@ -9,6 +9,8 @@ label where it is a shipped stage (:func:`stage_name`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .i18n import N_, gettext
 
 #: The labels of ``workflows/therapeutic_partnership.json`` (a test keeps them the same).
@@ -56,18 +58,32 @@ SHIPPED_STAGES: dict[str, str] = {
 }
 
 
-def stage_name(key: str | None) -> str:
+def stage_name(key: str | None, translate: Callable[[str], str] = gettext) -> str:
     """The stage ``key`` as a page names it: a shipped stage by its label in the viewer's
     language, any other by its key."""
     if not key:
         return ""
     label = SHIPPED_STAGES.get(key)
-    return gettext(label) if label is not None else key
+    return translate(label) if label is not None else key
 
 
-def workflow_label(label: str | None) -> str:
+def workflow_label(label: str | None, translate: Callable[[str], str] = gettext) -> str:
     """A stage's or transition's ``label`` as a page shows it: the shipped workflow's own
     labels in the viewer's language, any other label (a program's data) as written."""
     if not label:
         return ""
-    return gettext(label) if label in SHIPPED_LABELS else label
+    return translate(label) if label in SHIPPED_LABELS else label
+
+
+def labels_for(translate: Callable[[str], str]) -> dict[str, Callable[[str | None], str]]:
+    """:func:`workflow_label` and :func:`stage_name` for one page, translating with the
+    page's ``translate`` (its catalog, looked up once): a board names a stage or a move on
+    every card."""
+    said: dict[str | None, str] = {}  # a board repeats a few labels hundreds of times
+
+    def label(text: str | None) -> str:
+        if text not in said:
+            said[text] = workflow_label(text, translate)
+        return said[text]
+
+    return {"workflow_label": label, "stage_name": lambda key: stage_name(key, translate)}

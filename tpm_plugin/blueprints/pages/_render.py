@@ -29,6 +29,7 @@ from ...i18n import (
     translated_strings,
 )
 from ...i18n_messages import known_message, translate_messages
+from ...i18n_workflow import labels_for
 from ...templating import plugin_environment
 
 
@@ -110,8 +111,9 @@ _MESSAGE_KEYS = frozenset({"errors", "message"})
 
 
 def _translated_by(translations: Any) -> dict[str, Any]:
-    """The page's ``_`` and ``ngettext`` on the viewer's catalog, looked up once for the
-    page: Flask-Babel's own look it up on every call, and a page makes hundreds. Same
+    """The page's ``_`` and ``ngettext`` (and the workflow's labels, see
+    :func:`~tpm_plugin.i18n_workflow.labels_for`) on the viewer's catalog, looked up once for
+    the page: Flask-Babel's own look it up on every call, and a page makes hundreds. Same
     results (the message translated, then filled in with its variables)."""
 
     def translate(string: str, **variables: Any) -> str:
@@ -122,7 +124,7 @@ def _translated_by(translations: Any) -> dict[str, Any]:
         variables.setdefault("num", num)
         return translations.ungettext(singular, plural, num) % variables
 
-    return {"_": translate, "ngettext": count}
+    return {"_": translate, "ngettext": count, **labels_for(translate)}
 
 
 def render_error(error: TPMError | HTTPException) -> Response:

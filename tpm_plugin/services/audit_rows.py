@@ -69,19 +69,7 @@ class AuditEntry:
     def write_refusal(self, session: Session, error: BaseException) -> None:
         """After the unit's rollback, write the row as denied (401/403/404) or refused
         (any other failure once the object was reached) in a transaction of its own."""
-        self.written = False
-        if self.outcome == ALLOWED:
-            status = getattr(error, "status", 409 if isinstance(error, StaleDataError) else 500)
-            self.outcome = DENIED if status in (401, 403, 404) else REFUSED
-        try:
-            self.write(session)
-            session.commit()
-        except Exception:
-            session.rollback()
-            if isinstance(error, TPMError):
-                raise
-            # The original failure (often the database itself) is the one to report.
-            logger.exception("Could not write the access-audit row of a failed request.")
+        AuditRows([self]).write_refusal(session, error)
 
 
 _AUDIT_COLUMNS = tuple(entry.name for entry in fields(AuditEntry) if entry.name != "written")
@@ -107,8 +95,8 @@ class AuditRows:
             _count_row()
 
     def write_refusal(self, session: Session, error: BaseException) -> None:
-        """After the unit's rollback, write every row as denied or refused (as
-        :meth:`AuditEntry.write_refusal` does for one)."""
+        """After the unit's rollback, write every row as denied (401/403/404) or refused
+        (any other failure once the object was reached) in a transaction of its own."""
         status = getattr(error, "status", 409 if isinstance(error, StaleDataError) else 500)
         for entry in self.entries:
             entry.written = False
@@ -121,6 +109,7 @@ class AuditRows:
             session.rollback()
             if isinstance(error, TPMError):
                 raise
+            # The original failure (often the database itself) is the one to report.
             logger.exception("Could not write the access-audit rows of a failed request.")
 
 

@@ -178,20 +178,33 @@ def _on_clock(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 
 def template_helpers() -> dict[str, Any]:
-    """What every page template may call: ``_``, ``ngettext``, ``format_when``,
+    """What every page template may call: ``_`` and ``ngettext``, ``format_when``,
     ``format_day``, ``workflow_label`` and ``stage_name`` (see
-    :mod:`tpm_plugin.i18n_workflow`) and the current ``locale``."""
-    from .i18n_workflow import stage_name, workflow_label
+    :mod:`tpm_plugin.i18n_workflow`) and the current ``locale``.
+
+    They use the viewer's catalog and locale looked up once for the page: Flask-Babel's own
+    functions look them up on every call, and a page makes hundreds. Same results (the
+    message translated, then filled in with its variables)."""
+    from .i18n_workflow import labels_for
 
     locale = str(get_locale() or LANGUAGES[0])
     when, day = writers_for(locale)
+    translations = domain.get_translations()
+
+    def translate(string: str, **variables: Any) -> str:
+        found = translations.ugettext(string)
+        return found % variables if variables else found
+
+    def count(singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        return translations.ungettext(singular, plural, num) % variables
+
     return {
-        "_": gettext,
-        "ngettext": ngettext,
+        "_": translate,
+        "ngettext": count,
         "format_when": when,
         "format_day": day,
-        "workflow_label": workflow_label,
-        "stage_name": stage_name,
+        **labels_for(translate),
         "locale": locale,
     }
 

@@ -22,14 +22,12 @@ from werkzeug.wrappers import Response
 from ...access import Actor, current_actor
 from ...errors import TPMError
 from ...i18n import (
-    domain,
     gettext,
     remember_viewer_language,
     template_helpers,
     translated_strings,
 )
 from ...i18n_messages import known_message, translate_messages
-from ...i18n_workflow import labels_for
 from ...templating import plugin_environment
 
 
@@ -99,7 +97,6 @@ def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[st
         "page_url": page_url,
         "csrf_field": csrf_field,
         **template_helpers(),
-        **_translated_by(domain.get_translations()),
         **context,
     }
     current_app.update_template_context(values)  # the host's context processors
@@ -108,23 +105,6 @@ def render_page(template: str, *, status: int = 200, **context: Any) -> tuple[st
 
 #: The context values of a page that hold messages of the schemas and services.
 _MESSAGE_KEYS = frozenset({"errors", "message"})
-
-
-def _translated_by(translations: Any) -> dict[str, Any]:
-    """The page's ``_`` and ``ngettext`` (and the workflow's labels, see
-    :func:`~tpm_plugin.i18n_workflow.labels_for`) on the viewer's catalog, looked up once for
-    the page: Flask-Babel's own look it up on every call, and a page makes hundreds. Same
-    results (the message translated, then filled in with its variables)."""
-
-    def translate(string: str, **variables: Any) -> str:
-        found = translations.ugettext(string)
-        return found % variables if variables else found
-
-    def count(singular: str, plural: str, num: int, **variables: Any) -> str:
-        variables.setdefault("num", num)
-        return translations.ungettext(singular, plural, num) % variables
-
-    return {"_": translate, "ngettext": count, **labels_for(translate)}
 
 
 def render_error(error: TPMError | HTTPException) -> Response:

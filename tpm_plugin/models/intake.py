@@ -53,10 +53,13 @@ class IntakeRecord(Base):
     ``submission_id`` is the form service's own id of the submission; a newer ``version``
     of it (Cognito Forms re-posts edited entries) replaces the answers, an older one does not.
 
-    ``possible_duplicate_client_ids`` stays as intake flagged it; a program manager's
-    decision on it is kept beside it (``duplicates_*``). When the client was the same person
-    as an existing one, ``client_id`` names the existing client and ``replaced_client_id``
-    the client the referral had opened (removed once its partnership moved).
+    ``possible_duplicate_client_ids`` is what intake flagged; a program manager's decision
+    on it is kept beside it (``duplicates_*``), and from then on it stays as it is. Until
+    then, a flagged client removed as another referral's duplicate is replaced by the client
+    kept, and an erased one is dropped (:mod:`tpm_plugin.services.intake.flags`). When the
+    client was the same person as an existing one, ``client_id`` names the existing client
+    and ``replaced_client_id`` the client the referral had opened (removed once its
+    partnership moved).
     """
 
     __tablename__ = "tpm_intake_records"

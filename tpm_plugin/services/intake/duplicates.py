@@ -9,7 +9,8 @@ checked with the people involved resolves the flag one of two ways:
   to that client, the referral's intake record (and any dead letter that became it) points
   at them, and the client row the referral had opened, left without partnerships, is
   removed. Nothing of the removed row is copied onto the kept client: the referral's
-  answers stay on its intake record, and are erased with the kept client.
+  answers stay on its intake record, and are erased with the kept client. Other records
+  still waiting for a decision flag the kept client instead of the removed one.
 
 One transaction, one access-audit row (the intake record, ``resolve_duplicate``), and
 ``possible_duplicate_resolved`` after commit.
@@ -40,6 +41,7 @@ from .._unit import session, unit_of_work
 from ..access import ALLOWED, record_denied, touch
 from ..partnerships import _one_open_per_client
 from ..workflow_versions._access import actor_id
+from .flags import replace_flagged_client
 from .sources import Operator, _manager
 
 DISTINCT, SAME = DUPLICATE_DECISIONS
@@ -176,6 +178,9 @@ def _move_to(
             f"Client {kept_id} is not one intake record {record.id} flagged.",
             fields={field: [f"Must be one of the flagged clients: {flagged}."]},
         )
+    # Records before clients: a resolution locks its record, then the newer records that
+    # flag its client, then clients, so two resolutions never wait on each other in a cycle.
+    replace_flagged_client(current, program_id, record.client_id, kept_id)
     opened = current.get(Client, record.client_id, with_for_update=True)
     kept = current.get(Client, kept_id, with_for_update=True)
     if kept is None or kept.program_id != program_id or kept.erased_at is not None:

@@ -1,17 +1,22 @@
 """Erasing a client's intake: the answers of their intake records and any dead letter that
 became their referral. The rows stay (with ids, versions and consent flags), so counts and
-the audit trail keep their meaning; every string that could identify the client goes."""
+the audit trail keep their meaning; every string that could identify the client goes.
+
+An erased client can no longer be chosen as the same person as a new referral, so the
+records still waiting for that decision stop flagging them."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ...models import IntakeDeadLetter, IntakeRecord
+from ...models import Client, IntakeDeadLetter, IntakeRecord
+from .flags import replace_flagged_client
 
 
 def erase_intake(session: Session, client_id: int) -> dict[str, int]:
-    """Clear what ``client_id``'s intake records and dead letters hold, in the caller's
+    """Clear what ``client_id``'s intake records and dead letters hold, and drop the client
+    from the possible-duplicate flags of records waiting for a decision, in the caller's
     transaction.
 
     Returns:
@@ -29,4 +34,12 @@ def erase_intake(session: Session, client_id: int) -> dict[str, int]:
         .values(body=None, problems={}),
         execution_options={"synchronize_session": False},
     ).rowcount
-    return {"intake_records": records, "intake_dead_letters": letters}
+    client = session.get(Client, client_id)
+    unflagged = replace_flagged_client(
+        session, client.program_id, client_id, None, skip_locked=True
+    )
+    return {
+        "intake_records": records,
+        "intake_dead_letters": letters,
+        "intake_flags": len(unflagged),
+    }

@@ -19,6 +19,7 @@ from ...access import Actor
 from ...models import IntakeRecord, IntakeSource, Program
 from .._unit import unit_of_work
 from ..access import record_reads
+from .flags import existing_clients
 from .sources import Operator, _manager
 
 #: The most records one review lists (the newest).
@@ -40,7 +41,9 @@ class PossibleDuplicate:
 
 def list_possible_duplicates(actor: Operator | None) -> list[PossibleDuplicate]:
     """The newest intake records of the actor's programs (every program, for the command
-    line) that flagged possible duplicates no manager has resolved yet.
+    line) that flagged possible duplicates no manager has resolved yet, each offering only
+    the flagged clients that still exist and are not erased (a record left with none is not
+    listed: there is no one to choose).
 
     Raises:
         Unauthenticated / Forbidden: nobody, or not a program manager (audited).
@@ -62,18 +65,29 @@ def list_possible_duplicates(actor: Operator | None) -> list[PossibleDuplicate]:
             IntakeSource.program_id.in_(sorted(manager.managed_program_ids))
         )
     with unit_of_work() as unit:
-        found = [
-            PossibleDuplicate(
-                record.id,
-                record.client_id,
-                record.partnership_id,
-                [int(i) for i in record.possible_duplicate_client_ids or []],
-                record.received_at,
-                timezone,
-            )
+        rows = [
+            (record, timezone)
             for record, timezone in unit.session.execute(statement)
             if record.possible_duplicate_client_ids
         ]
+        flagged = {r.id: [int(i) for i in r.possible_duplicate_client_ids] for r, _ in rows}
+        # Flags stored before a removal or an erasure was handled may name a client who
+        # is no longer there to choose.
+        existing = existing_clients(unit.session, (i for ids in flagged.values() for i in ids))
+        found = []
+        for record, timezone in rows:
+            offered = [i for i in flagged[record.id] if i in existing and i != record.client_id]
+            if offered:
+                found.append(
+                    PossibleDuplicate(
+                        record.id,
+                        record.client_id,
+                        record.partnership_id,
+                        offered,
+                        record.received_at,
+                        timezone,
+                    )
+                )
         if isinstance(manager, Actor):
             record_reads(manager, "intake_record", [d.intake_record_id for d in found], "list")
     return found

@@ -1,18 +1,27 @@
-"""What a ``same`` resolution (or an erasure) leaves behind for others: no flagged record
-offers a client that no longer exists (removed as a duplicate, or erased)."""
+"""What a ``same`` resolution (or an erasure) leaves behind for others: a form service
+retrying a delivery is answered with the referral's client as it is now, and no flagged
+record offers a client that no longer exists (removed as a duplicate, or erased)."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
-from tpm_plugin.models import Client, IntakeRecord
+from tpm_plugin.models import (
+    Client,
+    IntakeDeadLetter,
+    IntakeRecord,
+    OutboxMessage,
+    Partnership,
+    WebhookDelivery,
+)
 from tpm_plugin.services._unit import session
 
 from . import factories
 from . import intake_helpers as intake
 from .conftest import BACKENDS
 from .pages.test_manager_editor import TOKEN, with_token
-from .test_intake_duplicates import FLAGGED, _resolve
+from .test_intake_duplicates import FLAGGED, _resolve, replay_without_date_of_birth
 
 PAGE = "/tpm/manager/intake"
 REASON = {"another_open_reason": "Referred again."}
@@ -24,6 +33,22 @@ def _same(client, record_id, headers, kept_id):
     )
     assert done.status_code == 200, done.json
     return done
+
+
+def _post_as(client, issued, payload, delivery_id: str):
+    """Deliver ``payload`` with the given Standard Webhooks delivery id (as a retry would)."""
+    body = intake.encode(payload)
+    headers = intake.standard_headers(issued.secret, body, msg_id=delivery_id)
+    return client.post(intake.url(issued), data=body, headers=headers)
+
+
+def _counts() -> dict[str, int]:
+    session().expire_all()
+    models = (Client, Partnership, IntakeRecord, WebhookDelivery, OutboxMessage, IntakeDeadLetter)
+    return {
+        model.__tablename__: session().scalar(select(func.count()).select_from(model))
+        for model in models
+    }
 
 
 def _three(client):
@@ -41,6 +66,93 @@ def _listed(client, manager) -> dict[int, list[int]]:
     listed = client.get(FLAGGED, headers=manager)
     assert listed.status_code == 200
     return {item["intake_record_id"]: item["duplicate_client_ids"] for item in listed.json}
+
+
+# --- a repeated delivery after ``same`` -------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_repeated_delivery_after_same_names_the_kept_client_and_creates_nothing(app, client):
+    issued = intake.source()
+    manager = factories.as_user(intake.manager_of(issued).user_id)
+    first = intake.deliver(client, issued, intake.standard_payload()).json
+    payload = intake.standard_payload()
+    opened = _post_as(client, issued, payload, "msg_retried")
+    assert opened.status_code == 201
+    second = opened.json
+    _same(client, second["intake_record_id"], manager, first["client_id"])
+    before = _counts()
+
+    again = _post_as(client, issued, payload, "msg_retried")
+
+    assert again.status_code == 201
+    assert again.json["client_id"] == first["client_id"]
+    assert (again.json["intake_record_id"], again.json["partnership_id"]) == (
+        second["intake_record_id"],
+        second["partnership_id"],
+    )
+    assert second["client_id"] not in again.json["possible_duplicate_client_ids"]
+    assert session().get(Client, again.json["client_id"]) is not None
+    assert _counts() == before
+
+
+def test_a_repeated_delivery_of_another_flagged_record_no_longer_names_the_removed_client(
+    app, client
+):
+    issued = intake.source()
+    manager = factories.as_user(intake.manager_of(issued).user_id)
+    first = intake.deliver(client, issued, intake.standard_payload()).json
+    second = intake.deliver(client, issued, intake.standard_payload()).json
+    payload = intake.standard_payload()
+    third = _post_as(client, issued, payload, "msg_third").json
+    _same(client, second["intake_record_id"], manager, first["client_id"])
+
+    again = _post_as(client, issued, payload, "msg_third")
+
+    assert again.status_code == 201
+    assert again.json["client_id"] == third["client_id"]
+    assert again.json["possible_duplicate_client_ids"] == [first["client_id"]]
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_replayed_dead_letter_repeated_after_same_names_the_kept_client(app, client):
+    issued = intake.source()
+    manager = factories.as_user(intake.manager_of(issued).user_id)
+    first = intake.deliver(client, issued, intake.standard_payload()).json
+    payload = intake.standard_payload(date_of_birth="2999-01-01")
+    failed = _post_as(client, issued, payload, "msg_dead")
+    assert failed.status_code == 422
+    second = replay_without_date_of_birth(client, issued, manager, failed)
+    _same(client, second["intake_record_id"], manager, first["client_id"])
+    before = _counts()
+
+    again = _post_as(client, issued, payload, "msg_dead")
+
+    assert again.status_code == 201
+    assert again.json["client_id"] == first["client_id"]
+    assert again.json["intake_record_id"] == second["intake_record_id"]
+    assert _counts() == before
+
+
+def test_every_stored_answer_of_a_cognito_entry_names_the_kept_client(app, client):
+    issued = intake.source(kind="cognito")
+    manager = factories.as_user(intake.manager_of(issued).user_id)
+    first = intake.deliver(client, issued, intake.cognito_payload(1, "5-901")).json
+    second = intake.deliver(client, issued, intake.cognito_payload(1, "5-902")).json
+    assert second["possible_duplicate_client_ids"] == [first["client_id"]]
+    updated = intake.deliver(client, issued, intake.cognito_payload(2, "5-902"))
+    assert (updated.status_code, updated.json["outcome"]) == (200, "updated")
+    _same(client, second["intake_record_id"], manager, first["client_id"])
+    before = _counts()
+
+    opened_again = intake.deliver(client, issued, intake.cognito_payload(1, "5-902"))
+    updated_again = intake.deliver(client, issued, intake.cognito_payload(2, "5-902"))
+
+    assert (opened_again.status_code, updated_again.status_code) == (201, 200)
+    assert opened_again.json["client_id"] == first["client_id"]
+    assert opened_again.json["possible_duplicate_client_ids"] == []
+    assert updated_again.json == {**updated.json, "client_id": first["client_id"]}
+    assert _counts() == before
 
 
 # --- no removed client offered ----------------------------------------------------------

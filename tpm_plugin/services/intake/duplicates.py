@@ -10,7 +10,8 @@ checked with the people involved resolves the flag one of two ways:
   at them, and the client row the referral had opened, left without partnerships, is
   removed. Nothing of the removed row is copied onto the kept client: the referral's
   answers stay on its intake record, and are erased with the kept client. Other records
-  still waiting for a decision flag the kept client instead of the removed one.
+  still waiting for a decision flag the kept client instead of the removed one, and the
+  answers stored for repeated deliveries of these records name the clients as they are now.
 
 One transaction, one access-audit row (the intake record, ``resolve_duplicate``), and
 ``possible_duplicate_resolved`` after commit.
@@ -43,6 +44,7 @@ from ..partnerships import _one_open_per_client
 from ..workflow_versions._access import actor_id
 from .flags import replace_flagged_client
 from .sources import Operator, _manager
+from .stored_answers import refresh_stored_answers
 
 DISTINCT, SAME = DUPLICATE_DECISIONS
 _ACTION = "resolve_duplicate"
@@ -180,7 +182,7 @@ def _move_to(
         )
     # Records before clients: a resolution locks its record, then the newer records that
     # flag its client, then clients, so two resolutions never wait on each other in a cycle.
-    replace_flagged_client(current, program_id, record.client_id, kept_id)
+    repointed = replace_flagged_client(current, program_id, record.client_id, kept_id)
     opened = current.get(Client, record.client_id, with_for_update=True)
     kept = current.get(Client, kept_id, with_for_update=True)
     if kept is None or kept.program_id != program_id or kept.erased_at is not None:
@@ -227,6 +229,7 @@ def _move_to(
     current.flush()
     current.delete(opened)
     current.flush()
+    refresh_stored_answers(current, [record, *repointed])
     return opened.id
 
 

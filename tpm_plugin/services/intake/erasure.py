@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ...models import Client, IntakeDeadLetter, IntakeRecord
 from .flags import replace_flagged_client
+from .stored_answers import refresh_stored_answers
 
 
 def erase_intake(session: Session, client_id: int) -> dict[str, int]:
@@ -38,6 +39,7 @@ def erase_intake(session: Session, client_id: int) -> dict[str, int]:
     unflagged = replace_flagged_client(
         session, client.program_id, client_id, None, skip_locked=True
     )
+    refresh_stored_answers(session, unflagged)
     return {
         "intake_records": records,
         "intake_dead_letters": letters,

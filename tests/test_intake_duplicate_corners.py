@@ -267,3 +267,18 @@ def test_an_erased_client_still_flagged_is_not_offered(app, client):
     session().commit()
 
     assert _listed(client, manager)[third["intake_record_id"]] == [second["client_id"]]
+
+
+def test_a_repeated_delivery_after_an_erasure_no_longer_names_the_erased_client(app, client):
+    issued = intake.source()
+    manager = factories.as_user(intake.manager_of(issued).user_id)
+    first = intake.deliver(client, issued, intake.standard_payload()).json
+    second = intake.deliver(client, issued, intake.standard_payload()).json
+    payload = intake.standard_payload()
+    third = _post_as(client, issued, payload, "msg_after_erasure").json
+    client.post(f"/tpm/api/clients/{first['client_id']}/erase", headers=manager)
+
+    again = _post_as(client, issued, payload, "msg_after_erasure")
+
+    assert again.status_code == 201
+    assert again.json == {**third, "possible_duplicate_client_ids": [second["client_id"]]}

@@ -6,6 +6,7 @@ throwaway redis-server; the pop is rq's own."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from flask import Flask
@@ -13,7 +14,8 @@ from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
-from tpm_plugin.jobs.booking import Booking, booking_states, first_seen_key
+from tpm_plugin.jobs.booking import Booking, booking_states, first_seen_key, intermediate_key
+from tpm_plugin.jobs.queue import QueueBackend
 from tpm_plugin.jobs.sweep import sweep
 from tpm_plugin.services.outbox import job_id_for
 
@@ -66,6 +68,7 @@ def test_a_job_orphaned_by_a_killed_pop_is_booked_again_by_one_sweep_exactly_onc
     backend = rhythm_app.extensions["tpm"].queue
     assert backend.connection.exists(Job.key_for(job_id))
     assert _times_queued(rhythm_app, job_id) == 0
+    _note_stuck(backend, job_id, seconds_ago=61)  # rq's cleanup saw it there a minute ago
     assert booking_states(backend, [job_id]) == [Booking.ORPHANED]
 
     restored = sweep(now=LATER)
@@ -75,6 +78,33 @@ def test_a_job_orphaned_by_a_killed_pop_is_booked_again_by_one_sweep_exactly_onc
     assert booking_states(backend, [job_id]) == [Booking.BOOKED]
     assert sweep(now=LATER).booked == 0
     assert _times_queued(rhythm_app, job_id) == 1
+
+
+def test_a_job_a_worker_is_taking_is_not_booked_again_until_rq_calls_it_stuck(
+    rhythm_app: Flask,
+):
+    """Popped into rq's intermediate list and not yet registered as started: a live worker
+    is between its pop and its start. Booking it again then would run it twice."""
+    [meeting] = _center(1)
+    job_id = job_id_for(f"reminder-{meeting}-1440m")
+    sweep(now=LATER)
+    assert _pop_like_a_killed_worker(rhythm_app) == job_id
+    backend = rhythm_app.extensions["tpm"].queue
+    assert backend.connection.lpos(intermediate_key(backend), job_id) is not None
+
+    assert booking_states(backend, [job_id]) == [Booking.TAKING]
+    assert sweep(now=LATER).booked == 0
+    _note_stuck(backend, job_id, seconds_ago=30)  # rq's cleanup saw it, not a minute ago
+    assert sweep(now=LATER).booked == 0
+    assert _times_queued(rhythm_app, job_id) == 0
+    _note_stuck(backend, job_id, seconds_ago=61)
+    assert sweep(now=LATER).booked == 1
+    assert _times_queued(rhythm_app, job_id) == 1
+
+
+def _note_stuck(backend: QueueBackend, job_id: str, *, seconds_ago: float) -> None:
+    # What rq's intermediate-queue cleanup writes the first time it sees the job there.
+    backend.connection.set(first_seen_key(backend, job_id), time.time() - seconds_ago)
 
 
 def test_an_orphan_hash_written_without_any_queue_is_booked_again(rhythm_app: Flask):

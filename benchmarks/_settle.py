@@ -12,8 +12,10 @@ moving from one place to the next meanwhile is never missed.
 A job that stops moving was abandoned by a killed worker. In production rq's maintenance and
 the next periodic sweep (every ``TPM_SWEEP_INTERVAL_SECONDS``, minutes before a reminder's
 meeting) pick it up; the driver does the same, at the same simulated instant, before it lets
-the clock move on: :func:`recover` runs rq's own ``StartedJobRegistry.cleanup`` and a sweep,
-which books an orphan again under its id.
+the clock move on: :func:`recover` runs rq's own ``StartedJobRegistry.cleanup``, notes the
+jobs still in the intermediate list (``Booking.TAKING``) as rq's cleanup does when it sees
+them there, a minute back (the sweep books such a job again only once rq would call it
+stuck), and runs a sweep, which books an orphan again under its id.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 from rq.registry import StartedJobRegistry
 
-from tpm_plugin.jobs.booking import Booking, booking_states
+from tpm_plugin.jobs.booking import STUCK_AFTER, Booking, booking_states, first_seen_key
 from tpm_plugin.jobs.queue import QueueBackend
 from tpm_plugin.jobs.sweep import sweep
 
@@ -82,4 +84,13 @@ def recover(backend: QueueBackend, left: WorkLeft, now: dt.datetime) -> None:
         # nothing has moved for a while, long before rq's heartbeat would expire.
         StartedJobRegistry(queue=backend.queue).cleanup(timestamp=time.time() + 10**6)
     if left.unbooked:
+        # Taken and never started, as far as the driver can wait: say so the way rq's own
+        # intermediate-list cleanup does, a minute back, so that the sweep books it again.
+        seen = time.time() - STUCK_AFTER.total_seconds() - 1
+        states = booking_states(backend, left.unbooked)
+        with backend.connection.pipeline(transaction=False) as note:
+            for job_id, state in zip(left.unbooked, states, strict=True):
+                if state is Booking.TAKING:
+                    note.set(first_seen_key(backend, job_id), seen, ex=24 * 3600)
+            note.execute()
         sweep(now=now)

@@ -268,7 +268,39 @@ def test_a_claim_older_than_the_claim_time_is_taken_over(
     assert len(webhook.deliveries) == 1
 
 
-def _claim_as(claimant: str, partner: Partner) -> ledger.Claim | None:
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_of_two_runs_taking_over_one_dead_claim_at_once_exactly_one_gets_it(
+    make_app: Callable[..., Flask], webhook: WebhookReceiver
+) -> None:
+    _webhook_app(make_app, webhook)
+    partner = _partner()
+    _claim_as("job:x#dead-run#1", partner)
+    taken: dict[str, ledger.Claim | None] = {}
+
+    def over_while_the_other_takes_it(holder: str) -> bool:
+        # Both runs read the dead holder; the other one updates the row first.
+        taken["second"] = _claim_as("job:x#second#3", partner, lambda holder: True)
+        return True
+
+    taken["first"] = _claim_as("job:x#first#2", partner, over_while_the_other_takes_it)
+
+    assert taken["first"] is None
+    assert taken["second"] is not None and taken["second"].attempt == 2
+
+
+def test_a_live_run_of_the_same_job_keeps_its_claim(
+    make_app: Callable[..., Flask], webhook: WebhookReceiver
+) -> None:
+    _webhook_app(make_app, webhook)
+    partner = _partner()
+    assert _claim_as("job:x#first#1", partner) is not None
+    assert _claim_as("job:x#second#2", partner, lambda holder: False) is None
+    assert _claim_as("job:x#first#1", partner) is not None  # the same run, again
+
+
+def _claim_as(
+    claimant: str, partner: Partner, holder_is_over: Callable[[str], bool] = lambda holder: False
+) -> ledger.Claim | None:
     import datetime as dt
 
     return ledger.claim(
@@ -278,6 +310,7 @@ def _claim_as(claimant: str, partner: Partner) -> ledger.Claim | None:
         claimant=claimant,
         channel="webhook",
         lease=dt.timedelta(seconds=300),
+        holder_is_over=holder_is_over,
     )
 
 

@@ -13,9 +13,18 @@ Booking is one optimistic Redis transaction per batch: ``WATCH`` the batch's job
 which are booked (a job hash alone is not: a worker killed between taking a job off the
 queue and starting it leaves an orphan, see :mod:`.booking`), and in ``MULTI`` book the
 others; if another sweep or a worker changed any of them meanwhile, ``EXEC`` fails and the
-batch is looked at again. So two sweeps at once book each
-job once, and after a Redis flush one sweep books every due job again, exactly once. The
-send ledger keeps a job that runs twice from notifying twice.
+batch is looked at again. What holds:
+
+* two sweeps at once book each job once, and after a Redis flush one sweep books every due
+  job again, exactly once;
+* a job a live worker is taking through rq's intermediate list is not booked again until
+  rq itself would call it stuck (:data:`.booking.STUCK_AFTER` after rq's cleanup noted it);
+* a job a worker popped with LPOP (a worker on several queues, Redis before 6.2) is in no
+  list until it starts, so a sweep in that moment books it again and two runs of one job id
+  may follow; rq's own cleanup of a stuck job racing a sweep's booking is another such
+  moment. Nothing in Redis closes these; the send ledger does: each run holds its claim
+  as itself, so the two runs notify once (:mod:`tpm_plugin.services.notifications`). A
+  job's other effects (it only notifies, today) must be idempotent the same way.
 """
 
 from __future__ import annotations
@@ -121,8 +130,9 @@ def plan_coming_week(
 
 def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
     """Book each of ``jobs`` under its fixed id unless a job of that id is booked: queued,
-    scheduled, started or done (see :mod:`.booking`). A job hash a killed worker left in no
-    queue or registry is booked again under the same id. Returns how many were booked.
+    scheduled, started, being taken by a worker, or done (see :mod:`.booking`). A job hash a
+    killed worker left in no queue or registry, or stuck in rq's intermediate list, is
+    booked again under the same id. Returns how many were booked.
 
     Without Redis (the embedded queue) there is no scheduler: jobs due now run in-process
     and later ones wait for a later sweep.
@@ -141,7 +151,7 @@ def book(backend: QueueBackend, jobs: list[DueJob], now: dt.datetime) -> int:
                 unbooked = [
                     (job, job_id, state)
                     for job, job_id, state in zip(jobs, ids, states, strict=True)
-                    if state is not Booking.BOOKED
+                    if state in (Booking.MISSING, Booking.ORPHANED)
                 ]
                 if not unbooked:
                     transaction.unwatch()

@@ -4,25 +4,40 @@
 promises:
 
 1. **Claim** (committed): insert the ledger row (kind, recipient, occurrence) as
-   "sending", owned by the running rq job. A row already "sent" means: send nothing.
+   "sending", held by the running *run* of the rq job (its job id, rq's execution id, a
+   nonce: :mod:`.claimant`). A row already "sent" means: send nothing.
 2. **Send** through the configured notifier, with a key fixed for this notification.
 3. **Mark sent** (committed).
 
-A worker killed before step 2 leaves a claim its own retry (same rq job id) resumes: the
-message still goes out. Killed between 2 and 3, the retry sends again with the *same key*
-(the webhook's ``webhook-id``, the e-mail's ``Message-ID``), and the receiver drops the
-repeat, so it is delivered exactly once wherever the receiver honours the key (Standard
-Webhooks receivers must); the log notifier may log it twice. A duplicated job (another id)
-finding a fresh claim sends nothing; a claim left by a job that never came back is taken
-over after ``TPM_NOTIFICATION_CLAIM_SECONDS``. So: at least once to the notifier in that
-one narrow window, exactly once to an idempotent receiver, never twice after "sent".
+Who may take over an unfinished claim (one conditional UPDATE on the holder read, so of
+two runs taking it over at once exactly one does):
+
+* the run holding it (sending again after a failure it caught);
+* a later run of the *same job id* once the holding run is known over: rq no longer lists
+  it as started (rq's handling of a killed work horse, or its cleanup of an expired run,
+  removed it). So a retry of a killed worker's job resumes the claim and the message still
+  goes out; but a second run of the same job id going at the same time (the sweep booked
+  again a job a worker had just popped, see :mod:`tpm_plugin.jobs.booking`) sends nothing;
+* anyone, once the claim is older than ``TPM_NOTIFICATION_CLAIM_SECONDS`` (a worker that
+  vanished without rq noticing).
+
+Killed between 2 and 3, the retry sends again with the *same key* (the webhook's
+``webhook-id``, the e-mail's ``Message-ID``), and the receiver drops the repeat, so it is
+delivered exactly once wherever the receiver honours the key (Standard Webhooks receivers
+must); the log notifier may log it twice. So: at least once to the notifier in that one
+narrow window, exactly once to an idempotent receiver, never twice after "sent", and never
+by two live runs of one job at once.
+
+Left open: a claim taken while two runs of its job were going names no rq execution (which
+of them is the caller cannot be told), so should its run die, a later run resumes it only
+when no other run of that job is going; two going then both leave it, and it waits for the
+job's next run (a retry or a requeue: the sweep does not book a finished job again).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +46,7 @@ from flask import current_app
 from ...contacts import RECIPIENT_ROLES
 from ...notifiers import Message
 from . import ledger
+from .claimant import current_claimant, run_is_over
 from .messages import check_context, render_message
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
@@ -83,9 +99,10 @@ def send_once(
         kind,
         recipient_ref,
         occurrence,
-        claimant=_claimant(),
+        claimant=current_claimant(),
         channel=state.notifier.name,
         lease=dt.timedelta(seconds=current_app.config["TPM_NOTIFICATION_CLAIM_SECONDS"]),
+        holder_is_over=run_is_over,
     )
     if claimed is None:
         return False
@@ -106,15 +123,6 @@ def send_once(
     )
     ledger.finish(claimed.ledger_id, ledger.SENT)
     return True
-
-
-def _claimant() -> str:
-    # The rq job id: a retry or a requeue of the same job resumes its own claim. Outside a
-    # job (a CLI call, a test) each call is its own claimant.
-    from rq import get_current_job
-
-    job = get_current_job()
-    return f"job:{job.id}" if job is not None else f"call:{uuid.uuid4().hex}"
 
 
 __all__ = ["send_once"]

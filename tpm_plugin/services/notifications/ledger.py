@@ -6,9 +6,10 @@ Each step is its own committed transaction, so the claim survives the worker dyi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...models import NotificationLedger
@@ -37,14 +38,19 @@ def claim(
     claimant: str,
     channel: str,
     lease: dt.timedelta,
+    holder_is_over: Callable[[str], bool] = lambda holder: False,
 ) -> Claim | None:
     """Claim the notification (kind, recipient, occurrence) for ``claimant``, committed.
 
-    Returns a :class:`Claim` when the caller should send: the notification is new; or a
-    claim by the same claimant (a retry or requeue of the same rq job) was never marked
-    sent; or another claimant's claim is older than ``lease`` (that worker vanished).
-    Returns ``None`` when it was sent already, has no contact, or another job holds a
-    fresh claim (that job, its retries or its requeue will finish it).
+    Returns a :class:`Claim` when the caller should send: the notification is new; or its
+    unfinished claim is held by ``claimant`` itself, or by a holder ``holder_is_over`` says
+    is over (an earlier, dead run of the same rq job: its retry resumes), or by anyone
+    longer than ``lease`` (that worker vanished). Returns ``None`` when it was sent already,
+    has no contact, or another claimant holds a live claim (a concurrent run, even of the
+    same job id: it finishes the send, or its retry does).
+
+    Two callers taking over one claim at once: the takeover is a conditional UPDATE on the
+    holder read, so exactly one of them gets it.
     """
     try:
         with unit_of_work():
@@ -61,25 +67,43 @@ def claim(
             return Claim(row.id, 1)
     except IntegrityError:
         pass
-    now = utcnow()
     with unit_of_work():
-        key = (
-            NotificationLedger.kind == kind,
-            NotificationLedger.recipient_ref == recipient_ref,
-            NotificationLedger.occurrence == occurrence,
+        held = (
+            session()
+            .execute(
+                select(
+                    NotificationLedger.id,
+                    NotificationLedger.claimed_by,
+                    NotificationLedger.claimed_at,
+                ).where(
+                    NotificationLedger.kind == kind,
+                    NotificationLedger.recipient_ref == recipient_ref,
+                    NotificationLedger.occurrence == occurrence,
+                    NotificationLedger.status == SENDING,
+                )
+            )
+            .first()
         )
-        # One conditional UPDATE decides between racing claimants on both backends.
+    now = utcnow()
+    if held is None or not (
+        held.claimed_by == claimant
+        or held.claimed_at < now - lease
+        # Asked last: it looks the holder up in Redis.
+        or holder_is_over(held.claimed_by)
+    ):
+        return None
+    with unit_of_work():
+        # Compare-and-set on the holder read: of two callers that both judged it over (or
+        # its lease run out), the first to update wins and the other matches no row.
         taken = (
             session()
             .execute(
                 update(NotificationLedger)
                 .where(
-                    *key,
+                    NotificationLedger.id == held.id,
                     NotificationLedger.status == SENDING,
-                    or_(
-                        NotificationLedger.claimed_by == claimant,
-                        NotificationLedger.claimed_at < now - lease,
-                    ),
+                    NotificationLedger.claimed_by == held.claimed_by,
+                    NotificationLedger.claimed_at == held.claimed_at,
                 )
                 .values(
                     claimed_by=claimant,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tpm_plugin.models import AccessAudit, CoverGrant
-from tpm_plugin.services import scheduling
+from tpm_plugin.services import scheduling, supervision
 from tpm_plugin.services._unit import session, unit_of_work
 from tpm_plugin.services.display_names import display_names
 
@@ -109,3 +109,44 @@ def test_names_reached_as_partner_are_audited_as_partner_for_a_manager_elsewhere
     names = display_names(factories.actor(made.partner_user), partnership_ids=[made.partnership.id])
     assert names.clients == {made.partnership.id: made.client.display_name}
     assert _roles(made.partner_user, "client", "read_names") == ["partner"]
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_a_cover_who_partners_the_covered_partnership_reads_its_client_as_partner(
+    app: Flask, client: FlaskClient
+) -> None:
+    made = factories.world()
+    user, _ = _cover_who_partners(made, also_covers_another=False)
+    headers = factories.as_user(user)
+    listed = client.get(f"{API}/clients", headers=headers)
+    [item] = listed.json["items"]
+    assert client.get(f"{API}/clients/{item['id']}", headers=headers).status_code == 200
+    assert _roles(user, "client", "list") == ["partner"]
+    assert _roles(user, "client", "read") == ["partner"]
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+@pytest.mark.parametrize(
+    ("path", "object_type", "action"),
+    [
+        ("/supervision-sessions", "supervision_session", "list"),
+        ("/supervisors/{supervisor_id}/misses", "missed_week", "list_misses"),
+    ],
+    ids=["sessions", "misses"],
+)
+def test_a_supervisor_who_manages_another_program_reads_their_own_as_supervisor(
+    app: Flask, client: FlaskClient, path: str, object_type: str, action: str
+) -> None:
+    made = factories.world(started_at=factories.LONG_AGO)
+    factories.activate(made)
+    supervision.add_session(
+        factories.actor(made.supervisor_user),
+        {"partner_id": made.partner.id, "scheduled_at": dt.datetime(2024, 5, 6, 13, tzinfo=dt.UTC)},
+    )
+    factories.program(managers=(made.supervisor_user,))
+    answer = client.get(
+        API + path.format(supervisor_id=made.supervisor.id),
+        headers=factories.as_user(made.supervisor_user),
+    )
+    assert answer.status_code == 200
+    assert _roles(made.supervisor_user, object_type, action) == ["supervisor"]

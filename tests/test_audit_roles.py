@@ -6,15 +6,18 @@ single read and a page's reads, for actors who hold several roles."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from tpm_plugin.access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from tpm_plugin.models import AccessAudit, CoverGrant
 from tpm_plugin.services import scheduling, supervision
 from tpm_plugin.services._unit import session, unit_of_work
+from tpm_plugin.services.access import REACH_PRECEDENCE, role_on
 from tpm_plugin.services.display_names import display_names
 
 from . import factories
@@ -150,3 +153,17 @@ def test_a_supervisor_who_manages_another_program_reads_their_own_as_supervisor(
     )
     assert answer.status_code == 200
     assert _roles(made.supervisor_user, object_type, action) == ["supervisor"]
+
+
+def test_the_role_held_on_a_record_follows_the_one_precedence() -> None:
+    # Each role held on a partnership of program 1, supervised by 2 and partnered by 3.
+    holding = {
+        PROGRAM_MANAGER: {"managed_program_ids": frozenset({1})},
+        SUPERVISOR: {"supervisor_ids": frozenset({2})},
+        PARTNER: {"partner_ids": frozenset({3})},
+    }
+    for size in range(len(holding) + 1):
+        for held in itertools.combinations(holding, size):
+            actor = Actor("1", **{k: v for role in held for k, v in holding[role].items()})
+            expected = next((reach for reach in REACH_PRECEDENCE if reach in held), None)
+            assert role_on(actor, 1, 2, 3) == expected, held

@@ -7,8 +7,9 @@ every value bound at execution.
 
 A list request's transaction reads one page and writes one audit row. On PostgreSQL the
 row is inserted by a data-modifying CTE of the page's statement, worked out from the page
-there: the ids answered (in page order), the most senior role the actor holds on any of
-them, and their program when they share one. The unit's audit entry, worked out the same
+there: the ids answered (in page order), the role by which the actor reached them (the
+first way in :data:`.access.REACH_PRECEDENCE` that reached any of them), and their program
+when they share one. The unit's audit entry, worked out the same
 way in Python from the rows, is then marked written (it is what a refusal after the
 statement would write instead). Elsewhere the row is written with the commit as usual.
 """
@@ -44,7 +45,7 @@ from ..access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ..models import AccessAudit, Partnership, utcnow
 from ._batch import writes_in_one_round_trip
 from ._reading import order_by, page_statement, run_page
-from .access import ALLOWED
+from .access import ALLOWED, COVERING, REACH_PRECEDENCE, recorded_role
 from .audit_rows import audit_action, behind_commit, commits_behind
 from .cover import AmongIds, bound_covered_ids
 
@@ -145,18 +146,25 @@ def _audited(statement: Select, shape: ScopeShape, behind: bool) -> Select:
     order = [adapt(clause) for clause in statement._order_by_clauses]
     table = AccessAudit.__table__
     managing, supervising, partnering = shape
-    roles = []
+    # How each listed partnership may have been reached; the row records the first way (in
+    # REACH_PRECEDENCE, as role_reaching does in Python) that reached any of them.
+    reached: dict[str, ColumnElement[bool]] = {}
     if managing:
-        scope = bindparam("scope_programs", expanding=True)
-        roles.append((func.bool_or(page.c.program_id.in_(scope)), literal(PROGRAM_MANAGER)))
+        reached[PROGRAM_MANAGER] = page.c.program_id.in_(
+            bindparam("scope_programs", expanding=True)
+        )
     if supervising:
-        # A partnership listed with no role held on it is covered: read as its supervisor.
-        scope = bindparam("scope_supervisors", expanding=True)
-        supervised = or_(page.c.supervisor_id.in_(scope), page.c.id.in_(bound_covered_ids()))
-        roles.append((func.bool_or(supervised), literal(SUPERVISOR)))
+        reached[SUPERVISOR] = page.c.supervisor_id.in_(
+            bindparam("scope_supervisors", expanding=True)
+        )
+        reached[COVERING] = page.c.id.in_(bound_covered_ids())
     if partnering:
-        scope = bindparam("scope_partners", expanding=True)
-        roles.append((func.bool_or(page.c.partner_id.in_(scope)), literal(PARTNER)))
+        reached[PARTNER] = page.c.partner_id.in_(bindparam("scope_partners", expanding=True))
+    roles = [
+        (func.bool_or(reached[reach]), literal(recorded_role(reach)))
+        for reach in REACH_PRECEDENCE
+        if reach in reached
+    ]
     primary = bindparam("audit_primary_role", type_=String)
     role = case(*roles, else_=primary) if roles else primary
     program = case(

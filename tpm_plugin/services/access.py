@@ -9,7 +9,7 @@ allowed or denied, leaves a row in ``tpm_access_audit`` (ids only, never names o
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, false, or_, select
@@ -51,14 +51,37 @@ def partnership_scope(actor: Actor, *, reading: bool = False) -> ColumnElement[b
     return or_(*clauses) if clauses else false()
 
 
+#: How an actor who holds no role on a partnership reached it by a read: a supervisor
+#: covering an absent colleague (while the grant runs). Audit rows record it as
+#: :data:`SUPERVISOR`; it is never a role of its own.
+COVERING = "covering"
+
+#: The ways an actor reaches a partnership, the most direct first. A role held on the
+#: partnership itself (manager of its program, its supervisor, its partner: in that order
+#: of seniority) comes before covering an absence, which is only borrowed for a while. An
+#: audit row records the first of these that reached the record, or, when the row is about
+#: several records, the first that reached any of them (:func:`role_reaching`), so a cover
+#: who is also the partner of a covered partnership reads it as its partner wherever it is
+#: read: a list, a single read, a page.
+REACH_PRECEDENCE = (PROGRAM_MANAGER, SUPERVISOR, PARTNER, COVERING)
+
+
+def recorded_role(reach: str) -> str:
+    """The role an audit row records for ``reach``, one of :data:`REACH_PRECEDENCE`."""
+    return SUPERVISOR if reach == COVERING else reach
+
+
 def role_on(
     actor: Actor,
     program_id: int | None,
     supervisor_id: int | None = None,
     partner_id: int | None = None,
 ) -> str | None:
-    """The most senior role ``actor`` holds on an object of ``program_id`` supervised by
-    ``supervisor_id`` and partnered by ``partner_id`` (``None``: no role there)."""
+    """The first role in :data:`REACH_PRECEDENCE` that ``actor`` holds on an object of
+    ``program_id`` supervised by ``supervisor_id`` and partnered by ``partner_id``
+    (``None``: no role there)."""
+    # Spelled out in REACH_PRECEDENCE's order (a test holds them together): this runs for
+    # every row of a list, and a loop over the precedence costs several times as much.
     if program_id is not None and program_id in actor.managed_program_ids:
         return PROGRAM_MANAGER
     if supervisor_id is not None and supervisor_id in actor.supervisor_ids:
@@ -74,10 +97,28 @@ def role_on_partnership(actor: Actor, partnership: Any) -> str | None:
     return role_on(actor, get("program_id"), get("supervisor_id"), get("partner_id"))
 
 
+def reach_on(actor: Actor, partnership: Any) -> str | None:
+    """How ``actor`` reaches ``partnership`` (a row or a mapping) once a reading scope
+    reached it: the role held on it, else :data:`COVERING` (a supervisor holding no role
+    on it is covering an absence)."""
+    return role_on_partnership(actor, partnership) or (COVERING if actor.supervisor_ids else None)
+
+
+def role_reaching(
+    actor: Actor, partnerships: Iterable[Any], default: str | None = None
+) -> str | None:
+    """The role an audit row about reading ``partnerships`` (rows or mappings a reading
+    scope reached; records of theirs) records: the first way in :data:`REACH_PRECEDENCE`
+    that reaches any of them; ``default`` when there are none."""
+    reaches = {reach_on(actor, partnership) for partnership in partnerships}
+    first = next((reach for reach in REACH_PRECEDENCE if reach in reaches), None)
+    return default if first is None else recorded_role(first)
+
+
 def reading_role(actor: Actor, partnership: Any) -> str | None:
-    """The role ``actor`` reads ``partnership`` with once a reading scope reached it: the
-    role held on it, else supervisor (one holding no role on it is covering an absence)."""
-    return role_on_partnership(actor, partnership) or (SUPERVISOR if actor.supervisor_ids else None)
+    """The role ``actor`` reads ``partnership`` with once a reading scope reached it (see
+    :data:`REACH_PRECEDENCE`): the role held on it, else supervisor (covering an absence)."""
+    return role_reaching(actor, [partnership])
 
 
 _UNSET: Any = object()

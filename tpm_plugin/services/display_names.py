@@ -3,7 +3,8 @@ names, only where the viewer may see them (the API's own scopes), in one read.
 
 The JSON API answers ids and leaves names to ``/clients`` and ``/partners``; a page shows
 them together. Reading clients' names is a read of care data, so it is audited: one row for
-the read, naming every client whose name was given.
+the read, naming every client whose name was given, with the role through which those
+names were reachable (see :data:`.access.REACH_PRECEDENCE`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 
 from ..access import Actor
 from ..models import Client, Partner, Partnership
 from ._unit import unit_of_work
-from .access import partnership_scope, record_reads, require_actor
+from .access import partnership_scope, record_reads, require_actor, role_reaching
 from .people import PARTNERS
 
 ACTION = "read_names"
+
+#: What says how the viewer reached a partnership whose client is named (and which client).
+_REACHED_BY = (
+    Partnership.id,
+    Partnership.client_id,
+    Partnership.program_id,
+    Partnership.supervisor_id,
+    Partnership.partner_id,
+)
 
 
 @dataclass(frozen=True)
@@ -53,19 +63,21 @@ def display_names(
     with unit_of_work() as unit:
         clients: dict[int, str] = {}
         client_ids: set[int] = set()
+        revealed: list[RowMapping] = []
         if wanted_partnerships:
             rows = unit.session.execute(
-                select(Partnership.id, Client.id, Client.display_name)
+                select(*_REACHED_BY, Client.display_name.label("name"))
                 .join(Client, Client.id == Partnership.client_id)
                 .where(
                     Partnership.id.in_(wanted_partnerships),
                     partnership_scope(actor, reading=True),
                 )
-            )
-            for partnership_id, client_id, name in rows:
-                if name:
-                    clients[partnership_id] = name
-                    client_ids.add(client_id)
+            ).mappings()
+            for row in rows:
+                if row["name"]:
+                    clients[row["id"]] = row["name"]
+                    client_ids.add(row["client_id"])
+                    revealed.append(row)
         partners: dict[int, str] = {}
         if wanted_partners:
             rows = unit.session.execute(
@@ -74,5 +86,7 @@ def display_names(
                 )
             )
             partners = {pid: name for pid, name in rows}
-        record_reads(actor, "client", sorted(client_ids), ACTION)
+        # Each name was reachable through its partnership: the row records that role.
+        role = role_reaching(actor, revealed, actor.primary_role)
+        record_reads(actor, "client", sorted(client_ids), ACTION, role=role)
     return DisplayNames(clients, partners)

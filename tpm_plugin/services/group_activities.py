@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..access import ROLES, Actor
+from ..access import Actor
 from ..errors import NotFound, ValidationFailed
 from ..models import Meeting, Partnership, Program, utcnow
 from ._reading import detach
@@ -26,11 +26,11 @@ from .access import (
     ALLOWED,
     forbid,
     partnership_scope,
-    reading_role,
     record_access,
     record_denied,
     record_reads,
     require_actor,
+    role_reaching,
 )
 from .meeting_rules import check_meeting
 from .partnerships import ensure_open
@@ -157,7 +157,6 @@ def get_group_activity(actor: Actor | None, group_id: str) -> GroupActivity:
             record_denied(actor, OBJECT_TYPE, None, "read_group_activity")
             raise NotFound(f"No group activity {group_id} that you can reach.")
         meetings = [row[0] for row in rows]
-        roles = {reading_role(actor, row._mapping) for row in rows}
         programs = {row.program_id for row in rows}
         record_reads(
             actor,
@@ -165,7 +164,7 @@ def get_group_activity(actor: Actor | None, group_id: str) -> GroupActivity:
             [meeting.id for meeting in meetings],
             "read_group_activity",
             program_id=programs.pop() if len(programs) == 1 else None,
-            role=next((role for role in ROLES if role in roles), actor.primary_role),
+            role=role_reaching(actor, [row._mapping for row in rows], actor.primary_role),
         )
         detach(unit.session, meetings)
     return GroupActivity(group_id, meetings)

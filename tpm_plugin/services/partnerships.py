@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, RowMapping, Select, select
 from sqlalchemy.orm import Session
 
-from ..access import PROGRAM_MANAGER, ROLES, Actor
+from ..access import PROGRAM_MANAGER, Actor
 from ..errors import ValidationFailed
 from ..models import (
     Client,
@@ -34,11 +34,11 @@ from .access import (
     forbid,
     partnership_for,
     partnership_scope,
-    reading_role,
     record_access,
     record_reads,
     require_actor,
     require_some_role,
+    role_reaching,
     touch,
 )
 from .audit_rows import mark_written
@@ -186,14 +186,13 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
         else:
             rows, total, audited = *_overdue_page(unit.session, actor, query), False
         programs = {row["program_id"] for row in rows} or {query.get("program_id")}
-        roles = {reading_role(actor, row) for row in rows}
         record_reads(
             actor,
             "partnership",
             [row["id"] for row in rows],
             "list",
             program_id=next(iter(programs)) if len(programs) == 1 else None,
-            role=next((role for role in ROLES if role in roles), actor.primary_role),
+            role=role_reaching(actor, rows, actor.primary_role),
         )
         if audited:
             mark_written(unit.audit)

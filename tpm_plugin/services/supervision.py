@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ..access import SUPERVISOR, Actor
+from ..access import Actor
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import (
     Partner,
@@ -25,6 +25,7 @@ from ..models import (
     supervision_discussed,
 )
 from ._reading import Page, count_rows, detach, order_by
+from ._session_reach import OBJECT_TYPE, list_role, touch_session
 from ._unit import ConcurrentChange, session, unit_of_work
 from .access import (
     ALLOWED,
@@ -34,13 +35,10 @@ from .access import (
     record_reads,
     require_actor,
     require_some_role,
-    role_on,
-    touch,
 )
 from .cover import covered_sessions
 from .supervision_placement.requests import request_replacement
 
-OBJECT_TYPE = "supervision_session"
 SORTS = ("id", "scheduled_at")
 MAX_SCHEDULED_MINUTES = 480
 
@@ -101,7 +99,7 @@ def add_session(actor: Actor | None, data: dict[str, Any]) -> SupervisionSession
         unit.session.add(row)
         unit.session.flush()
         _link_discussed(unit.session, row, discussed, data.get("partnership_minutes"))
-        _touch_session(unit.session, actor, row, "create")
+        touch_session(unit.session, actor, row, "create")
         detach(unit.session, [row])
     return row
 
@@ -206,7 +204,13 @@ def list_sessions(actor: Actor | None, query: dict[str, Any]) -> Page[Supervisio
         rows = list(unit.session.scalars(statement.limit(page_size).offset((page - 1) * page_size)))
         total = count_rows(unit.session, statement)
         _load_discussed(unit.session, rows)
-        record_reads(actor, OBJECT_TYPE, [row.id for row in rows], "list")
+        record_reads(
+            actor,
+            OBJECT_TYPE,
+            [row.id for row in rows],
+            "list",
+            role=list_role(unit.session, actor, rows),
+        )
         detach(unit.session, rows)
     return Page(rows, page, page_size, total)
 
@@ -242,19 +246,8 @@ def _in_scope(
     if row is None:
         record_denied(actor, OBJECT_TYPE, session_id, action)
         raise NotFound(f"No supervision session {session_id} that you can reach.")
-    _touch_session(session, actor, row, action)
+    touch_session(session, actor, row, action)
     return row
-
-
-def _touch_session(session: Session, actor: Actor, row: SupervisionSession, action: str) -> None:
-    """The unit's audit row is about this session, with the role held on it: its
-    supervisor, or a manager of the supervisor's program."""
-    program_id = session.scalar(
-        select(Supervisor.program_id).where(Supervisor.id == row.supervisor_id)
-    )
-    # Reached with no role on it: a supervisor covering an absence.
-    role = role_on(actor, program_id, supervisor_id=row.supervisor_id) or SUPERVISOR
-    touch(actor, OBJECT_TYPE, row.id, action, role=role, program_id=program_id)
 
 
 def _supervisor_for(session: Session, actor: Actor, supervisor_id: int | None) -> Supervisor:

@@ -9,10 +9,17 @@ from sqlalchemy.orm import Session
 
 from ...access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
 from ...errors import NotFound
-from ...models import Base
+from ...models import Base, Partnership
 from .._reading import Page, detach, paginate
 from .._unit import unit_of_work
-from ..access import forbid, record_denied, record_reads, require_some_role
+from ..access import (
+    forbid,
+    partnership_scope,
+    record_denied,
+    record_reads,
+    require_some_role,
+    role_reaching,
+)
 
 
 def require_manager(actor: Actor | None, object_type: str, object_id: Any, action: str) -> Actor:
@@ -70,18 +77,29 @@ def page(
     with unit_of_work() as unit:
         rows, total = paginate(unit.session, statement, query["page"], query["page_size"])
         if audit_type is not None and actor is not None:
-            role = reading_role(actor, {row.program_id for row in rows})
+            role = reading_role(unit.session, actor, rows)
             record_reads(actor, audit_type, [row.id for row in rows], "list", role=role)
         detach(unit.session, rows)
     return Page(rows, query["page"], query["page_size"], total)
 
 
-def reading_role(actor: Actor, program_ids: set[int]) -> str | None:
-    """The role people of ``program_ids`` are read with: manager of one of them, else the
-    senior role held elsewhere (a supervisor covering an absence reads as supervisor, even
-    when they manage another program)."""
-    if not program_ids:
+def reading_role(session: Session, actor: Actor, clients: list[Any]) -> str | None:
+    """The role reads of ``clients`` (rows the client read scope reached) are audited with,
+    by :data:`..access.REACH_PRECEDENCE`: manager of the program of one of them, else the
+    way their partnerships reached them (a supervisor covering an absence reads as
+    supervisor, even when they manage another program; one who is also the partner of a
+    client's partnership reads that client as its partner)."""
+    if not clients:
         return actor.primary_role
-    if program_ids & set(actor.managed_program_ids):
+    if any(client.program_id in actor.managed_program_ids for client in clients):
         return PROGRAM_MANAGER
-    return next((role for role in (SUPERVISOR, PARTNER) if role in actor.roles), None)
+    if not (actor.supervisor_ids and actor.partner_ids):
+        # One way in left: supervising and covering are both recorded as supervisor.
+        return next((role for role in (SUPERVISOR, PARTNER) if role in actor.roles), None)
+    partnerships = session.execute(
+        select(Partnership.program_id, Partnership.supervisor_id, Partnership.partner_id).where(
+            Partnership.client_id.in_(sorted({client.id for client in clients})),
+            partnership_scope(actor, reading=True),
+        )
+    ).mappings()
+    return role_reaching(actor, partnerships, actor.primary_role)

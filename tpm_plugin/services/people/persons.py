@@ -156,7 +156,7 @@ def get_person(actor: Actor | None, kind: _PersonKind, person_id: int) -> Any:
                 kind.object_type,
                 person.id,
                 "read",
-                role=reading_role(actor, {person.program_id}),
+                role=reading_role(unit.session, actor, [person]),
             )
         detach(unit.session, [person])
     return person

@@ -23,7 +23,7 @@ from ...errors import NotFound
 from ...models import CheckedWeek, MissedWeek, Partnership, Program, Supervisor
 from .._reading import Page, detach, paginate
 from .._unit import session, unit_of_work
-from ..access import record_denied, record_reads, require_actor
+from ..access import record_denied, record_reads, require_actor, role_on
 from ..fidelity import week_window
 from ..fidelity.below import partnerships_below_target
 from .local_time import wall_time
@@ -107,6 +107,9 @@ def list_misses(actor: Actor | None, supervisor_id: int, query: dict[str, Any]) 
             statement = statement.where(MissedWeek.week_starts_on >= query["since"])
         statement = statement.order_by(MissedWeek.week_starts_on.desc(), MissedWeek.id.desc())
         rows, total = paginate(unit.session, statement, query["page"], query["page_size"])
-        record_reads(actor, OBJECT_TYPE, [row.id for row in rows], LIST_ACTION)
+        # Read as the supervisor themselves or as a manager of their program, whatever
+        # other roles the actor holds elsewhere.
+        role = role_on(actor, program_id, supervisor_id=supervisor_id)
+        record_reads(actor, OBJECT_TYPE, [row.id for row in rows], LIST_ACTION, role=role)
         detach(unit.session, rows)
     return Page(rows, query["page"], query["page_size"], total)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..access import Actor
 from ..models import Client, Partner, Partnership
@@ -48,31 +49,45 @@ def display_names(
         Unauthenticated: nobody is logged in.
     """
     actor = require_actor(actor)
+    with unit_of_work() as unit:
+        return read_display_names(
+            unit.session, actor, partnership_ids=partnership_ids, partner_ids=partner_ids
+        )
+
+
+def read_display_names(
+    session: Session,
+    actor: Actor,
+    *,
+    partnership_ids: Iterable[int] = (),
+    partner_ids: Iterable[int] = (),
+) -> DisplayNames:
+    """:func:`display_names` inside the caller's unit of work (whose audit row is then the
+    names' read), for a page that reads them with other things in one transaction."""
     wanted_partnerships = sorted(set(partnership_ids))
     wanted_partners = sorted(set(partner_ids))
-    with unit_of_work() as unit:
-        clients: dict[int, str] = {}
-        client_ids: set[int] = set()
-        if wanted_partnerships:
-            rows = unit.session.execute(
-                select(Partnership.id, Client.id, Client.display_name)
-                .join(Client, Client.id == Partnership.client_id)
-                .where(
-                    Partnership.id.in_(wanted_partnerships),
-                    partnership_scope(actor, reading=True),
-                )
+    clients: dict[int, str] = {}
+    client_ids: set[int] = set()
+    if wanted_partnerships:
+        rows = session.execute(
+            select(Partnership.id, Client.id, Client.display_name)
+            .join(Client, Client.id == Partnership.client_id)
+            .where(
+                Partnership.id.in_(wanted_partnerships),
+                partnership_scope(actor, reading=True),
             )
-            for partnership_id, client_id, name in rows:
-                if name:
-                    clients[partnership_id] = name
-                    client_ids.add(client_id)
-        partners: dict[int, str] = {}
-        if wanted_partners:
-            rows = unit.session.execute(
-                select(Partner.id, Partner.display_name).where(
-                    Partner.id.in_(wanted_partners), PARTNERS.scope(actor)
-                )
+        )
+        for partnership_id, client_id, name in rows:
+            if name:
+                clients[partnership_id] = name
+                client_ids.add(client_id)
+    partners: dict[int, str] = {}
+    if wanted_partners:
+        rows = session.execute(
+            select(Partner.id, Partner.display_name).where(
+                Partner.id.in_(wanted_partners), PARTNERS.scope(actor)
             )
-            partners = {pid: name for pid, name in rows}
-        record_reads(actor, "client", sorted(client_ids), ACTION)
+        )
+        partners = {pid: name for pid, name in rows}
+    record_reads(actor, "client", sorted(client_ids), ACTION)
     return DisplayNames(clients, partners)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import RowMapping, select
+from sqlalchemy.orm import Session
 
 from ..access import Actor
 from ..models import Client, Partner, Partnership
@@ -58,35 +59,49 @@ def display_names(
         Unauthenticated: nobody is logged in.
     """
     actor = require_actor(actor)
+    with unit_of_work() as unit:
+        return read_display_names(
+            unit.session, actor, partnership_ids=partnership_ids, partner_ids=partner_ids
+        )
+
+
+def read_display_names(
+    session: Session,
+    actor: Actor,
+    *,
+    partnership_ids: Iterable[int] = (),
+    partner_ids: Iterable[int] = (),
+) -> DisplayNames:
+    """:func:`display_names` inside the caller's unit of work (whose audit row is then the
+    names' read), for a page that reads them with other things in one transaction."""
     wanted_partnerships = sorted(set(partnership_ids))
     wanted_partners = sorted(set(partner_ids))
-    with unit_of_work() as unit:
-        clients: dict[int, str] = {}
-        client_ids: set[int] = set()
-        revealed: list[RowMapping] = []
-        if wanted_partnerships:
-            rows = unit.session.execute(
-                select(*_REACHED_BY, Client.display_name.label("name"))
-                .join(Client, Client.id == Partnership.client_id)
-                .where(
-                    Partnership.id.in_(wanted_partnerships),
-                    partnership_scope(actor, reading=True),
-                )
-            ).mappings()
-            for row in rows:
-                if row["name"]:
-                    clients[row["id"]] = row["name"]
-                    client_ids.add(row["client_id"])
-                    revealed.append(row)
-        partners: dict[int, str] = {}
-        if wanted_partners:
-            rows = unit.session.execute(
-                select(Partner.id, Partner.display_name).where(
-                    Partner.id.in_(wanted_partners), PARTNERS.scope(actor)
-                )
+    clients: dict[int, str] = {}
+    client_ids: set[int] = set()
+    revealed: list[RowMapping] = []
+    if wanted_partnerships:
+        rows = session.execute(
+            select(*_REACHED_BY, Client.display_name.label("name"))
+            .join(Client, Client.id == Partnership.client_id)
+            .where(
+                Partnership.id.in_(wanted_partnerships),
+                partnership_scope(actor, reading=True),
             )
-            partners = {pid: name for pid, name in rows}
-        # Each name was reachable through its partnership: the row records that role.
-        role = role_reaching(actor, revealed, actor.primary_role)
-        record_reads(actor, "client", sorted(client_ids), ACTION, role=role)
+        ).mappings()
+        for row in rows:
+            if row["name"]:
+                clients[row["id"]] = row["name"]
+                client_ids.add(row["client_id"])
+                revealed.append(row)
+    partners: dict[int, str] = {}
+    if wanted_partners:
+        rows = session.execute(
+            select(Partner.id, Partner.display_name).where(
+                Partner.id.in_(wanted_partners), PARTNERS.scope(actor)
+            )
+        )
+        partners = {pid: name for pid, name in rows}
+    # Each name was reachable through its partnership: the row records that role.
+    role = role_reaching(actor, revealed, actor.primary_role)
+    record_reads(actor, "client", sorted(client_ids), ACTION, role=role)
     return DisplayNames(clients, partners)

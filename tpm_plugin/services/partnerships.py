@@ -28,7 +28,7 @@ from ..schemas.partnerships import PARTNERSHIP_SORTS
 from ..signals import partnership_created
 from ._partnership_lists import LIST_FILTERS, list_page
 from ._reading import Page, detach, order_by, paginate
-from ._unit import unit_of_work
+from ._unit import current_unit, unit_of_work
 from .access import (
     ALLOWED,
     forbid,
@@ -181,21 +181,29 @@ def list_partnerships(actor: Actor | None, query: dict[str, Any]) -> Page[RowMap
     """
     actor = require_some_role(actor, "partnership", "list")
     with unit_of_work() as unit:
-        if query.get("overdue") is None:
-            rows, total, audited = list_page(unit.session, actor, query)
-        else:
-            rows, total, audited = *_overdue_page(unit.session, actor, query), False
-        programs = {row["program_id"] for row in rows} or {query.get("program_id")}
-        record_reads(
-            actor,
-            "partnership",
-            [row["id"] for row in rows],
-            "list",
-            program_id=next(iter(programs)) if len(programs) == 1 else None,
-            role=role_reaching(actor, rows, actor.primary_role),
-        )
-        if audited:
-            mark_written(unit.audit)
+        return read_partnership_list(unit.session, actor, query)
+
+
+def read_partnership_list(
+    session: Session, actor: Actor, query: dict[str, Any]
+) -> Page[RowMapping]:
+    """:func:`list_partnerships` inside the caller's unit of work (whose audit row is then
+    the list's), for a page that lists partnerships with other reads in one transaction."""
+    if query.get("overdue") is None:
+        rows, total, audited = list_page(session, actor, query)
+    else:
+        rows, total, audited = *_overdue_page(session, actor, query), False
+    programs = {row["program_id"] for row in rows} or {query.get("program_id")}
+    record_reads(
+        actor,
+        "partnership",
+        [row["id"] for row in rows],
+        "list",
+        program_id=next(iter(programs)) if len(programs) == 1 else None,
+        role=role_reaching(actor, rows, actor.primary_role),
+    )
+    if audited:
+        mark_written(current_unit().audit)
     return Page(rows, query["page"], query["page_size"], total)
 
 

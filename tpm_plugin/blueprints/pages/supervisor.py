@@ -4,8 +4,9 @@ partnerships between stages (:mod:`.supervisor_stages`, which program managers u
 
 The week and the misses read exactly what ``GET /supervisors/<id>/week``,
 ``GET /supervisors/<id>/misses`` and the fidelity of each partnership answer, through the
-same services, so a program manager may look at any supervisor of their program
-(``?supervisor_id=``) and nobody else's week can be seen.
+same services (the week's parts in one transaction, see
+:mod:`~tpm_plugin.services.supervisor_week_page`), so a program manager may look at any
+supervisor of their program (``?supervisor_id=``) and nobody else's week can be seen.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from ...access import SUPERVISOR
 from ...i18n import lazy_gettext
 from ...schemas.partnerships import PartnershipListQuerySchema
 from ...schemas.scheduling import WeekQuerySchema
-from ...services import partnerships, rhythm
+from ...services import rhythm
 from ...services.display_names import display_names
-from ...services.fidelity import partnership_fidelity
-from ...services.supervision_placement.week_view import get_supervisor_week
+from ...services.supervisor_week_page import supervisor_week_page
 from .._request import load
 from .._routes import RouteTable
 from ..api_rhythm import MissesQuerySchema
@@ -41,34 +41,19 @@ def my_week():
     actor = page_actor()
     supervisor_id = chosen_supervisor(actor)
     day = load(WeekQuerySchema(), _args("date"))["date"]
-    week = get_supervisor_week(actor, supervisor_id, day)
     listing = load(
         PartnershipListQuerySchema(),
         {"supervisor_id": supervisor_id, "page_size": current_app.config["TPM_MAX_PAGE_SIZE"]},
     )
-    supervised = [
-        row for row in partnerships.list_partnerships(actor, listing).items if not row["ended_at"]
-    ]
-    last_monday = week.week_starts_on - dt.timedelta(days=7)
-    last_week = {
-        row["id"]: partnership_fidelity(
-            actor, row["id"], start=last_monday, end=last_monday + dt.timedelta(days=6)
-        ).weeks[0]
-        for row in supervised
-    }
-    agenda_ids = [item.partnership_id for block in week.blocks for item in block.agenda]
-    names = display_names(
-        actor,
-        partnership_ids=[row["id"] for row in supervised] + agenda_ids,
-        partner_ids=[b.partner_id for b in week.blocks] + [u.partner_id for u in week.unplaced],
-    )
+    page = supervisor_week_page(actor, supervisor_id, day, listing)
+    week = page.week
     return render_page(
         "tpm/pages/supervisor/week.html",
         week=week,
         supervisor_id=supervisor_id,
-        supervised=supervised,
-        last_week=last_week,
-        names=names,
+        supervised=page.supervised,
+        last_week=page.last_week,
+        names=page.names,
         unplaced_reason=unplaced_reason,
         format_number=format_number,
         previous_week=week.week_starts_on - dt.timedelta(days=7),

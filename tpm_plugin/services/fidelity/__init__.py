@@ -19,7 +19,7 @@ Modules: :mod:`.scopes` (who may see which scope, the public functions), :mod:`.
 (the window and its table of UTC instants), :mod:`.figures` (the weekly figures).
 """
 
-from .figures import WeekFigures
+from .figures import MeetingsAgainstTarget, WeekFigures, meetings_by_partnership
 from .scopes import (
     ACTION,
     Fidelity,
@@ -35,8 +35,10 @@ __all__ = [
     "DEFAULT_WEEKS",
     "MAX_WEEKS",
     "Fidelity",
+    "MeetingsAgainstTarget",
     "Week",
     "WeekFigures",
+    "meetings_by_partnership",
     "partner_fidelity",
     "partnership_fidelity",
     "program_fidelity",

@@ -15,6 +15,7 @@ what was owed and held before a reassignment stays with whoever held it then.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -80,6 +81,27 @@ class WeekFigures:
         return self.supervision_minutes_delivered < self.owed.supervision_minutes
 
 
+@dataclass(frozen=True)
+class MeetingsAgainstTarget:
+    """One partnership's meetings held in one week against what the week owes: the meeting
+    part of the :class:`WeekFigures` its own fidelity shows, read for many partnerships at
+    once by :func:`meetings_by_partnership`."""
+
+    monday: dt.date
+    owed: Owed
+    meetings_held: int
+
+    @property
+    def meetings_target(self) -> float:
+        """Meetings the week owes, rounded to two places."""
+        return shown(self.owed.meetings, MEETING_PLACES)
+
+    @property
+    def meetings_below_target(self) -> bool:
+        """Fewer meetings held than owed."""
+        return self.owed.meetings_missed(self.meetings_held)
+
+
 def shown(value: Fraction, places: int) -> float:
     """An exact figure rounded for showing (the only rounding a figure gets)."""
     return float(round(value, places))
@@ -131,6 +153,34 @@ def week_figures(
             )
         )
     return figures
+
+
+def meetings_by_partnership(
+    weeks: list[Week], partnership_ids: Collection[int]
+) -> dict[int, list[MeetingsAgainstTarget]]:
+    """Each of ``partnership_ids``' meetings held against its target, week by week, equal to
+    what its own fidelity (scope ``partnership``) shows, in the statements of one scope
+    whatever the number of partnerships (the owed rule's, and one for the meetings).
+
+    The caller decides which partnerships the actor may see: no scope is checked here.
+    """
+    in_scope = Partnership.id.in_(sorted(partnership_ids))
+    owed = owed_by_week(in_scope, weeks)
+    held = {
+        (week, pid): int(count)
+        for week, pid, count, *_ in session().execute(meetings_statement(weeks, in_scope, None))
+    }
+    return {
+        pid: [
+            MeetingsAgainstTarget(
+                week.monday,
+                owed[pid][week.index] if pid in owed else NOTHING_OWED,
+                held.get((week.index, pid), 0),
+            )
+            for week in weeks
+        ]
+        for pid in partnership_ids
+    }
 
 
 def meetings_statement(

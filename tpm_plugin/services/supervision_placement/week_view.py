@@ -66,49 +66,60 @@ def get_supervisor_week(
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        db = unit.session
-        _, timezone = supervisor_in_reach(db, actor, supervisor_id, READ_ACTION)
-        monday = (
-            day - dt.timedelta(days=day.weekday())
-            if day is not None
-            else local_monday(timezone, dt.datetime.now(dt.UTC))
-        )
-        last, this = week_window(timezone, start=monday - dt.timedelta(days=7), end=monday)
-        sessions = list(
-            db.scalars(
-                select(SupervisionSession)
-                .where(
-                    SupervisionSession.supervisor_id == supervisor_id,
-                    SupervisionSession.scheduled_at >= this.starts_at,
-                    SupervisionSession.scheduled_at < this.ends_at,
-                )
-                .order_by(SupervisionSession.scheduled_at, SupervisionSession.id)
+        return read_supervisor_week(unit.session, actor, supervisor_id, day)
+
+
+def read_supervisor_week(
+    db: Any, actor: Actor, supervisor_id: int, day: dt.date | None
+) -> SupervisorWeek:
+    """:func:`get_supervisor_week` inside the caller's unit of work (whose audit row is
+    then the week's), for a page that reads the week with other things in one transaction.
+
+    Raises:
+        NotFound: the supervisor is outside the actor's reach (audited).
+    """
+    _, timezone = supervisor_in_reach(db, actor, supervisor_id, READ_ACTION)
+    monday = (
+        day - dt.timedelta(days=day.weekday())
+        if day is not None
+        else local_monday(timezone, dt.datetime.now(dt.UTC))
+    )
+    last, this = week_window(timezone, start=monday - dt.timedelta(days=7), end=monday)
+    sessions = list(
+        db.scalars(
+            select(SupervisionSession)
+            .where(
+                SupervisionSession.supervisor_id == supervisor_id,
+                SupervisionSession.scheduled_at >= this.starts_at,
+                SupervisionSession.scheduled_at < this.ends_at,
             )
+            .order_by(SupervisionSession.scheduled_at, SupervisionSession.id)
         )
-        blocks = _blocks(db, supervisor_id, sessions)
-        pairs = [(b.partner_id, b.covering_for or supervisor_id) for b in blocks]
-        found = agendas(db, pairs, last, last.starts_at, this.ends_at)
-        for block, pair in zip(blocks, pairs, strict=True):
-            block.agenda = found.get(pair, [])
-        _show_names(db, actor, blocks)
-        unplaced = list(
-            db.scalars(
-                select(UnplacedSupervision)
-                .where(
-                    UnplacedSupervision.supervisor_id == supervisor_id,
-                    UnplacedSupervision.week_starts_on == monday,
-                )
-                .order_by(UnplacedSupervision.partner_id)
+    )
+    blocks = _blocks(db, supervisor_id, sessions)
+    pairs = [(b.partner_id, b.covering_for or supervisor_id) for b in blocks]
+    found = agendas(db, pairs, last, last.starts_at, this.ends_at)
+    for block, pair in zip(blocks, pairs, strict=True):
+        block.agenda = found.get(pair, [])
+    _show_names(db, actor, blocks)
+    unplaced = list(
+        db.scalars(
+            select(UnplacedSupervision)
+            .where(
+                UnplacedSupervision.supervisor_id == supervisor_id,
+                UnplacedSupervision.week_starts_on == monday,
             )
+            .order_by(UnplacedSupervision.partner_id)
         )
-        record_reads(actor, "supervision_session", [s.id for s in sessions], READ_ACTION)
-        record_reads(
-            actor,
-            "partnership",
-            sorted({item.partnership_id for b in blocks for item in b.agenda}),
-            READ_ACTION,
-        )
-        db.expunge_all()
+    )
+    record_reads(actor, "supervision_session", [s.id for s in sessions], READ_ACTION)
+    record_reads(
+        actor,
+        "partnership",
+        sorted({item.partnership_id for b in blocks for item in b.agenda}),
+        READ_ACTION,
+    )
+    db.expunge_all()
     return SupervisorWeek(supervisor_id, timezone, monday, blocks, unplaced)
 
 

@@ -9,6 +9,8 @@ more round trip (:func:`tpm_plugin.services._batch.insert_together`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -27,7 +29,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session
 
 from ...models import (
@@ -82,21 +84,27 @@ class NotPublishedYet(Exception):
     the shipped one in its transaction (see :func:`look_up_and_reserve`)."""
 
 
-def statements_commit_themselves(session: Session) -> Connection | None:
-    """The session's connection with autocommit on, when nothing has run in its
-    transaction yet (``None`` otherwise): each statement run on it commits on its own.
+@contextmanager
+def statements_commit_themselves(session: Session) -> Iterator[Connection | None]:
+    """A connection with autocommit on, when nothing has run in the session's transaction
+    yet (``None`` otherwise): each statement run on it commits on its own.
 
     For a delivery whose only write is one statement (every row at once) that statement is
     the whole transaction, and the reservation before it only reads and takes ids (which
     no rollback returns anyway): running both this way spares the round trips of BEGIN
-    and COMMIT, and running them on the connection spares the ORM's work per statement
-    (neither needs the identity map). The connection goes back to the pool as it was
-    taken, when the session's transaction ends.
+    and COMMIT. The connection is the session's engine's own, taken from its pool beside
+    the session rather than through it: neither statement needs the identity map, and the
+    session then has no transaction to begin, commit and close. It goes back to the pool
+    as it was taken when the block ends.
     """
     current = session() if isinstance(session, scoped_session) else session
-    if current.in_transaction():
-        return None
-    return current.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    bind = None if current.in_transaction() else current.get_bind()
+    if not isinstance(bind, Engine):
+        # A transaction is open already, or the host bound its session to a connection.
+        yield None
+        return
+    with bind.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def look_up_and_reserve(

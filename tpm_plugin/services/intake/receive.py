@@ -15,7 +15,6 @@ its repeats get the same 422 until a manager replays it (:mod:`.dead_letters`).
 from __future__ import annotations
 
 import hashlib
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -84,8 +83,8 @@ def receive(
     Raises:
         SourceChanged: ``kept`` and the source has changed or been switched off since.
     """
-    batched = source.kind != "cognito" and writes_in_one_round_trip(session())
-    folded = kept and batched
+    batched = writes_in_one_round_trip(session())
+    folded = kept and batched and source.kind != "cognito"
     if kept and not folded:
         confirm_current(source)
     try:
@@ -143,12 +142,39 @@ def open_referral(
         SourceChanged: the source has changed or been switched off since it was loaded
             (checked on PostgreSQL's common path, in the statement that reserves the ids).
     """
-    try:
-        return _open_referral(source, submission, referral, replaying, batched, single=True)
-    except NotPublishedYet:
-        # A fresh database: the shipped workflow is published with the referral, in one
-        # transaction of the row-by-row kind.
-        return _open_referral(source, submission, referral, replaying, batched, single=False)
+    if batched is None:
+        batched = writes_in_one_round_trip(session())
+    if batched and replaying is None and source.kind != "cognito":
+        answer = _open_in_two_statements(source, submission, referral)
+        if answer is not None:
+            return answer
+    return _open_referral(source, submission, referral, replaying, batched)
+
+
+def _open_in_two_statements(
+    source: IntakeSource, submission: Submission, referral: Referral
+) -> Answer | None:
+    """The common path on PostgreSQL, when nothing ran in the session's transaction yet (a
+    kept source): one statement looks up and takes the ids, one writes every row, the
+    delivery's claim included, each committing on its own. The first only reads (and takes
+    ids, which no rollback returns anyway); the second is every write at once, so it is
+    the delivery's one transaction, and it needs no BEGIN or COMMIT round trip, nor the
+    session's unit of work around it. ``None`` when this path cannot be taken (a
+    transaction is open, or no workflow version is published yet: the shipped one is then
+    published with the referral, in one transaction of the row-by-row kind)."""
+    with statements_commit_themselves(session()) as alone:
+        if alone is None:
+            return None
+        try:
+            answer, signals = _write_at_once(alone, source, submission, referral, may_publish=False)
+        except NotPublishedYet:
+            return None
+    # As a unit of work's callbacks: once the statement has committed (and the connection
+    # is back in the pool, for a receiver that reads).
+    app = current_app._get_current_object()
+    for signal, payload in signals:
+        signal.send(app, **payload)
+    return answer
 
 
 def _open_referral(
@@ -156,14 +182,10 @@ def _open_referral(
     submission: Submission,
     referral: Referral,
     replaying: IntakeDeadLetter | None,
-    batched: bool | None,
-    *,
-    single: bool,
+    batched: bool,
 ) -> Answer:
     app = current_app._get_current_object()
     with unit_of_work() as unit:
-        if batched is None:
-            batched = writes_in_one_round_trip(unit.session)
         # Only Cognito Forms re-posts one submission as new versions; for every other kind
         # the unique (source, submission) index alone refuses a second record.
         record = (
@@ -175,18 +197,10 @@ def _open_referral(
             answer = _revise(unit.session, source, record, submission, referral)
             _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
         elif replaying is None and batched:
-            # The common path on PostgreSQL: one statement looks up and takes the ids, one
-            # writes every row, the delivery's claim included. When nothing else ran in
-            # this transaction yet (a kept source), both run as statements of their own:
-            # the first only reads (and takes ids, which no rollback returns anyway), the
-            # second is every write at once, so it is the transaction, and no BEGIN or
-            # COMMIT round trip is needed around them.
-            own = statements_commit_themselves(unit.session) if single else nullcontext()
-            with own as alone:
-                run = unit.session if alone is None else alone
-                answer, signals = _write_at_once(
-                    run, source, submission, referral, may_publish=alone is None
-                )
+            # PostgreSQL, inside a transaction: the same two statements, in it.
+            answer, signals = _write_at_once(
+                unit.session, source, submission, referral, may_publish=True
+            )
         else:
             opening = look_up(unit.session, source.program_id, referral)
             body, signals = new_referral(

@@ -17,15 +17,17 @@ from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import CTE, ColumnElement, Insert, Table, bindparam, func, inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ..models import Base
 
 
-def writes_in_one_round_trip(session: Session) -> bool:
-    """Whether the session's database takes several INSERTs in one statement (PostgreSQL)."""
-    return session.get_bind().dialect.name == "postgresql"
+def writes_in_one_round_trip(bind: Session | Engine) -> bool:
+    """Whether the session's (or engine's) database takes several INSERTs in one statement
+    (PostgreSQL)."""
+    engine = bind if isinstance(bind, Engine) else bind.get_bind()
+    return engine.dialect.name == "postgresql"
 
 
 def next_id(model: type[Base]) -> ColumnElement[int]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -30,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
 from ...models import (
     Client,
@@ -84,26 +85,31 @@ class NotPublishedYet(Exception):
     the shipped one in its transaction (see :func:`look_up_and_reserve`)."""
 
 
+def host_engine() -> Engine:
+    """The host's Flask-SQLAlchemy engine: the default bind, which the session's get_bind
+    answers for the plugin's tables (they carry no bind key)."""
+    return current_app.extensions["tpm"].db.engine
+
+
 @contextmanager
-def statements_commit_themselves(session: Session) -> Iterator[Connection | None]:
-    """A connection with autocommit on, when nothing has run in the session's transaction
-    yet (``None`` otherwise): each statement run on it commits on its own.
+def statements_commit_themselves() -> Iterator[Connection | None]:
+    """A connection with autocommit on, when nothing has run in the host session's
+    transaction yet (``None`` otherwise): each statement run on it commits on its own.
 
     For a delivery whose only write is one statement (every row at once) that statement is
     the whole transaction, and the reservation before it only reads and takes ids (which
     no rollback returns anyway): running both this way spares the round trips of BEGIN
-    and COMMIT. The connection is the session's engine's own, taken from its pool beside
-    the session rather than through it: neither statement needs the identity map, and the
-    session then has no transaction to begin, commit and close. It goes back to the pool
-    as it was taken when the block ends.
+    and COMMIT. The connection is the host engine's own, taken from its pool beside the
+    session rather than through it: neither statement needs the identity map, and the
+    session then has no transaction to begin, commit and close (nor, when the request
+    made none, a session to make and close). It goes back to the pool as it was taken
+    when the block ends.
     """
-    current = session() if isinstance(session, scoped_session) else session
-    bind = None if current.in_transaction() else current.get_bind()
-    if not isinstance(bind, Engine):
-        # A transaction is open already, or the host bound its session to a connection.
+    scoped = current_app.extensions["tpm"].db.session
+    if scoped.registry.has() and scoped().in_transaction():
         yield None
         return
-    with bind.connect() as connection:
+    with host_engine().connect() as connection:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 

@@ -34,12 +34,13 @@ from ...models import (
     utcnow,
 )
 from .._batch import Row, insert_together, writes_in_one_round_trip
-from .._unit import session, unit_of_work
+from .._unit import unit_of_work
 from ..access import ALLOWED, record_access
 from ..supervision_placement.requests import replacement_cte, request_replacement
 from .mapping import MappingFailed, Referral, map_referral
 from .opening import (
     NotPublishedYet,
+    host_engine,
     look_up,
     look_up_and_reserve,
     statements_commit_themselves,
@@ -83,7 +84,7 @@ def receive(
     Raises:
         SourceChanged: ``kept`` and the source has changed or been switched off since.
     """
-    batched = writes_in_one_round_trip(session())
+    batched = writes_in_one_round_trip(host_engine())
     folded = kept and batched and source.kind != "cognito"
     if kept and not folded:
         confirm_current(source)
@@ -143,7 +144,7 @@ def open_referral(
             (checked on PostgreSQL's common path, in the statement that reserves the ids).
     """
     if batched is None:
-        batched = writes_in_one_round_trip(session())
+        batched = writes_in_one_round_trip(host_engine())
     if batched and replaying is None and source.kind != "cognito":
         answer = _open_in_two_statements(source, submission, referral)
         if answer is not None:
@@ -162,7 +163,7 @@ def _open_in_two_statements(
     session's unit of work around it. ``None`` when this path cannot be taken (a
     transaction is open, or no workflow version is published yet: the shipped one is then
     published with the referral, in one transaction of the row-by-row kind)."""
-    with statements_commit_themselves(session()) as alone:
+    with statements_commit_themselves() as alone:
         if alone is None:
             return None
         try:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Insert, Table, bindparam, func, inspect
+from sqlalchemy import CTE, JSON, ColumnElement, Insert, Table, bindparam, func, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -59,39 +59,40 @@ def insert_together(
     """
     shape = []
     parameters: dict[str, Any] = {}
+    # Rows repeat values (ids, the time, the actor): one parameter per distinct value of a
+    # column type keeps the statement under psycopg's 50 parameters, above which it converts
+    # the query text again on every call. JSON documents (unhashable, rarely repeated) get
+    # one each.
     names: dict[tuple[Any, ...], str] = {}
     for row in rows:
         model, values = row if isinstance(row, tuple) else (type(row), row.__dict__)
         columns = []
-        for key, attribute, default, sql_type in _plan(model):
+        for key, attribute, default, kind, own in _plan(model):
             if attribute in values:
                 value = values[attribute]
             elif default is not None:
                 value = default()
             else:
                 continue
-            columns.append((key, _parameter(names, parameters, sql_type, value)))
+            name = marker = None
+            if not own:
+                marker = (kind, value.__class__, value)
+                try:
+                    name = names.get(marker)
+                except TypeError:  # unhashable (a list or document in a column not JSON)
+                    marker = None
+            if name is None:
+                name = f"p{len(parameters)}"
+                parameters[name] = value
+                if marker is not None:
+                    names[marker] = name
+            columns.append((key, name))
         shape.append((model.__table__, tuple(columns)))
     extra = None
     if also is not None:
         extra, more = also
         parameters.update(more)
     session.execute(_statement(tuple(shape), extra), parameters)
-
-
-def _parameter(
-    names: dict[tuple[Any, ...], str], parameters: dict[str, Any], sql_type: Any, value: Any
-) -> str:
-    # Rows repeat values (ids, the time, the actor): one parameter per distinct value of a
-    # column type keeps the statement under psycopg's 50 parameters, above which it converts
-    # the query text again on every call.
-    try:
-        marker = (type(sql_type), type(value), value)
-        name = names.setdefault(marker, f"p{len(parameters)}")
-    except TypeError:  # unhashable (JSON documents): a parameter of its own
-        name = f"p{len(parameters)}"
-    parameters[name] = value
-    return name
 
 
 @lru_cache(maxsize=64)
@@ -112,9 +113,10 @@ def _statement(
 
 
 @lru_cache(maxsize=64)
-def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, Any], ...]:
+def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, type, bool], ...]:
     # Per model, once: each column's key, the attribute that holds it, how a flush would
-    # fill it when unset (its scalar or callable Python default, if any), and its type.
+    # fill it when unset (its scalar or callable Python default, if any), the class of its
+    # type, and whether its values take a parameter of their own (JSON documents).
     mapper = inspect(model)
     plan = []
     for column in mapper.local_table.columns:
@@ -125,7 +127,9 @@ def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, 
             fill = partial(default.arg, None)
         else:
             fill = None
-        plan.append((column.key, mapper.get_property_by_column(column).key, fill, column.type))
+        kind = type(column.type)
+        own = issubclass(kind, JSON)
+        plan.append((column.key, mapper.get_property_by_column(column).key, fill, kind, own))
     return tuple(plan)
 
 

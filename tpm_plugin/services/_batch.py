@@ -20,7 +20,7 @@ from sqlalchemy import CTE, JSON, ColumnElement, Insert, Table, bindparam, func,
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ..models import Base
+from ..models import Base, utcnow
 
 
 def writes_in_one_round_trip(bind: Session | Engine) -> bool:
@@ -51,8 +51,10 @@ def insert_together(
     the session. ``also``: one more data-modifying CTE built once (so the statement stays
     cached) and its parameters, whose names must not look like ``p<n>``.
 
-    Columns left unset take their Python defaults, as a flush would give them; columns set
-    to ``None`` are written as ``None`` (as a flush writes them).
+    Columns left unset take their Python defaults, as a flush would give them, except that
+    the clock (:func:`~tpm_plugin.models.utcnow`) is read once for the whole statement: its
+    rows are written at one moment, and one time takes one parameter. Columns set to
+    ``None`` are written as ``None`` (as a flush writes them).
 
     Raises:
         IntegrityError: a row breaks a constraint; nothing of the statement is written.
@@ -64,12 +66,17 @@ def insert_together(
     # the query text again on every call. JSON documents (unhashable, rarely repeated) get
     # one each.
     names: dict[tuple[Any, ...], str] = {}
+    now = None
     for row in rows:
         model, values = row if isinstance(row, tuple) else (type(row), row.__dict__)
         columns = []
         for key, attribute, default, kind, own in _plan(model):
             if attribute in values:
                 value = values[attribute]
+            elif default is _CLOCK:
+                if now is None:
+                    now = utcnow()
+                value = now
             elif default is not None:
                 value = default()
             else:
@@ -112,6 +119,10 @@ def _statement(
     return last.add_cte(*ctes, *([extra] if extra is not None else []))
 
 
+#: In a :func:`_plan`, the default of a column filled by :func:`~tpm_plugin.models.utcnow`.
+_CLOCK: Any = object()
+
+
 @lru_cache(maxsize=64)
 def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, type, bool], ...]:
     # Per model, once: each column's key, the attribute that holds it, how a flush would
@@ -124,7 +135,8 @@ def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, 
         if default is not None and default.is_scalar:
             fill = partial(_same, default.arg)
         elif default is not None and default.is_callable:
-            fill = partial(default.arg, None)
+            clock = getattr(default.arg, "__wrapped__", None) is utcnow
+            fill = _CLOCK if clock else partial(default.arg, None)
         else:
             fill = None
         kind = type(column.type)

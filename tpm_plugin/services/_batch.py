@@ -16,7 +16,17 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import CTE, JSON, ColumnElement, Insert, Table, bindparam, func, inspect
+from sqlalchemy import (
+    CTE,
+    JSON,
+    ColumnElement,
+    Insert,
+    Table,
+    bindparam,
+    func,
+    inspect,
+    literal_column,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -33,7 +43,10 @@ def writes_in_one_round_trip(bind: Session | Engine) -> bool:
 def next_id(model: type[Base]) -> ColumnElement[int]:
     """The next value of ``model``'s id sequence, to select alongside other columns."""
     table = model.__table__
-    return func.nextval(func.pg_get_serial_sequence(table.fullname, "id"))
+    # The table's name is written into the statement, not bound: it never changes, and each
+    # parameter costs every execution its conversion (in SQLAlchemy, psycopg and the server).
+    name = literal_column(f"'{table.fullname}'")
+    return func.nextval(func.pg_get_serial_sequence(name, literal_column("'id'")))
 
 
 #: A row to insert: a new ORM object, or its model and column values by attribute name

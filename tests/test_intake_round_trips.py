@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from psycopg.pq import TransactionStatus
 from sqlalchemy import delete, event, select, update
+from sqlalchemy.orm import Session
 
 from tpm_plugin.models import (
     AccessAudit,
@@ -81,6 +82,53 @@ def test_a_new_deliverys_two_statements_need_no_begin_or_commit(app, client):
     assert seen == [(True, TransactionStatus.IDLE)] * 2
     # The connection went back to the pool as it was taken: its next unit is a transaction.
     assert used[0].autocommit is False
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_new_delivery_from_a_kept_source_begins_no_orm_transaction(app, client):
+    # Its two statements run on a connection of the host's engine, beside the session: the
+    # session has nothing to begin, commit and close (and the request makes none).
+    issued = intake.source()
+    intake.deliver(client, issued, intake.standard_payload(first="Bea"))
+    begun: list[Session] = []
+
+    def count(orm_session, transaction, connection) -> None:
+        begun.append(orm_session)
+
+    event.listen(Session, "after_begin", count)
+    try:
+        response = intake.deliver(client, issued, intake.standard_payload())
+    finally:
+        event.remove(Session, "after_begin", count)
+    assert response.status_code == 201, response.json
+    assert begun == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_rows_of_one_delivery_are_written_at_one_moment(app, client):
+    # The clock is read once for the statement that writes every row: the times a flush
+    # would fill one by one are one time, and take one parameter.
+    issued = intake.source()
+    intake.deliver(client, issued, intake.standard_payload(first="Bea"))
+    answer = intake.deliver(client, issued, intake.standard_payload()).json
+    audited = session().scalars(
+        select(AccessAudit.occurred_at).where(
+            AccessAudit.actor_id == f"intake-source:{answer['source_id']}",
+            AccessAudit.object_id == str(answer["client_id"]),
+        )
+    )
+    message = session().scalar(
+        select(OutboxMessage.created_at).where(
+            OutboxMessage.dedupe_key == f"intake-received:{answer['intake_record_id']}"
+        )
+    )
+    delivery = session().scalar(
+        select(WebhookDelivery.received_at).where(
+            WebhookDelivery.response_body["client_id"].as_integer() == answer["client_id"]
+        )
+    )
+    times = {session().get(Client, answer["client_id"]).created_at, *audited, message, delivery}
+    assert len(times) == 1 and None not in times, times
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

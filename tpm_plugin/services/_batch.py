@@ -16,22 +16,37 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Insert, Table, bindparam, func, inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy import (
+    CTE,
+    JSON,
+    ColumnElement,
+    Insert,
+    Table,
+    bindparam,
+    func,
+    inspect,
+    literal_column,
+)
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from ..models import Base
+from ..models import Base, utcnow
 
 
-def writes_in_one_round_trip(session: Session) -> bool:
-    """Whether the session's database takes several INSERTs in one statement (PostgreSQL)."""
-    return session.get_bind().dialect.name == "postgresql"
+def writes_in_one_round_trip(bind: Session | Engine) -> bool:
+    """Whether the session's (or engine's) database takes several INSERTs in one statement
+    (PostgreSQL)."""
+    engine = bind if isinstance(bind, Engine) else bind.get_bind()
+    return engine.dialect.name == "postgresql"
 
 
 def next_id(model: type[Base]) -> ColumnElement[int]:
     """The next value of ``model``'s id sequence, to select alongside other columns."""
     table = model.__table__
-    return func.nextval(func.pg_get_serial_sequence(table.fullname, "id"))
+    # The table's name is written into the statement, not bound: it never changes, and each
+    # parameter costs every execution its conversion (in SQLAlchemy, psycopg and the server).
+    name = literal_column(f"'{table.fullname}'")
+    return func.nextval(func.pg_get_serial_sequence(name, literal_column("'id'")))
 
 
 #: A row to insert: a new ORM object, or its model and column values by attribute name
@@ -49,47 +64,55 @@ def insert_together(
     the session. ``also``: one more data-modifying CTE built once (so the statement stays
     cached) and its parameters, whose names must not look like ``p<n>``.
 
-    Columns left unset take their Python defaults, as a flush would give them; columns set
-    to ``None`` are written as ``None`` (as a flush writes them).
+    Columns left unset take their Python defaults, as a flush would give them, except that
+    the clock (:func:`~tpm_plugin.models.utcnow`) is read once for the whole statement: its
+    rows are written at one moment, and one time takes one parameter. Columns set to
+    ``None`` are written as ``None`` (as a flush writes them).
 
     Raises:
         IntegrityError: a row breaks a constraint; nothing of the statement is written.
     """
     shape = []
     parameters: dict[str, Any] = {}
+    # Rows repeat values (ids, the time, the actor): one parameter per distinct value of a
+    # column type keeps the statement under psycopg's 50 parameters, above which it converts
+    # the query text again on every call. JSON documents (unhashable, rarely repeated) get
+    # one each.
     names: dict[tuple[Any, ...], str] = {}
+    now = None
     for row in rows:
         model, values = row if isinstance(row, tuple) else (type(row), row.__dict__)
         columns = []
-        for key, attribute, default, sql_type in _plan(model):
+        for key, attribute, default, kind, own in _plan(model):
             if attribute in values:
                 value = values[attribute]
+            elif default is _CLOCK:
+                if now is None:
+                    now = utcnow()
+                value = now
             elif default is not None:
                 value = default()
             else:
                 continue
-            columns.append((key, _parameter(names, parameters, sql_type, value)))
+            name = marker = None
+            if not own:
+                marker = (kind, value.__class__, value)
+                try:
+                    name = names.get(marker)
+                except TypeError:  # unhashable (a list or document in a column not JSON)
+                    marker = None
+            if name is None:
+                name = f"p{len(parameters)}"
+                parameters[name] = value
+                if marker is not None:
+                    names[marker] = name
+            columns.append((key, name))
         shape.append((model.__table__, tuple(columns)))
     extra = None
     if also is not None:
         extra, more = also
         parameters.update(more)
     session.execute(_statement(tuple(shape), extra), parameters)
-
-
-def _parameter(
-    names: dict[tuple[Any, ...], str], parameters: dict[str, Any], sql_type: Any, value: Any
-) -> str:
-    # Rows repeat values (ids, the time, the actor): one parameter per distinct value of a
-    # column type keeps the statement under psycopg's 50 parameters, above which it converts
-    # the query text again on every call.
-    try:
-        marker = (type(sql_type), type(value), value)
-        name = names.setdefault(marker, f"p{len(parameters)}")
-    except TypeError:  # unhashable (JSON documents): a parameter of its own
-        name = f"p{len(parameters)}"
-    parameters[name] = value
-    return name
 
 
 @lru_cache(maxsize=64)
@@ -109,10 +132,15 @@ def _statement(
     return last.add_cte(*ctes, *([extra] if extra is not None else []))
 
 
+#: In a :func:`_plan`, the default of a column filled by :func:`~tpm_plugin.models.utcnow`.
+_CLOCK: Any = object()
+
+
 @lru_cache(maxsize=64)
-def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, Any], ...]:
+def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, type, bool], ...]:
     # Per model, once: each column's key, the attribute that holds it, how a flush would
-    # fill it when unset (its scalar or callable Python default, if any), and its type.
+    # fill it when unset (its scalar or callable Python default, if any), the class of its
+    # type, and whether its values take a parameter of their own (JSON documents).
     mapper = inspect(model)
     plan = []
     for column in mapper.local_table.columns:
@@ -120,10 +148,13 @@ def _plan(model: type[Base]) -> tuple[tuple[str, str, Callable[[], Any] | None, 
         if default is not None and default.is_scalar:
             fill = partial(_same, default.arg)
         elif default is not None and default.is_callable:
-            fill = partial(default.arg, None)
+            clock = getattr(default.arg, "__wrapped__", None) is utcnow
+            fill = _CLOCK if clock else partial(default.arg, None)
         else:
             fill = None
-        plan.append((column.key, mapper.get_property_by_column(column).key, fill, column.type))
+        kind = type(column.type)
+        own = issubclass(kind, JSON)
+        plan.append((column.key, mapper.get_property_by_column(column).key, fill, kind, own))
     return tuple(plan)
 
 

@@ -191,16 +191,21 @@ def record_access(
 
 def access_row(
     actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
-) -> AccessAudit:
-    """An access-audit row built directly, for a caller that writes several rows in one
-    statement of its own (intake opens a client and a partnership in one INSERT)."""
-    return AccessAudit(
-        actor_id=actor.user_id if actor else None,
-        actor_role=actor.primary_role if actor else None,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        action=action,
-        outcome=outcome,
+) -> tuple[type[AccessAudit], dict[str, Any]]:
+    """An access-audit row as its model and values, for a caller that writes several rows
+    in one statement of its own (intake opens a client and a partnership in one INSERT).
+    Values, not an ``AccessAudit`` object: that statement reads them straight back, and an
+    instrumented object costs more to build than the row costs to write."""
+    return (
+        AccessAudit,
+        {
+            "actor_id": actor.user_id if actor else None,
+            "actor_role": actor.primary_role if actor else None,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "action": action,
+            "outcome": outcome,
+        },
     )
 
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ...errors import TPMError
 
@@ -67,8 +67,9 @@ def require_match(given: bytes, secrets: Iterable[str], body: bytes, header: str
         )
 
 
-def required_header(headers: dict[str, str], name: str) -> str:
-    """A header's value.
+def required_header(headers: Mapping[str, str], name: str) -> str:
+    """A header's value. ``headers`` answers lower-case names: the request's own headers
+    (which match any case) or a dictionary keyed in lower case.
 
     Raises:
         SignatureRejected: the header is missing or empty.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qs
 
 from ._signature import SignatureRejected, decode_hex, require_match, required_header
@@ -14,7 +14,7 @@ HEADER = "X-FS-Signature"
 
 
 def verify(
-    secrets: Iterable[str], headers: dict[str, str], body: bytes, handshake_key: str | None
+    secrets: Iterable[str], headers: Mapping[str, str], body: bytes, handshake_key: str | None
 ) -> None:
     """Raises:
     SignatureRejected: the header is missing, lacks ``sha256=``, is not hex or does not

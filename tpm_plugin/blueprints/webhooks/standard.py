@@ -5,7 +5,8 @@ space-separated ``v1,<base64>`` signatures, checked by the ``standardwebhooks`` 
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -15,7 +16,7 @@ from ._signature import SignatureRejected, required_header
 _MAX_ID_LENGTH = 200
 
 
-def verify(secrets: Iterable[str], headers: dict[str, str], body: bytes) -> None:
+def verify(secrets: Iterable[str], headers: Mapping[str, str], body: bytes) -> None:
     """Accept the delivery if any secret verifies it.
 
     Raises:
@@ -34,7 +35,7 @@ def verify(secrets: Iterable[str], headers: dict[str, str], body: bytes) -> None
     reason = "no signature matches"
     for secret in secrets:
         try:
-            Webhook(secret).verify(body, wanted, json_parse=False)
+            _webhook(secret).verify(body, wanted, json_parse=False)
             return
         except WebhookVerificationError as error:
             reason = str(error).lower()
@@ -46,3 +47,10 @@ def verify(secrets: Iterable[str], headers: dict[str, str], body: bytes) -> None
         f"The Standard Webhooks signature was refused ({reason}); check the secret, the "
         "clock of the sender and that the body is sent exactly as signed."
     )
+
+
+@lru_cache(maxsize=64)
+def _webhook(secret: str) -> Webhook:
+    # A verifier per secret, kept: building one decodes the secret every delivery. The
+    # secrets are the kept sources' (in memory already); a rotated-out one ages out.
+    return Webhook(secret)

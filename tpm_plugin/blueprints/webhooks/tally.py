@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ._signature import decode_base64, require_match, required_header
 
 HEADER = "Tally-Signature"
 
 
-def verify(secrets: Iterable[str], headers: dict[str, str], body: bytes) -> None:
+def verify(secrets: Iterable[str], headers: Mapping[str, str], body: bytes) -> None:
     """Raises:
     SignatureRejected: the header is missing, not base64, or does not match.
     """

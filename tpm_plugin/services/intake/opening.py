@@ -9,10 +9,13 @@ more round trip (:func:`tpm_plugin.services._batch.insert_together`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -27,8 +30,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from ...models import (
     Client,
@@ -82,21 +85,32 @@ class NotPublishedYet(Exception):
     the shipped one in its transaction (see :func:`look_up_and_reserve`)."""
 
 
-def statements_commit_themselves(session: Session) -> Connection | None:
-    """The session's connection with autocommit on, when nothing has run in its
+def host_engine() -> Engine:
+    """The host's Flask-SQLAlchemy engine: the default bind, which the session's get_bind
+    answers for the plugin's tables (they carry no bind key)."""
+    return current_app.extensions["tpm"].db.engine
+
+
+@contextmanager
+def statements_commit_themselves() -> Iterator[Connection | None]:
+    """A connection with autocommit on, when nothing has run in the host session's
     transaction yet (``None`` otherwise): each statement run on it commits on its own.
 
     For a delivery whose only write is one statement (every row at once) that statement is
     the whole transaction, and the reservation before it only reads and takes ids (which
     no rollback returns anyway): running both this way spares the round trips of BEGIN
-    and COMMIT, and running them on the connection spares the ORM's work per statement
-    (neither needs the identity map). The connection goes back to the pool as it was
-    taken, when the session's transaction ends.
+    and COMMIT. The connection is the host engine's own, taken from its pool beside the
+    session rather than through it: neither statement needs the identity map, and the
+    session then has no transaction to begin, commit and close (nor, when the request
+    made none, a session to make and close). It goes back to the pool as it was taken
+    when the block ends.
     """
-    current = session() if isinstance(session, scoped_session) else session
-    if current.in_transaction():
-        return None
-    return current.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    scoped = current_app.extensions["tpm"].db.session
+    if scoped.registry.has() and scoped().in_transaction():
+        yield None
+        return
+    with host_engine().connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def look_up_and_reserve(

@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,12 +34,13 @@ from ...models import (
     utcnow,
 )
 from .._batch import Row, insert_together, writes_in_one_round_trip
-from .._unit import session, unit_of_work
+from .._unit import unit_of_work
 from ..access import ALLOWED, record_access
 from ..supervision_placement.requests import replacement_cte, request_replacement
 from .mapping import MappingFailed, Referral, map_referral
 from .opening import (
     NotPublishedYet,
+    host_engine,
     look_up,
     look_up_and_reserve,
     statements_commit_themselves,
@@ -82,7 +84,8 @@ def receive(
     Raises:
         SourceChanged: ``kept`` and the source has changed or been switched off since.
     """
-    folded = kept and source.kind != "cognito" and writes_in_one_round_trip(session())
+    batched = writes_in_one_round_trip(host_engine())
+    folded = kept and batched and source.kind != "cognito"
     if kept and not folded:
         confirm_current(source)
     try:
@@ -100,7 +103,7 @@ def receive(
             confirm_current(source)
         return _dead_letter(source, submission.delivery_id, content_type, body, error)
     try:
-        return open_referral(source, submission, referral)
+        return open_referral(source, submission, referral, batched=batched)
     except IntegrityError:
         # This delivery id was answered before (or concurrently, and that request has
         # committed): everything this request wrote is rolled back; answer as it did. A new
@@ -118,6 +121,7 @@ def open_referral(
     referral: Referral,
     *,
     replaying: IntakeDeadLetter | None = None,
+    batched: bool | None = None,
 ) -> Answer:
     """Open (or, for a newer Cognito version, update) the referral, and claim the delivery
     id with its answer.
@@ -130,6 +134,8 @@ def open_referral(
     Args:
         replaying: the dead letter being replayed; its delivery row is updated rather than
             claimed, and it is marked replayed in the same transaction.
+        batched: whether the database writes every row in one statement, when the caller
+            knows already (``None``: asked here).
 
     Raises:
         IntegrityError: the delivery id was answered already (the caller answers with the
@@ -137,12 +143,39 @@ def open_referral(
         SourceChanged: the source has changed or been switched off since it was loaded
             (checked on PostgreSQL's common path, in the statement that reserves the ids).
     """
-    try:
-        return _open_referral(source, submission, referral, replaying, single=True)
-    except NotPublishedYet:
-        # A fresh database: the shipped workflow is published with the referral, in one
-        # transaction of the row-by-row kind.
-        return _open_referral(source, submission, referral, replaying, single=False)
+    if batched is None:
+        batched = writes_in_one_round_trip(host_engine())
+    if batched and replaying is None and source.kind != "cognito":
+        answer = _open_in_two_statements(source, submission, referral)
+        if answer is not None:
+            return answer
+    return _open_referral(source, submission, referral, replaying, batched)
+
+
+def _open_in_two_statements(
+    source: IntakeSource, submission: Submission, referral: Referral
+) -> Answer | None:
+    """The common path on PostgreSQL, when nothing ran in the session's transaction yet (a
+    kept source): one statement looks up and takes the ids, one writes every row, the
+    delivery's claim included, each committing on its own. The first only reads (and takes
+    ids, which no rollback returns anyway); the second is every write at once, so it is
+    the delivery's one transaction, and it needs no BEGIN or COMMIT round trip, nor the
+    session's unit of work around it. ``None`` when this path cannot be taken (a
+    transaction is open, or no workflow version is published yet: the shipped one is then
+    published with the referral, in one transaction of the row-by-row kind)."""
+    with statements_commit_themselves() as alone:
+        if alone is None:
+            return None
+        try:
+            answer, signals = _write_at_once(alone, source, submission, referral, may_publish=False)
+        except NotPublishedYet:
+            return None
+    # As a unit of work's callbacks: once the statement has committed (and the connection
+    # is back in the pool, for a receiver that reads).
+    app = current_app._get_current_object()
+    for signal, payload in signals:
+        signal.send(app, **payload)
+    return answer
 
 
 def _open_referral(
@@ -150,8 +183,7 @@ def _open_referral(
     submission: Submission,
     referral: Referral,
     replaying: IntakeDeadLetter | None,
-    *,
-    single: bool,
+    batched: bool,
 ) -> Answer:
     app = current_app._get_current_object()
     with unit_of_work() as unit:
@@ -165,28 +197,11 @@ def _open_referral(
         if record is not None:
             answer = _revise(unit.session, source, record, submission, referral)
             _claim(unit.session, source.key, submission.delivery_id, answer, replaying)
-        elif replaying is None and writes_in_one_round_trip(unit.session):
-            # The common path on PostgreSQL: one statement looks up and takes the ids, one
-            # writes every row, the delivery's claim included. When nothing else ran in
-            # this transaction yet (a kept source), both run as statements of their own:
-            # the first only reads (and takes ids, which no rollback returns anyway), the
-            # second is every write at once, so it is the transaction, and no BEGIN or
-            # COMMIT round trip is needed around them.
-            alone = statements_commit_themselves(unit.session) if single else None
-            run = alone if alone is not None else unit.session
-            opening = look_up_and_reserve(run, source, referral, may_publish=alone is None)
-            if opening.source_version != source.version_id:
-                raise SourceChanged(source.key)
-            rows: list[Row] = []
-            body, signals = new_referral(
-                source, submission, referral, opening, partial(keep_row, rows)
+        elif replaying is None and batched:
+            # PostgreSQL, inside a transaction: the same two statements, in it.
+            answer, signals = _write_at_once(
+                unit.session, source, submission, referral, may_publish=True
             )
-            answer = Answer(201, body)
-            claim = (
-                WebhookDelivery,
-                {"source": source.key, "delivery_id": submission.delivery_id, **_answered(answer)},
-            )
-            insert_together(run, [*rows, claim], replacement_cte(source.program_id))
         else:
             opening = look_up(unit.session, source.program_id, referral)
             body, signals = new_referral(
@@ -205,6 +220,29 @@ def _open_referral(
             letter.client_id = answer.body.get("client_id")
             letter.body = None  # the intake record keeps the answers now
     return answer
+
+
+def _write_at_once(
+    run: Session | Connection,
+    source: IntakeSource,
+    submission: Submission,
+    referral: Referral,
+    *,
+    may_publish: bool,
+) -> tuple[Answer, list[tuple[Any, dict[str, Any]]]]:
+    # Two statements: the look-up that reserves the ids, then every row and the claim.
+    opening = look_up_and_reserve(run, source, referral, may_publish=may_publish)
+    if opening.source_version != source.version_id:
+        raise SourceChanged(source.key)
+    rows: list[Row] = []
+    body, signals = new_referral(source, submission, referral, opening, partial(keep_row, rows))
+    answer = Answer(201, body)
+    claim = (
+        WebhookDelivery,
+        {"source": source.key, "delivery_id": submission.delivery_id, **_answered(answer)},
+    )
+    insert_together(run, [*rows, claim], replacement_cte(source.program_id))
+    return answer, signals
 
 
 def _claim(

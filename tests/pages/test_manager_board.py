@@ -145,6 +145,31 @@ def test_a_card_offers_the_moves_a_manager_may_take(app: Flask, client) -> None:
     assert 'name="trigger" value="begin_identification"' in html
 
 
+def _card_of(html: str, partnership_id: int) -> str:
+    match = re.search(
+        rf'<li class="tpm-card"[^>]*#move-slot-{partnership_id}".*?</li>', html, re.DOTALL
+    )
+    assert match, f"no card for partnership {partnership_id}"
+    return match.group(0)
+
+
+def test_a_card_moves_through_one_form_with_a_button_per_move_that_works_without_script(
+    app: Flask, client
+) -> None:
+    made = people_world()
+    card = _card_of(_board(client, made).get_data(as_text=True), made.partnership.id)
+    [action] = re.findall(r'<form method="get" action="([^"]+)" class="tpm-move"', card)
+    triggers = re.findall(r'<button name="trigger" value="([^"]+)"', card)
+    assert action == f"/tpm/manager/partnerships/{made.partnership.id}/move"
+    assert triggers == ["begin_identification", "withdraw"]
+    # Dragging the card drops it on the stages its moves lead to, with those triggers.
+    assert 'data-moves="identification=begin_identification withdrawn=withdraw "' in card
+    for trigger in triggers:
+        # What a browser without JavaScript asks for when the button is pressed.
+        prompt = client.get(f"{action}?trigger={trigger}", headers=as_user(made.manager_user))
+        assert prompt.status_code == 200 and 'name="reason"' in prompt.get_data(as_text=True)
+
+
 def _move_page(client, made: factories.World, trigger: str):
     return client.get(
         f"/tpm/manager/partnerships/{made.partnership.id}/move?trigger={trigger}",

@@ -123,52 +123,70 @@ class Card:
     template call for each URL, name and date of each card).
 
     Attributes:
-        row: the partnership, as ``GET /partnerships`` lists it.
+        id: the partnership's id.
+        client_id: its client's id (named by number when the name is unknown).
         url: its page.
-        move_url: its move page (each move adds ``?trigger=``).
+        move_url: its move page (each move's button adds ``?trigger=``).
         client, partner, supervisor: display names (``None``: unknown or not assigned).
         since: the day it entered its stage, on the program's calendar.
-        moves: the moves a manager may offer on it.
+        held_from: the stage it was put on hold from (``None``: not on hold).
     """
 
-    row: Any
+    id: int
+    client_id: int
     url: str
     move_url: str
     client: str | None
     partner: str | None
     supervisor: str | None
     since: str
+    held_from: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardRun:
+    """Cards next to each other in a stage's column offering the same moves (all of them
+    but for partnerships pinned to different workflow versions): their move buttons and
+    drop targets are written once for the run, not once per card.
+
+    Attributes:
+        moves: the moves a manager may offer on each card of the run.
+        cards: the run's cards, in the page's order.
+    """
+
     moves: list[program_board.Move]
-
-    @property
-    def data_moves(self) -> str:
-        """``dest=url?trigger=t`` of each move, each followed by a space: where the board's
-        script may drop the card (one attribute written once, not three values per move)."""
-        return "".join(f"{m.dest}={self.move_url}?trigger={m.trigger} " for m in self.moves)
+    cards: list[Card]
 
 
-def cards_by_stage(result: program_board.Board) -> dict[str, list[Card]]:
-    """The board's cards by stage, in the page's order."""
+def cards_by_stage(result: program_board.Board) -> dict[str, list[CardRun]]:
+    """The board's cards by stage, in the page's order, in runs of the same moves."""
     page_of, move_of = (
         url_of_id(endpoint, "partnership_id")
         for endpoint in ("manager_partnership", "manager_move")
     )
     day_of = local_day(result.people.program.timezone)
     partners, supervisors = result.people.partners, result.people.supervisors
-    cards: dict[str, list[Card]] = {}
+    runs: dict[str, list[CardRun]] = {}
     for row in result.page.items:
+        partnership_id = row["id"]
         card = Card(
-            row=row,
-            url=page_of(row["id"]),
-            move_url=move_of(row["id"]),
+            id=partnership_id,
+            client_id=row["client_id"],
+            url=page_of(partnership_id),
+            move_url=move_of(partnership_id),
             client=result.clients.get(row["client_id"]),
             partner=partners.get(row["partner_id"]),
             supervisor=supervisors.get(row["supervisor_id"]),
             since=day_of(row["stage_entered_at"]),
-            moves=result.moves.get(row["id"], []),
+            held_from=row["held_from_stage"],
         )
-        cards.setdefault(row["stage"], []).append(card)
-    return cards
+        moves = result.moves.get(partnership_id, [])
+        column = runs.setdefault(row["stage"], [])
+        if column and column[-1].moves == moves:
+            column[-1].cards.append(card)
+        else:
+            column.append(CardRun(moves, [card]))
+    return runs
 
 
 def _filters_in_url(query: dict[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,25 @@ def test_the_page_shows_the_people_and_every_kind_of_the_apis_timeline(app: Flas
     assert f"Entries 1 to {api['total']} of {api['total']}" in html
 
 
+def test_each_entry_says_what_happened_in_words(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made).get_data(as_text=True)
+    assert "From Active to Review, by a program manager." in html
+    assert "Meeting held. 45 minutes." in html
+    assert "Decided: plan again." in html
+    assert "Supervision held:" in html and "Version 2 of the plan." in html
+
+
+def test_the_managers_moves_are_buttons_of_one_form_to_the_move_page(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made).get_data(as_text=True)
+    move = f"/tpm/manager/partnerships/{made.partnership.id}/move"
+    assert html.count(f'<form method="get" action="{move}" class="tpm-move">') == 1
+    assert 'name="trigger" value="put_on_hold"' in html
+    prompt = client.get(f"{move}?trigger=put_on_hold", headers=as_user(made.manager_user))
+    assert prompt.status_code == 200
+
+
 def test_a_corrected_meeting_and_its_correction_are_shown_as_such(app: Flask, client) -> None:
     made = _lived()
     html = _page(client, made, "?kind=meeting").get_data(as_text=True)

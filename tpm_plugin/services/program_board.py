@@ -5,8 +5,8 @@ The board lists exactly the partnerships ``GET /partnerships`` would (the same s
 filters, :func:`~.partnerships.list_filters`), one page of them with the count of every
 stage, the names of the people on the page and the moves a manager may offer on each card.
 Its cost is a constant handful of statements, whatever the size of the program: the
-program, its partners and supervisors (one statement), the workflow's newest version, the
-counts by stage, the page (with its total and its clients' names), and the audit row
+program with its workflow's newest version, its partners and supervisors (one statement),
+the counts by stage, the page (with its total and its clients' names), and the audit row
 naming every partnership listed.
 """
 
@@ -20,7 +20,15 @@ from sqlalchemy import RowMapping, func, literal, select, union_all
 
 from ..access import PROGRAM_MANAGER, Actor
 from ..errors import NotFound
-from ..models import Client, Partner, Partnership, Program, Supervisor
+from ..models import (
+    Client,
+    Partner,
+    Partnership,
+    Program,
+    Supervisor,
+    Workflow,
+    WorkflowVersion,
+)
 from ._reading import Page, detach, order_by, paginate
 from ._unit import session, unit_of_work
 from .access import (
@@ -120,8 +128,11 @@ def board(actor: Actor | None, program_id: int, query: dict[str, Any]) -> Board:
     actor = require_actor(actor)
     filters = {**query, "program_id": program_id}
     with unit_of_work() as unit:
-        people = _people_of(actor, program_id)
-        workflow = compiled_workflow(people.program.workflow_key, _newest(people.program))
+        program, newest = _program_with_newest_version(actor, program_id)
+        people = _people_in(program)
+        # None: the workflow is not published yet (a fresh database publishes the shipped
+        # one here, as any other first reader would).
+        workflow = compiled_workflow(program.workflow_key, newest or _newest(program))
         clauses = list_filters(actor, {**filters, "stage": None})
         if query.get("on_hold"):
             clauses.append(Partnership.held_from_stage.is_not(None))
@@ -246,6 +257,27 @@ def _people_of(actor: Actor, program_id: int) -> ProgramPeople:
     program = session().get(Program, program_id)
     if program is None or program_id not in actor.managed_program_ids:
         _not_found(actor, program_id)
+    return _people_in(program)
+
+
+def _program_with_newest_version(actor: Actor, program_id: int) -> tuple[Program, int | None]:
+    """A program the actor manages and the number of its workflow's newest published
+    version (``None`` when there is none yet), in one statement."""
+    newest = (
+        select(func.max(WorkflowVersion.version))
+        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+        .where(Workflow.key == Program.workflow_key)
+        .scalar_subquery()
+    )
+    found = session().execute(select(Program, newest).where(Program.id == program_id)).first()
+    if found is None or program_id not in actor.managed_program_ids:
+        _not_found(actor, program_id)
+    return found[0], found[1]
+
+
+def _people_in(program: Program) -> ProgramPeople:
+    """``program`` (detached) with its partners' and supervisors' names."""
+    program_id = program.id
     # Partners and supervisors in one statement, each by name.
     both = union_all(
         *(

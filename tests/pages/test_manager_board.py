@@ -281,6 +281,9 @@ def test_the_board_runs_as_many_statements_for_50_partnerships_as_for_5(app: Fla
         assert page.status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+    # The viewer's roles and language, the program with its workflow's newest version, its
+    # people, the counts, the page and the audit row.
+    assert counts[0] == 7
 
 
 def test_the_board_and_the_move_prompt_speak_spanish(app: Flask, client) -> None:

@@ -153,6 +153,22 @@ def _card_of(html: str, partnership_id: int) -> str:
     return match.group(0)
 
 
+def test_names_on_a_card_are_shown_as_written_never_as_markup(app: Flask, client) -> None:
+    made = people_world()
+    program = made.program
+    named = factories.partnership(
+        program,
+        client=factories.client(program, display_name='<b>Ana "A" & Co</b>'),
+        partner=factories.partner(program, display_name="<script>x()</script>"),
+        supervisor=factories.supervisor(program, display_name="Tom & 'Jerry'"),
+    )
+    card = _card_of(_board(client, made).get_data(as_text=True), named.id)
+    assert "&lt;b&gt;Ana &#34;A&#34; &amp; Co&lt;/b&gt;" in card
+    assert "&lt;script&gt;x()&lt;/script&gt;" in card
+    assert "Tom &amp; &#39;Jerry&#39;" in card
+    assert "<script>" not in card and "<b>" not in card
+
+
 def test_a_card_moves_through_one_form_with_a_button_per_move_that_works_without_script(
     app: Flask, client
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, redirect, request
+from markupsafe import Markup, escape
 from marshmallow import Schema, fields
 
 from ...access import PROGRAM_MANAGER
@@ -59,21 +60,23 @@ def query_or_defaults(
 _SENTINEL = "2147483646"
 
 
-def url_of_id(endpoint: str, name: str) -> Callable[[int], str]:
-    """A function of an id giving the URL of ``endpoint`` with ``name`` = that id: one
-    :func:`page_url` for a whole page of cards, instead of one per card."""
-    pattern = page_url(endpoint, **{name: int(_SENTINEL)})
-    return lambda value: pattern.replace(_SENTINEL, str(int(value)), 1)
+def url_of_id(endpoint: str, name: str) -> Callable[[int], Markup]:
+    """A function of an id giving the URL of ``endpoint`` with ``name`` = that id, escaped
+    for HTML: one :func:`page_url` (and one escaping) for a whole page of cards, instead of
+    one per card."""
+    pattern = str(escape(page_url(endpoint, **{name: int(_SENTINEL)})))
+    return lambda value: Markup(pattern.replace(_SENTINEL, str(int(value)), 1))
 
 
-def local_day(timezone: str) -> Callable[[dt.datetime], str]:
+def local_day(timezone: str) -> Callable[[dt.datetime], Markup]:
     """A function writing an instant's date on ``timezone``'s calendar in the viewer's
-    locale, each date formatted once per page (a board shows a hundred of them)."""
+    locale, escaped for HTML, each date formatted once per page (a board shows a hundred
+    of them)."""
     zone = ZoneInfo(timezone)
 
     @cache
-    def written(day: dt.date) -> str:
-        return format_day(day, "short")
+    def written(day: dt.date) -> Markup:
+        return escape(format_day(day, "short"))
 
     return lambda moment: written(moment.astimezone(zone).date())
 
@@ -125,21 +128,22 @@ class Card:
     Attributes:
         id: the partnership's id.
         client_id: its client's id (named by number when the name is unknown).
-        url: its page.
-        move_url: its move page (each move's button adds ``?trigger=``).
-        client, partner, supervisor: display names (``None``: unknown or not assigned).
-        since: the day it entered its stage, on the program's calendar.
+        url: its page (escaped for HTML).
+        move_url: its move page (each move's button adds ``?trigger=``; escaped).
+        client, partner, supervisor: display names (``None``: unknown or not assigned),
+            as written (the template escapes them).
+        since: the day it entered its stage, on the program's calendar (escaped).
         held_from: the stage it was put on hold from (``None``: not on hold).
     """
 
     id: int
     client_id: int
-    url: str
-    move_url: str
+    url: Markup
+    move_url: Markup
     client: str | None
     partner: str | None
     supervisor: str | None
-    since: str
+    since: Markup
     held_from: str | None
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, NoReturn
 
-from sqlalchemy import RowMapping, func, literal, select, union_all
+from sqlalchemy import RowMapping, Select, bindparam, func, literal, select, union_all
 
 from ..access import PROGRAM_MANAGER, Actor
 from ..errors import NotFound
@@ -221,24 +222,36 @@ def read_overview(actor: Actor, partnership: Partnership) -> Overview:
     statement, the unit's audit row becoming its read (as ``GET /partnerships/<id>``).
     The partnership and its program come back detached."""
     current = session()
-    # The program and the names of the partnership's people in one statement.
     program, *names = current.execute(
-        select(
-            Program,
-            *(
-                select(model.display_name).where(model.id == person_id).scalar_subquery()
-                for model, person_id in (
-                    (Client, partnership.client_id),
-                    (Partner, partnership.partner_id),
-                    (Supervisor, partnership.supervisor_id),
-                )
-            ),
-        ).where(Program.id == partnership.program_id)
+        _overview_statement(),
+        {
+            "program_id": partnership.program_id,
+            "client_id": partnership.client_id,
+            "partner_id": partnership.partner_id,
+            "supervisor_id": partnership.supervisor_id,
+        },
     ).one()
     record_access(actor, "partnership", partnership.id, "read", ALLOWED)
     detach(current, [partnership, program])
     moves = manager_moves(partnership) if program.id in actor.managed_program_ids else []
     return Overview(partnership, program, *names, moves)
+
+
+@cache
+def _overview_statement() -> Select:
+    """The program and the names of a partnership's people, in one statement: built once,
+    run with the ids as parameters (a partnership's page reads it every time)."""
+    return select(
+        Program,
+        *(
+            select(model.display_name).where(model.id == bindparam(key)).scalar_subquery()
+            for model, key in (
+                (Client, "client_id"),
+                (Partner, "partner_id"),
+                (Supervisor, "supervisor_id"),
+            )
+        ),
+    ).where(Program.id == bindparam("program_id"))
 
 
 def manager_moves(partnership: Any) -> list[Move]:

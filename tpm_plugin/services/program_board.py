@@ -276,31 +276,43 @@ def _people_of(actor: Actor, program_id: int) -> ProgramPeople:
 def _program_with_newest_version(actor: Actor, program_id: int) -> tuple[Program, int | None]:
     """A program the actor manages and the number of its workflow's newest published
     version (``None`` when there is none yet), in one statement."""
+    found = session().execute(_program_statement(), {"program_id": program_id}).first()
+    if found is None or program_id not in actor.managed_program_ids:
+        _not_found(actor, program_id)
+    return found[0], found[1]
+
+
+@cache
+def _program_statement() -> Select:
+    """A program and its workflow's newest published version: built once, run with the
+    program's id as parameter."""
     newest = (
         select(func.max(WorkflowVersion.version))
         .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
         .where(Workflow.key == Program.workflow_key)
         .scalar_subquery()
     )
-    found = session().execute(select(Program, newest).where(Program.id == program_id)).first()
-    if found is None or program_id not in actor.managed_program_ids:
-        _not_found(actor, program_id)
-    return found[0], found[1]
+    return select(Program, newest).where(Program.id == bindparam("program_id"))
 
 
-def _people_in(program: Program) -> ProgramPeople:
-    """``program`` (detached) with its partners' and supervisors' names."""
-    program_id = program.id
-    # Partners and supervisors in one statement, each by name.
+@cache
+def _people_statement() -> Select:
+    """A program's partners and supervisors in one statement, each by name: built once,
+    run with the program's id as parameter."""
     both = union_all(
         *(
             select(literal(model.__name__).label("model"), model.id, model.display_name).where(
-                model.program_id == program_id
+                model.program_id == bindparam("program_id")
             )
             for model in (Partner, Supervisor)
         )
     ).subquery()
-    rows = session().execute(select(both).order_by(both.c.model, both.c.display_name, both.c.id))
+    return select(both).order_by(both.c.model, both.c.display_name, both.c.id)
+
+
+def _people_in(program: Program) -> ProgramPeople:
+    """``program`` (detached) with its partners' and supervisors' names."""
+    rows = session().execute(_people_statement(), {"program_id": program.id})
     people: dict[str, dict[int, str]] = {Partner.__name__: {}, Supervisor.__name__: {}}
     for model, person_id, name in rows:
         people[model][person_id] = name

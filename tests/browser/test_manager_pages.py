@@ -46,3 +46,17 @@ def test_the_dashboard_shows_the_weeks_figures_the_api_gives(logged_in_page) -> 
     ]
     assert shown == answered
     assert any(held for _, _, held in shown)
+
+
+def test_dropping_a_card_on_a_stage_its_move_leads_to_opens_that_moves_prompt(
+    logged_in_page,
+) -> None:
+    page = logged_in_page("program manager")
+    page.goto(page.demo.url("/tpm/manager/board"))
+    card = page.locator("[data-stage=referred] .tpm-card[draggable=true]").first
+    card_link = card.locator("a").first.get_attribute("href")
+    partnership_id = int(re.search(r"/partnerships/(\d+)", card_link).group(1))
+    card.drag_to(page.locator("section[data-stage=identification]"))
+    page.wait_for_url(re.compile(r"/move\?trigger=begin_identification$"))
+    assert f"/partnerships/{partnership_id}/move" in page.url
+    assert page.locator("textarea[name=reason]").is_visible()

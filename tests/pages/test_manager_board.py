@@ -145,6 +145,47 @@ def test_a_card_offers_the_moves_a_manager_may_take(app: Flask, client) -> None:
     assert 'name="trigger" value="begin_identification"' in html
 
 
+def _card_of(html: str, partnership_id: int) -> str:
+    match = re.search(
+        rf'<li class="tpm-card"[^>]*#move-slot-{partnership_id}".*?</li>', html, re.DOTALL
+    )
+    assert match, f"no card for partnership {partnership_id}"
+    return match.group(0)
+
+
+def test_names_on_a_card_are_shown_as_written_never_as_markup(app: Flask, client) -> None:
+    made = people_world()
+    program = made.program
+    named = factories.partnership(
+        program,
+        client=factories.client(program, display_name='<b>Ana "A" & Co</b>'),
+        partner=factories.partner(program, display_name="<script>x()</script>"),
+        supervisor=factories.supervisor(program, display_name="Tom & 'Jerry'"),
+    )
+    card = _card_of(_board(client, made).get_data(as_text=True), named.id)
+    assert "&lt;b&gt;Ana &#34;A&#34; &amp; Co&lt;/b&gt;" in card
+    assert "&lt;script&gt;x()&lt;/script&gt;" in card
+    assert "Tom &amp; &#39;Jerry&#39;" in card
+    assert "<script>" not in card and "<b>" not in card
+
+
+def test_a_card_moves_through_one_form_with_a_button_per_move_that_works_without_script(
+    app: Flask, client
+) -> None:
+    made = people_world()
+    card = _card_of(_board(client, made).get_data(as_text=True), made.partnership.id)
+    [action] = re.findall(r'<form method="get" action="([^"]+)" class="tpm-move"', card)
+    triggers = re.findall(r'<button name="trigger" value="([^"]+)"', card)
+    assert action == f"/tpm/manager/partnerships/{made.partnership.id}/move"
+    assert triggers == ["begin_identification", "withdraw"]
+    # Dragging the card drops it on the stages its moves lead to, with those triggers.
+    assert 'data-moves="identification=begin_identification withdrawn=withdraw "' in card
+    for trigger in triggers:
+        # What a browser without JavaScript asks for when the button is pressed.
+        prompt = client.get(f"{action}?trigger={trigger}", headers=as_user(made.manager_user))
+        assert prompt.status_code == 200 and 'name="reason"' in prompt.get_data(as_text=True)
+
+
 def _move_page(client, made: factories.World, trigger: str):
     return client.get(
         f"/tpm/manager/partnerships/{made.partnership.id}/move?trigger={trigger}",
@@ -256,6 +297,9 @@ def test_the_board_runs_as_many_statements_for_50_partnerships_as_for_5(app: Fla
         assert page.status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+    # The viewer's roles and language, the program with its workflow's newest version, its
+    # people, the counts, the page and the audit row.
+    assert counts[0] == 7
 
 
 def test_the_board_and_the_move_prompt_speak_spanish(app: Flask, client) -> None:

@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from tests import factories
 from tests.conftest import BACKENDS
 from tests.factories import as_user
 from tests.test_list_queries import counting
-from tpm_plugin.models import Meeting, Plan, Review
+from tpm_plugin.models import Meeting, Partnership, Plan, Review
 from tpm_plugin.services import meetings, plans, reviews, transitions
 from tpm_plugin.services._unit import session
 
@@ -94,6 +94,38 @@ def test_the_page_shows_the_people_and_every_kind_of_the_apis_timeline(app: Flas
         assert f"<strong>{heading}</strong>" in html
     assert "<strong>Supervision</strong>" in html and "<strong>Review meeting</strong>" in html
     assert f"Entries 1 to {api['total']} of {api['total']}" in html
+
+
+def test_each_entry_says_what_happened_in_words(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made).get_data(as_text=True)
+    assert "From Active to Review, by a program manager." in html
+    assert "Meeting held. 45 minutes." in html
+    assert "Decided: plan again." in html
+    assert "Supervision held:" in html and "Version 2 of the plan." in html
+
+
+def test_a_partnership_without_a_partner_says_so_beside_its_other_people(
+    app: Flask, client
+) -> None:
+    made = people_world()
+    session().execute(
+        update(Partnership).where(Partnership.id == made.partnership.id).values(partner_id=None)
+    )
+    session().commit()
+    html = _page(client, made).get_data(as_text=True)
+    assert "<dt>Partnered with</dt><dd>not assigned</dd>" in html
+    assert "<dt>Supervised by</dt><dd>Rosa Vidal</dd>" in html and "Lucía Pérez" in html
+
+
+def test_the_managers_moves_are_buttons_of_one_form_to_the_move_page(app: Flask, client) -> None:
+    made = _lived()
+    html = _page(client, made).get_data(as_text=True)
+    move = f"/tpm/manager/partnerships/{made.partnership.id}/move"
+    assert html.count(f'<form method="get" action="{move}" class="tpm-move">') == 1
+    assert 'name="trigger" value="put_on_hold"' in html
+    prompt = client.get(f"{move}?trigger=put_on_hold", headers=as_user(made.manager_user))
+    assert prompt.status_code == 200
 
 
 def test_a_corrected_meeting_and_its_correction_are_shown_as_such(app: Flask, client) -> None:

@@ -5,8 +5,8 @@ The board lists exactly the partnerships ``GET /partnerships`` would (the same s
 filters, :func:`~.partnerships.list_filters`), one page of them with the count of every
 stage, the names of the people on the page and the moves a manager may offer on each card.
 Its cost is a constant handful of statements, whatever the size of the program: the
-program, its partners and supervisors (one statement), the workflow's newest version, the
-counts by stage, the page (with its total and its clients' names), and the audit row
+program with its workflow's newest version, its partners and supervisors (one statement),
+the counts by stage, the page (with its total and its clients' names), and the audit row
 naming every partnership listed.
 """
 
@@ -14,13 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, NoReturn
 
-from sqlalchemy import RowMapping, func, literal, select, union_all
+from sqlalchemy import RowMapping, Select, bindparam, func, literal, select, union_all
 
 from ..access import PROGRAM_MANAGER, Actor
 from ..errors import NotFound
-from ..models import Client, Partner, Partnership, Program, Supervisor
+from ..models import (
+    Client,
+    Partner,
+    Partnership,
+    Program,
+    Supervisor,
+    Workflow,
+    WorkflowVersion,
+)
 from ._reading import Page, detach, order_by, paginate
 from ._unit import session, unit_of_work
 from .access import (
@@ -120,8 +129,11 @@ def board(actor: Actor | None, program_id: int, query: dict[str, Any]) -> Board:
     actor = require_actor(actor)
     filters = {**query, "program_id": program_id}
     with unit_of_work() as unit:
-        people = _people_of(actor, program_id)
-        workflow = compiled_workflow(people.program.workflow_key, _newest(people.program))
+        program, newest = _program_with_newest_version(actor, program_id)
+        people = _people_in(program)
+        # None: the workflow is not published yet (a fresh database publishes the shipped
+        # one here, as any other first reader would).
+        workflow = compiled_workflow(program.workflow_key, newest or _newest(program))
         clauses = list_filters(actor, {**filters, "stage": None})
         if query.get("on_hold"):
             clauses.append(Partnership.held_from_stage.is_not(None))
@@ -210,24 +222,36 @@ def read_overview(actor: Actor, partnership: Partnership) -> Overview:
     statement, the unit's audit row becoming its read (as ``GET /partnerships/<id>``).
     The partnership and its program come back detached."""
     current = session()
-    # The program and the names of the partnership's people in one statement.
     program, *names = current.execute(
-        select(
-            Program,
-            *(
-                select(model.display_name).where(model.id == person_id).scalar_subquery()
-                for model, person_id in (
-                    (Client, partnership.client_id),
-                    (Partner, partnership.partner_id),
-                    (Supervisor, partnership.supervisor_id),
-                )
-            ),
-        ).where(Program.id == partnership.program_id)
+        _overview_statement(),
+        {
+            "program_id": partnership.program_id,
+            "client_id": partnership.client_id,
+            "partner_id": partnership.partner_id,
+            "supervisor_id": partnership.supervisor_id,
+        },
     ).one()
     record_access(actor, "partnership", partnership.id, "read", ALLOWED)
     detach(current, [partnership, program])
     moves = manager_moves(partnership) if program.id in actor.managed_program_ids else []
     return Overview(partnership, program, *names, moves)
+
+
+@cache
+def _overview_statement() -> Select:
+    """The program and the names of a partnership's people, in one statement: built once,
+    run with the ids as parameters (a partnership's page reads it every time)."""
+    return select(
+        Program,
+        *(
+            select(model.display_name).where(model.id == bindparam(key)).scalar_subquery()
+            for model, key in (
+                (Client, "client_id"),
+                (Partner, "partner_id"),
+                (Supervisor, "supervisor_id"),
+            )
+        ),
+    ).where(Program.id == bindparam("program_id"))
 
 
 def manager_moves(partnership: Any) -> list[Move]:
@@ -246,16 +270,49 @@ def _people_of(actor: Actor, program_id: int) -> ProgramPeople:
     program = session().get(Program, program_id)
     if program is None or program_id not in actor.managed_program_ids:
         _not_found(actor, program_id)
-    # Partners and supervisors in one statement, each by name.
+    return _people_in(program)
+
+
+def _program_with_newest_version(actor: Actor, program_id: int) -> tuple[Program, int | None]:
+    """A program the actor manages and the number of its workflow's newest published
+    version (``None`` when there is none yet), in one statement."""
+    found = session().execute(_program_statement(), {"program_id": program_id}).first()
+    if found is None or program_id not in actor.managed_program_ids:
+        _not_found(actor, program_id)
+    return found[0], found[1]
+
+
+@cache
+def _program_statement() -> Select:
+    """A program and its workflow's newest published version: built once, run with the
+    program's id as parameter."""
+    newest = (
+        select(func.max(WorkflowVersion.version))
+        .join(Workflow, Workflow.id == WorkflowVersion.workflow_id)
+        .where(Workflow.key == Program.workflow_key)
+        .scalar_subquery()
+    )
+    return select(Program, newest).where(Program.id == bindparam("program_id"))
+
+
+@cache
+def _people_statement() -> Select:
+    """A program's partners and supervisors in one statement, each by name: built once,
+    run with the program's id as parameter."""
     both = union_all(
         *(
             select(literal(model.__name__).label("model"), model.id, model.display_name).where(
-                model.program_id == program_id
+                model.program_id == bindparam("program_id")
             )
             for model in (Partner, Supervisor)
         )
     ).subquery()
-    rows = session().execute(select(both).order_by(both.c.model, both.c.display_name, both.c.id))
+    return select(both).order_by(both.c.model, both.c.display_name, both.c.id)
+
+
+def _people_in(program: Program) -> ProgramPeople:
+    """``program`` (detached) with its partners' and supervisors' names."""
+    rows = session().execute(_people_statement(), {"program_id": program.id})
     people: dict[str, dict[int, str]] = {Partner.__name__: {}, Supervisor.__name__: {}}
     for model, person_id, name in rows:
         people[model][person_id] = name

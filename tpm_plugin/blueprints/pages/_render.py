@@ -69,6 +69,30 @@ def page_url(endpoint: str, **values: Any) -> str:
     """The URL of the page ``endpoint`` (as registered on the page route table), with
     ``values`` filling its rule and the rest as its query string. Never put names or notes
     in ``values``: URLs land in logs."""
+    try:
+        key = (request.script_root, request.blueprint, endpoint, *sorted(values.items()))
+        hash(key)
+    except TypeError:  # a list in the query string
+        return _built_url(endpoint, values)
+    # The same URL on every page (layouts, navigation, stage links) is built once per app,
+    # not twice through Werkzeug (the route table's path, then the dispatch rule's URL) on
+    # every page: the routes are fixed once the app serves.
+    built = current_app.extensions.setdefault(_BUILT_URLS, {})
+    url = built.get(key)
+    if url is None:
+        url = _built_url(endpoint, values)
+        if len(built) < _MAX_BUILT_URLS:
+            built[key] = url
+    return url
+
+
+#: Where an app keeps the page URLs it has built, and how many at most (ids in URLs make
+#: many; past the limit URLs are built each time).
+_BUILT_URLS = "tpm_plugin.page_urls"
+_MAX_BUILT_URLS = 4096
+
+
+def _built_url(endpoint: str, values: dict[str, Any]) -> str:
     from . import page_routes
 
     table = page_routes()

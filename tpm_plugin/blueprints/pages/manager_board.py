@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, redirect, request
+from markupsafe import Markup, escape
 from marshmallow import Schema, fields
 
 from ...access import PROGRAM_MANAGER
@@ -59,21 +60,23 @@ def query_or_defaults(
 _SENTINEL = "2147483646"
 
 
-def url_of_id(endpoint: str, name: str) -> Callable[[int], str]:
-    """A function of an id giving the URL of ``endpoint`` with ``name`` = that id: one
-    :func:`page_url` for a whole page of cards, instead of one per card."""
-    pattern = page_url(endpoint, **{name: int(_SENTINEL)})
-    return lambda value: pattern.replace(_SENTINEL, str(int(value)), 1)
+def url_of_id(endpoint: str, name: str) -> Callable[[int], Markup]:
+    """A function of an id giving the URL of ``endpoint`` with ``name`` = that id, escaped
+    for HTML: one :func:`page_url` (and one escaping) for a whole page of cards, instead of
+    one per card."""
+    pattern = str(escape(page_url(endpoint, **{name: int(_SENTINEL)})))
+    return lambda value: Markup(pattern.replace(_SENTINEL, str(int(value)), 1))
 
 
-def local_day(timezone: str) -> Callable[[dt.datetime], str]:
+def local_day(timezone: str) -> Callable[[dt.datetime], Markup]:
     """A function writing an instant's date on ``timezone``'s calendar in the viewer's
-    locale, each date formatted once per page (a board shows a hundred of them)."""
+    locale, escaped for HTML, each date formatted once per page (a board shows a hundred
+    of them)."""
     zone = ZoneInfo(timezone)
 
     @cache
-    def written(day: dt.date) -> str:
-        return format_day(day, "short")
+    def written(day: dt.date) -> Markup:
+        return escape(format_day(day, "short"))
 
     return lambda moment: written(moment.astimezone(zone).date())
 
@@ -123,52 +126,71 @@ class Card:
     template call for each URL, name and date of each card).
 
     Attributes:
-        row: the partnership, as ``GET /partnerships`` lists it.
-        url: its page.
-        move_url: its move page (each move adds ``?trigger=``).
-        client, partner, supervisor: display names (``None``: unknown or not assigned).
-        since: the day it entered its stage, on the program's calendar.
-        moves: the moves a manager may offer on it.
+        id: the partnership's id.
+        client_id: its client's id (named by number when the name is unknown).
+        url: its page (escaped for HTML).
+        move_url: its move page (each move's button adds ``?trigger=``; escaped).
+        client, partner, supervisor: display names (``None``: unknown or not assigned),
+            as written (the template escapes them).
+        since: the day it entered its stage, on the program's calendar (escaped).
+        held_from: the stage it was put on hold from (``None``: not on hold).
     """
 
-    row: Any
-    url: str
-    move_url: str
+    id: int
+    client_id: int
+    url: Markup
+    move_url: Markup
     client: str | None
     partner: str | None
     supervisor: str | None
-    since: str
+    since: Markup
+    held_from: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardRun:
+    """Cards next to each other in a stage's column offering the same moves (all of them
+    but for partnerships pinned to different workflow versions): their move buttons and
+    drop targets are written once for the run, not once per card.
+
+    Attributes:
+        moves: the moves a manager may offer on each card of the run.
+        cards: the run's cards, in the page's order.
+    """
+
     moves: list[program_board.Move]
-
-    @property
-    def data_moves(self) -> str:
-        """``dest=url?trigger=t`` of each move, each followed by a space: where the board's
-        script may drop the card (one attribute written once, not three values per move)."""
-        return "".join(f"{m.dest}={self.move_url}?trigger={m.trigger} " for m in self.moves)
+    cards: list[Card]
 
 
-def cards_by_stage(result: program_board.Board) -> dict[str, list[Card]]:
-    """The board's cards by stage, in the page's order."""
+def cards_by_stage(result: program_board.Board) -> dict[str, list[CardRun]]:
+    """The board's cards by stage, in the page's order, in runs of the same moves."""
     page_of, move_of = (
         url_of_id(endpoint, "partnership_id")
         for endpoint in ("manager_partnership", "manager_move")
     )
     day_of = local_day(result.people.program.timezone)
     partners, supervisors = result.people.partners, result.people.supervisors
-    cards: dict[str, list[Card]] = {}
+    runs: dict[str, list[CardRun]] = {}
     for row in result.page.items:
+        partnership_id = row["id"]
         card = Card(
-            row=row,
-            url=page_of(row["id"]),
-            move_url=move_of(row["id"]),
+            id=partnership_id,
+            client_id=row["client_id"],
+            url=page_of(partnership_id),
+            move_url=move_of(partnership_id),
             client=result.clients.get(row["client_id"]),
             partner=partners.get(row["partner_id"]),
             supervisor=supervisors.get(row["supervisor_id"]),
             since=day_of(row["stage_entered_at"]),
-            moves=result.moves.get(row["id"], []),
+            held_from=row["held_from_stage"],
         )
-        cards.setdefault(row["stage"], []).append(card)
-    return cards
+        moves = result.moves.get(partnership_id, [])
+        column = runs.setdefault(row["stage"], [])
+        if column and column[-1].moves == moves:
+            column[-1].cards.append(card)
+        else:
+            column.append(CardRun(moves, [card]))
+    return runs
 
 
 def _filters_in_url(query: dict[str, Any]) -> dict[str, Any]:

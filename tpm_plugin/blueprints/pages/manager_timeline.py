@@ -6,9 +6,11 @@ service call (:func:`tpm_plugin.services.partnership_page.partnership_page`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from flask import request
+from flask_babel import get_locale
 
 from ...i18n import lazy_gettext
 from ...models.care import DOMAINS
@@ -69,10 +71,28 @@ def code(value: Any) -> Any:
 
 
 def codes_said_once() -> Callable[[Any], Any]:
-    """:func:`code` with every label translated once for the page, not once per entry (a
-    lazy label looks its catalog up each time it is shown)."""
-    said = {key: str(label) for key, label in CODE_LABELS.items()}
+    """:func:`code` with every label translated once for the viewer's language, not once
+    per entry (a lazy label looks its catalog up each time it is shown)."""
+    said = _said_in(_viewer_locale())[0]
     return lambda value: said.get(value, value) if isinstance(value, str) else value
+
+
+def kinds_said_once() -> dict[str, str]:
+    """The headings of the timeline's kinds in the viewer's language."""
+    return _said_in(_viewer_locale())[1]
+
+
+def _viewer_locale() -> str:
+    return str(get_locale() or "en")
+
+
+@lru_cache(maxsize=8)
+def _said_in(locale: str) -> tuple[dict[str, str], dict[str, str]]:
+    # The catalogs do not change while the process runs: the labels of a language are
+    # translated the first time a page is shown in it (inside a request in that locale),
+    # instead of some thirty catalog look-ups on every page.
+    codes = {key: str(label) for key, label in CODE_LABELS.items()}
+    return codes, {key: str(label) for key, label in KIND_LABELS.items()}
 
 
 def partnership_page(partnership_id: int) -> tuple[str, int]:
@@ -90,7 +110,7 @@ def partnership_page(partnership_id: int) -> tuple[str, int]:
         overview=read.overview,
         timeline=read.timeline,
         kind=query.get("kind"),
-        kinds={key: str(label) for key, label in KIND_LABELS.items()},
+        kinds=kinds_said_once(),
         errors=errors,
         versions=list(reversed(read.plans.items)),
         domains=DOMAINS,

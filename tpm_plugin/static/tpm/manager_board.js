@@ -1,6 +1,7 @@
 /* The board's drag and drop, an enhancement of its move buttons: dropping a card on the
-   column of a stage it can move to opens the same reason prompt its button opens. Cards
-   list their moves in data-moves as "<stage>=<url>" pairs. */
+   column of a stage it can move to opens the same reason prompt its button opens (the
+   page of the card's move form, with that move's trigger). Cards list their moves in
+   data-moves as "<stage>=<trigger>" pairs. */
 (function () {
   "use strict";
   var board = document.querySelector("[data-tpm-board]");
@@ -33,7 +34,10 @@
     var column = event.target.closest("[data-stage]");
     if (!dragged || !column) { return; }
     event.preventDefault();
-    var url = movesOf(dragged)[column.getAttribute("data-stage")];
-    if (url) { window.location.assign(url); }
+    var trigger = movesOf(dragged)[column.getAttribute("data-stage")];
+    var form = dragged.querySelector("form.tpm-move");
+    if (trigger && form) {
+      window.location.assign(form.action + "?trigger=" + encodeURIComponent(trigger));
+    }
   });
 }());

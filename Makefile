@@ -76,6 +76,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/chaos.py
 	$(BIN)/python benchmarks/placement.py
 	$(BIN)/python benchmarks/intake.py
+	$(BIN)/python benchmarks/pages.py
 
 # Re-vendor htmx (served by the pages) and axe-core (used by the browser tests) from the npm
 # registry at the versions pinned in the script.

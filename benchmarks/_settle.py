@@ -1,8 +1,9 @@
 """How the chaos run knows a step is over: nothing due is still to run.
 
 A job is still to run while it is on the queue or in rq's started registry, or while a
-worker has taken it off the queue and not yet registered it as started: rq >= 2.1 keeps it
-in an intermediate list meanwhile, rq 2.0 in no list at all, and a worker SIGKILLed in that
+worker has taken it off the queue and not yet registered it as started: rq keeps it in an
+intermediate list meanwhile (in no list at all when it was popped with LPOP: a worker on
+several queues, or Redis before 6.2), and a worker SIGKILLed in that
 window leaves it there for good. So besides the queue and the started registry, the driver
 asks the plugin's own :func:`~tpm_plugin.jobs.booking.booking_states` about every job due
 at this instant: one that is orphaned (taken, never started) or missing is not done with.

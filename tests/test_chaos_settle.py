@@ -1,8 +1,8 @@
 """The chaos run's idea of "this step is over" (``benchmarks/_settle.py``).
 
 The run once lost both 60-minute reminders of a meeting: a worker had taken the job off the
-queue but not yet registered it as started (rq >= 2.1 keeps it in an intermediate list
-meanwhile, rq 2.0 in none), so the driver saw nothing queued and nothing started, ended the
+queue but not yet registered it as started (rq keeps it in an intermediate list meanwhile,
+or in none when it was popped with LPOP), so the driver saw nothing queued and nothing started, ended the
 step and moved the simulated clock 30 minutes on. The job then ran, or was booked again, on
 the far side of the meeting's start, where a reminder is rightly no longer sent. These tests
 take the job the way rq's worker does (``Queue.dequeue_any``) and stop there, as a worker

@@ -41,8 +41,9 @@ class NotificationLedger(Base):
     a retried, duplicated or requeued job notify nobody twice.
 
     A row is claimed (``status`` "sending", committed) before the notifier is called and
-    marked "sent" after; ``claimed_by`` names the rq job that holds the claim, so a retry of
-    that same job resumes it. ``recipient_ref`` is "<role>-<id>" (``partner-12``), never an
+    marked "sent" after; ``claimed_by`` names the run of the rq job that holds the claim
+    (see :mod:`tpm_plugin.services.notifications.claimant`), so a retry of that job resumes
+    it once that run is over, and two runs of one job id at once never both send. ``recipient_ref`` is "<role>-<id>" (``partner-12``), never an
     address; ``occurrence`` names the event (``meeting-88-24h``), never its content.
     """
 

@@ -166,3 +166,25 @@ def _supervised_part(page) -> str:
     """The page's list of supervised partnerships (the agenda above has rows alike)."""
     body = page.get_data(as_text=True)
     return body[body.index('id="tpm-supervised"') :]
+
+
+def test_the_week_is_audited_in_the_role_that_reached_it(app: Flask, client) -> None:
+    # The supervisor also manages another program: their own week is read as its
+    # supervisor, not in their most senior role; a manager of the week's program reads it
+    # as its manager. Either way the row is in the program's trail.
+    made, ids = _supervising(2)
+    factories.program(managers=(made.supervisor_user,))
+    for user, role in (
+        (made.supervisor_user, "supervisor"),
+        (made.manager_user, "program_manager"),
+    ):
+        before = len(audit_rows(user))
+        page = client.get(
+            f"/tpm/supervisor/week?date={THIS_MONDAY.isoformat()}"
+            f"&supervisor_id={made.supervisor.id}",
+            headers=factories.as_user(user),
+        )
+        assert page.status_code == 200
+        [row] = [row for row in audit_rows(user)[before:] if row.action == "read_week"]
+        assert row.object_type == "partnership" and sorted(row.object_ids) == sorted(ids)
+        assert (row.actor_role, row.program_id) == (role, made.program.id)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ...access import Actor
 from ...models import Client, Partner, Partnership, SupervisionSession, UnplacedSupervision
 from .._unit import unit_of_work
-from ..access import partnership_scope, record_reads, require_actor
+from ..access import partnership_scope, record_reads, require_actor, role_reaching
 from ..fidelity import week_window
 from ..scheduling.reach import supervisor_in_reach
 from .agenda import PartnershipAgenda, agendas
@@ -78,7 +78,7 @@ def read_supervisor_week(
     Raises:
         NotFound: the supervisor is outside the actor's reach (audited).
     """
-    _, timezone = supervisor_in_reach(db, actor, supervisor_id, READ_ACTION)
+    program_id, timezone = supervisor_in_reach(db, actor, supervisor_id, READ_ACTION)
     monday = (
         day - dt.timedelta(days=day.weekday())
         if day is not None
@@ -112,12 +112,31 @@ def read_supervisor_week(
             .order_by(UnplacedSupervision.partner_id)
         )
     )
-    record_reads(actor, "supervision_session", [s.id for s in sessions], READ_ACTION)
+    # Recorded in the role that reached them (see REACH_PRECEDENCE), not the actor's most
+    # senior one: the supervisor's sessions are theirs, of their program; each agenda
+    # partnership is the partner's with this supervisor or, when covering, the absent one.
+    # All are of the supervisor's program, so the rows are in its trail.
+    own = {"program_id": program_id, "supervisor_id": supervisor_id}
+    record_reads(
+        actor,
+        "supervision_session",
+        [s.id for s in sessions],
+        READ_ACTION,
+        program_id=program_id,
+        role=role_reaching(actor, [own], actor.primary_role),
+    )
+    reached = [
+        {**own, "supervisor_id": b.covering_for or supervisor_id, "partner_id": b.partner_id}
+        for b in blocks
+        if b.agenda
+    ]
     record_reads(
         actor,
         "partnership",
         sorted({item.partnership_id for b in blocks for item in b.agenda}),
         READ_ACTION,
+        program_id=program_id,
+        role=role_reaching(actor, reached, actor.primary_role),
     )
     db.expunge_all()
     return SupervisorWeek(supervisor_id, timezone, monday, blocks, unplaced)

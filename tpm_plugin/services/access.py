@@ -190,21 +190,37 @@ def record_access(
 
 
 def access_row(
-    actor: Actor | None, object_type: str, object_id: object, action: str, outcome: str
+    actor: Actor | None,
+    object_type: str,
+    object_id: object,
+    action: str,
+    outcome: str,
+    *,
+    role: str | None = _UNSET,
+    program_id: int | None = None,
+    partnership_id: int | None = None,
 ) -> tuple[type[AccessAudit], dict[str, Any]]:
     """An access-audit row as its model and values, for a caller that writes several rows
     in one statement of its own (intake opens a client and a partnership in one INSERT).
     Values, not an ``AccessAudit`` object: that statement reads them straight back, and an
-    instrumented object costs more to build than the row costs to write."""
+    instrumented object costs more to build than the row costs to write.
+
+    ``role`` defaults to the actor's most senior role; ``program_id`` and
+    ``partnership_id`` say whose care data it was (the program's trail finds the row by
+    them), as :func:`touch` records them."""
+    if role is _UNSET:
+        role = actor.primary_role if actor else None
     return (
         AccessAudit,
         {
             "actor_id": actor.user_id if actor else None,
-            "actor_role": actor.primary_role if actor else None,
+            "actor_role": role,
             "object_type": object_type,
             "object_id": None if object_id is None else str(object_id),
             "action": action,
             "outcome": outcome,
+            "program_id": program_id,
+            "partnership_id": partnership_id,
         },
     )
 

@@ -101,7 +101,16 @@ def read_display_names(
             )
         )
         partners = {pid: name for pid, name in rows}
-    # Each name was reachable through its partnership: the row records that role.
+    # Each name was reachable through its partnership: the row records that role, and the
+    # program when every name is of one (as a list's row does), for that program's trail.
     role = role_reaching(actor, revealed, actor.primary_role)
-    record_reads(actor, "client", sorted(client_ids), ACTION, role=role)
+    programs = {row["program_id"] for row in revealed}
+    record_reads(
+        actor,
+        "client",
+        sorted(client_ids),
+        ACTION,
+        role=role,
+        program_id=next(iter(programs)) if len(programs) == 1 else None,
+    )
     return DisplayNames(clients, partners)

@@ -35,7 +35,7 @@ from ...models import (
 )
 from .._batch import Row, insert_together, writes_in_one_round_trip
 from .._unit import unit_of_work
-from ..access import ALLOWED, record_access
+from ..access import touch
 from ..supervision_placement.requests import replacement_cte, request_replacement
 from .mapping import MappingFailed, Referral, map_referral
 from .opening import (
@@ -46,7 +46,7 @@ from .opening import (
     statements_commit_themselves,
 )
 from .payloads import PayloadUnreadable, Submission, read_submission
-from .rows import flush_row, intake_actor, keep_row, new_referral, record_fields
+from .rows import INTAKE_ROLE, flush_row, intake_actor, keep_row, new_referral, record_fields
 from .sources import SourceChanged, confirm_current
 
 
@@ -295,7 +295,15 @@ def _revise(
         setattr(record, name, value)
     record.version = submission.version
     record.updated_at = utcnow()
-    record_access(intake_actor(source), "intake_record", record.id, "update", ALLOWED)
+    touch(
+        intake_actor(source),
+        "intake_record",
+        record.id,
+        "update",
+        role=INTAKE_ROLE,
+        program_id=source.program_id,
+        partnership_id=record.partnership_id,
+    )
     return Answer(200, {**ids, "outcome": "updated"})
 
 

@@ -21,6 +21,11 @@ from .payloads import Submission
 #: The job the outbox names when a referral arrived (ids only), for the jobs that greet it.
 INTAKE_RECEIVED_JOB = "tpm.intake_received"
 
+#: The role a source's deliveries are audited under (``actor_role``, beside the actor
+#: ``intake-source:<id>``, :func:`intake_actor`): a source holds none of the people's roles,
+#: and its rows carry the source's program, so that program's trail shows what arrived.
+INTAKE_ROLE = "intake_source"
+
 
 def flush_row(session: Session, row: Row) -> Any:
     """Add ``row`` to the session and flush it; returns the id the flush gave it."""
@@ -110,7 +115,18 @@ def new_referral(
         ("partnership", partnership_id),
         ("intake_record", record_id),
     ):
-        write(access_row(actor, object_type, object_id, "create", ALLOWED))
+        write(
+            access_row(
+                actor,
+                object_type,
+                object_id,
+                "create",
+                ALLOWED,
+                role=INTAKE_ROLE,
+                program_id=source.program_id,
+                partnership_id=partnership_id,
+            )
+        )
     ids = {
         "source_id": source.id,
         "intake_record_id": record_id,

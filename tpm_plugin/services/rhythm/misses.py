@@ -108,8 +108,16 @@ def list_misses(actor: Actor | None, supervisor_id: int, query: dict[str, Any]) 
         statement = statement.order_by(MissedWeek.week_starts_on.desc(), MissedWeek.id.desc())
         rows, total = paginate(unit.session, statement, query["page"], query["page_size"])
         # Read as the supervisor themselves or as a manager of their program, whatever
-        # other roles the actor holds elsewhere.
+        # other roles the actor holds elsewhere; every row is of the supervisor's program,
+        # so the read is in that program's trail.
         role = role_on(actor, program_id, supervisor_id=supervisor_id)
-        record_reads(actor, OBJECT_TYPE, [row.id for row in rows], LIST_ACTION, role=role)
+        record_reads(
+            actor,
+            OBJECT_TYPE,
+            [row.id for row in rows],
+            LIST_ACTION,
+            role=role,
+            program_id=program_id,
+        )
         detach(unit.session, rows)
     return Page(rows, query["page"], query["page_size"], total)

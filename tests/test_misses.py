@@ -170,3 +170,57 @@ def test_misses_since_a_date_leave_out_older_weeks(app: Flask):
         headers=factories.as_user(made.supervisor_user),
     )
     assert answer.json["items"] == []
+
+
+def _missed(partnership_id: int, supervisor_id: int) -> None:
+    session().add(
+        MissedWeek(
+            partnership_id=partnership_id,
+            supervisor_id=supervisor_id,
+            week_starts_on=WEEK,
+            meetings_target=3,
+            meetings_held=1,
+        )
+    )
+    session().commit()
+
+
+def test_a_supervisor_in_two_programs_reads_the_misses_of_both_rows(app: Flask):
+    made = factories.world()
+    # One host user, two supervisor rows: one per program they supervise in.
+    other = factories.program()
+    second = factories.supervisor(other, user_id=made.supervisor_user)
+    elsewhere = factories.partnership(other, supervisor=second)
+    _missed(made.partnership.id, made.supervisor.id)
+    _missed(elsewhere.id, second.id)
+    for supervisor_id, partnership_id, program_id in (
+        (made.supervisor.id, made.partnership.id, made.program.id),
+        (second.id, elsewhere.id, other.id),
+    ):
+        answer = _misses(app, supervisor_id, made.supervisor_user)
+        assert answer.status_code == 200, answer.json
+        assert [item["partnership_id"] for item in answer.json["items"]] == [partnership_id]
+        row = (
+            session()
+            .scalars(
+                select(AccessAudit)
+                .where(AccessAudit.actor_id == made.supervisor_user)
+                .order_by(AccessAudit.id.desc())
+            )
+            .first()
+        )
+        assert (row.object_type, row.outcome, row.actor_role, row.program_id) == (
+            "missed_week",
+            "allowed",
+            "supervisor",
+            program_id,
+        )
+    # A third program's supervisor stays out of reach, and the attempt is audited.
+    foreign = factories.supervisor(factories.program())
+    assert _misses(app, foreign.id, made.supervisor_user).status_code == 404
+    denied = session().scalars(
+        select(AccessAudit).where(
+            AccessAudit.actor_id == made.supervisor_user, AccessAudit.outcome == "denied"
+        )
+    )
+    assert [(row.object_type, row.object_id) for row in denied] == [("supervisor", str(foreign.id))]

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from tests import factories
-from tpm_plugin.models import ProgramTargets, TransitionAudit
+from tpm_plugin.models import MissedWeek, Partnership, ProgramTargets, TransitionAudit
 from tpm_plugin.services import transitions
 from tpm_plugin.services._unit import unit_of_work
 from tpm_plugin.services.rhythm import flag_missed_weeks
@@ -65,3 +65,41 @@ def test_no_missed_week_says_so(app: Flask, client) -> None:
     made = factories.world()
     page = client.get("/tpm/supervisor/misses", headers=factories.as_user(made.supervisor_user))
     assert "No week below target" in page.get_data(as_text=True)
+
+
+def test_a_supervisor_in_two_programs_sees_the_misses_of_each(app: Flask, client) -> None:
+    made = _missed_a_week()
+    # The same host user supervises in a second program, where a week was missed too.
+    other = _missed_a_week()
+    second = factories.supervisor(other.program, user_id=made.supervisor_user)
+    with unit_of_work() as unit:
+        unit.session.execute(
+            update(MissedWeek)
+            .where(MissedWeek.supervisor_id == other.supervisor.id)
+            .values(supervisor_id=second.id)
+        )
+        unit.session.execute(
+            update(Partnership)
+            .where(Partnership.id == other.partnership.id)
+            .values(supervisor_id=second.id)
+        )
+    for supervisor_id, shown in ((made.supervisor.id, made), (second.id, other)):
+        page = client.get(
+            f"/tpm/supervisor/misses?supervisor_id={supervisor_id}",
+            headers=factories.as_user(made.supervisor_user),
+        )
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "1 week below target" in body
+        assert shown.client.display_name in body
+    foreign = client.get(
+        f"/tpm/supervisor/misses?supervisor_id={other.supervisor.id}",
+        headers=factories.as_user(made.supervisor_user),
+    )
+    assert foreign.status_code == 404
+    assert other.client.display_name not in foreign.get_data(as_text=True)
+    assert audit_actions(made.supervisor_user, "supervisor") == [("list_misses", "denied")]
+    assert audit_actions(made.supervisor_user, "missed_week") == [
+        ("list_misses", "allowed"),
+        ("list_misses", "allowed"),
+    ]

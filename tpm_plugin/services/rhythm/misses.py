@@ -82,7 +82,8 @@ def _flag_program_week(program_id: int, timezone: str, now: dt.datetime) -> int:
 
 def list_misses(actor: Actor | None, supervisor_id: int, query: dict[str, Any]) -> Page[MissedWeek]:
     """One page of a supervisor's missed weeks, newest week first (each read audited), for
-    the supervisor or a program manager of their program.
+    the supervisor (any of the actor's supervisor rows) or a program manager of their
+    program.
 
     Args:
         query: ``page``, ``page_size`` and optionally ``since`` (a local date: weeks
@@ -97,8 +98,10 @@ def list_misses(actor: Actor | None, supervisor_id: int, query: dict[str, Any]) 
         program_id = unit.session.scalar(
             select(Supervisor.program_id).where(Supervisor.id == supervisor_id)
         )
+        # Any of the actor's supervisor rows (one per program they supervise in) reaches
+        # its own misses, not only the first.
         if program_id is None or not (
-            actor.supervisor_id == supervisor_id or program_id in actor.managed_program_ids
+            supervisor_id in actor.supervisor_ids or program_id in actor.managed_program_ids
         ):
             record_denied(actor, "supervisor", supervisor_id, LIST_ACTION)
             raise NotFound(f"No supervisor {supervisor_id} that you can reach.")

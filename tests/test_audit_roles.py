@@ -19,6 +19,8 @@ from tpm_plugin.services import scheduling, supervision
 from tpm_plugin.services._unit import session, unit_of_work
 from tpm_plugin.services.access import REACH_PRECEDENCE, role_on
 from tpm_plugin.services.display_names import display_names
+from tpm_plugin.services.supervision_placement.requests import local_monday
+from tpm_plugin.services.supervision_placement.weekly import place_program_week
 
 from . import factories
 from .conftest import BACKENDS
@@ -167,3 +169,37 @@ def test_the_role_held_on_a_record_follows_the_one_precedence() -> None:
             actor = Actor("1", **{k: v for role in held for k, v in holding[role].items()})
             expected = next((reach for reach in REACH_PRECEDENCE if reach in held), None)
             assert role_on(actor, 1, 2, 3) == expected, held
+
+
+def test_a_cover_who_manages_another_program_reads_the_covered_week_as_supervisor(
+    app: Flask, client: FlaskClient
+) -> None:
+    # The agenda's partnerships are the absent colleague's: the cover reached them covering,
+    # recorded as supervisor, not in their most senior role (a manager elsewhere).
+    made = factories.world(timezone="America/Chicago")
+    factories.activate(made)
+    cover = factories.supervisor(made.program)
+    every_day = [
+        {"weekday": n, "starts_at": dt.time(0), "ends_at": dt.time(23, 59)} for n in range(7)
+    ]
+    scheduling.set_availability(factories.actor(made.manager_user), cover.id, every_day)
+    monday = local_monday("America/Chicago", dt.datetime.now(dt.UTC)) + dt.timedelta(days=7)
+    scheduling.add_absence(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        {
+            "starts_on": monday,
+            "ends_on": monday + dt.timedelta(days=6),
+            "cover_supervisor_id": cover.id,
+        },
+    )
+    place_program_week(made.program.id, monday)
+    factories.program(managers=(cover.host_user_id,))
+    answer = client.get(
+        f"{API}/supervisors/{cover.id}/week?date={monday}",
+        headers=factories.as_user(cover.host_user_id),
+    )
+    assert answer.status_code == 200
+    [block] = answer.json["blocks"]
+    assert block["covering_for"] == made.supervisor.id and block["agenda"]
+    assert _roles(cover.host_user_id, "partnership", "read_week") == ["supervisor"]

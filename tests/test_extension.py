@@ -158,3 +158,28 @@ def test_the_shipped_guards_are_there_beside_the_hosts_own() -> None:
 
     assert {"identification_complete", "plan_complete", "host_check"} <= set(tpm.guards)
     assert tpm.guards.get("host_check").failure_message == "The host says no."
+
+
+def test_mounting_on_another_app_connects_no_further_signal_receiver(database_url: str) -> None:
+    # A host building an app per test pays no signal connection per app: the steps waiting
+    # for the host's other extensions share one receiver, and still run for every app.
+    from flask import appcontext_pushed
+
+    first = _bare_app(database_url)
+    TPM(first, SQLAlchemy(first))
+    receivers = len(appcontext_pushed.receivers)
+    second = _bare_app(database_url)
+    TPM(second, SQLAlchemy(second))
+    assert len(appcontext_pushed.receivers) == receivers
+    with second.app_context():
+        assert "babel" in second.extensions
+    assert "babel" not in first.extensions  # each app's own steps, on its own first context
+
+
+def test_an_app_without_the_plugin_is_left_alone_by_its_wiring(database_url: str) -> None:
+    app = _bare_app(database_url)
+    TPM(app, SQLAlchemy(app))
+    bare = Flask("no_plugin")
+    with bare.app_context():
+        pass
+    assert "babel" not in bare.extensions and "tpm" not in bare.extensions

@@ -90,3 +90,15 @@ def test_options_on_an_unknown_api_path_is_404_in_the_error_shape(client) -> Non
     response = client.options("/tpm/api/no-such-thing")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_the_plugins_rules_build_urls_with_extra_values_as_a_query(app: Flask) -> None:
+    # The rules' URL builders are compiled on first use, each one once; extra values still
+    # go to the query string, as with Werkzeug's own builders.
+    with app.test_request_context():
+        url = url_for("tpm_webhooks.receive_intake", source_key="forms", check="1")
+        assert url == "/tpm/webhooks/intake/forms?check=1"
+        assert url_for("tpm_webhooks.receive_intake", source_key="other") == (
+            "/tpm/webhooks/intake/other"
+        )
+        assert url_for("tpm_api.dispatch", path="health", page="2") == "/tpm/api/health?page=2"

@@ -3,12 +3,14 @@
 A host may call ``CSRFProtect(app)`` or ``Migrate(app, db)`` before or after
 ``tpm.init_app(app)``. :func:`when_ready` tries a wiring step at once and, until it succeeds,
 again each time an app context is pushed (every request and every ``flask`` command pushes
-one, so the step runs before the other extension is first used).
+one, so the step runs before the other extension is first used). The steps of every app
+share one receiver of ``appcontext_pushed``, connected once per process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from flask import Flask, appcontext_pushed, current_app, has_app_context
 
@@ -39,26 +41,41 @@ def on_first_context(app: Flask, step: Callable[[Flask], None]) -> None:
         step(app)
         return
 
+    _pending(app).append(_once(step))
+
+
+@cache
+def _once(step: Callable[[Flask], None]) -> Callable[[Flask], bool]:
+    # One wrapper per step, shared by every app, rather than a closure made for each app.
     def once(sender: Flask) -> bool:
         step(sender)
         return True
 
-    _pending(app).append(once)
+    return once
 
 
 def _pending(app: Flask) -> list[Callable[[Flask], bool]]:
     pending = app.extensions.get(_PENDING_KEY)
     if pending is None:
-        # One receiver per app for all its pending steps: connecting costs more than a step.
         pending = app.extensions[_PENDING_KEY] = []
-
-        def retry(sender: Flask, **_: object) -> None:
-            if pending:
-                pending[:] = [step for step in pending if not step(sender)]
-
-        # Strong reference: the closure lives only in the signal's receiver table.
-        appcontext_pushed.connect(retry, sender=app, weak=False)
+        _listen_once()
     return pending
+
+
+def _retry(sender: Flask, **_: object) -> None:
+    # Any app's context: an app without pending steps (or without the plugin) pays one
+    # dictionary look-up.
+    pending = getattr(sender, "extensions", {}).get(_PENDING_KEY)
+    if pending:
+        pending[:] = [step for step in pending if not step(sender)]
+
+
+@cache
+def _listen_once() -> None:
+    # One receiver for the whole process, connected by the first app that has a step
+    # waiting: connecting one per app (and the weak reference to it that blinker keeps, and
+    # drops when the app goes) cost every host's start-up more than the steps themselves.
+    appcontext_pushed.connect(_retry, weak=False)
 
 
 #: Where an app keeps the wiring steps still waiting for their extension.

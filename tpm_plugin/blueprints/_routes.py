@@ -236,19 +236,32 @@ class LazyBuildRule(Rule):
     Werkzeug compiles two URL-builder functions for every rule it adds, which is most of
     what mounting the plugin would cost a host's start-up (about a millisecond a rule); the
     plugin's rules (the API's and the pages' dispatch rules, the intake webhook) are
-    rarely built into URLs, so their builders wait.
+    rarely built into URLs, so their builders wait. The stand-ins are two module-level
+    functions shared by every rule, not closures made per rule: each object an app keeps
+    is also work for the garbage collector of a host that builds an app per test.
     """
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
-        compiled: Callable[..., tuple[str, str]] | None = None
+        return _build_with_unknown if append_unknown else _build_without_unknown
 
-        def build(rule: Rule, *args: Any, **kwargs: Any) -> tuple[str, str]:
-            nonlocal compiled
-            if compiled is None:
-                compiled = Rule._compile_builder(rule, append_unknown).__get__(rule, None)
-            return compiled(*args, **kwargs)
+    def compiled_builder(self, append_unknown: bool) -> Callable[..., tuple[str, str]]:
+        """Werkzeug's URL builder of this rule, compiled on its first use."""
+        builders = self.__dict__.setdefault("_tpm_builders", {})
+        builder = builders.get(append_unknown)
+        if builder is None:
+            # Two threads building the first URL at once both compile; either result serves.
+            builder = builders[append_unknown] = Rule._compile_builder(
+                self, append_unknown
+            ).__get__(self, None)
+        return builder
 
-        return build
+
+def _build_with_unknown(rule: LazyBuildRule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+    return rule.compiled_builder(True)(*args, **kwargs)
+
+
+def _build_without_unknown(rule: LazyBuildRule, *args: Any, **kwargs: Any) -> tuple[str, str]:
+    return rule.compiled_builder(False)(*args, **kwargs)
 
 
 def mount(blueprint: Blueprint, table: RouteTable) -> None:

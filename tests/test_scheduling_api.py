@@ -221,3 +221,52 @@ def test_reads_changes_and_refusals_of_schedules_are_audited(app: Flask):
         ("read_availability", "allowed"),
         ("read_availability", "denied"),
     ]
+
+
+def _denied(user: str) -> list[tuple[str, str, str]]:
+    rows = factories.session().execute(
+        select(AccessAudit.object_type, AccessAudit.object_id, AccessAudit.action)
+        .where(AccessAudit.actor_id == user, AccessAudit.outcome == "denied")
+        .order_by(AccessAudit.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_a_supervisor_in_two_programs_reaches_the_schedule_and_week_of_both_rows(app: Flask):
+    world = factories.world()
+    # One host user, two supervisor rows: one per program they supervise in.
+    second = factories.supervisor(factories.program(), user_id=world.supervisor_user)
+    client = app.test_client()
+    headers = factories.as_user(world.supervisor_user)
+    for sid in (world.supervisor.id, second.id):
+        put = client.put(_availability(sid), json=WINDOWS, headers=headers)
+        assert put.status_code == 200, put.json
+        assert client.get(_availability(sid), headers=headers).json == put.json
+        assert client.get(_absences(sid), headers=headers).status_code == 200
+        week = client.get(f"/tpm/api/supervisors/{sid}/week", headers=headers)
+        assert week.status_code == 200, week.json
+        assert week.json["supervisor_id"] == sid
+    assert factories.row_count(AvailabilityWindow) == 4
+    # A third program's supervisor stays out of reach, and each attempt is audited denied.
+    foreign = factories.supervisor(factories.program())
+    for url in (_availability(foreign.id), f"/tpm/api/supervisors/{foreign.id}/week"):
+        assert client.get(url, headers=headers).status_code == 404
+    assert _denied(world.supervisor_user) == [
+        ("supervisor", str(foreign.id), "read_availability"),
+        ("supervisor", str(foreign.id), "read_week"),
+    ]
+
+
+def test_a_partner_in_two_programs_keeps_the_blocked_times_of_both_rows(app: Flask):
+    world = factories.world()
+    second = factories.partner(factories.program(), user_id=world.partner_user)
+    client = app.test_client()
+    headers = factories.as_user(world.partner_user)
+    for pid in (world.partner.id, second.id):
+        put = client.put(_blocked(pid), json=WINDOWS, headers=headers)
+        assert put.status_code == 200, put.json
+        assert client.get(_blocked(pid), headers=headers).json == put.json
+    assert factories.row_count(BlockedTime) == 4
+    foreign = factories.partner(factories.program())
+    assert client.get(_blocked(foreign.id), headers=headers).status_code == 404
+    assert _denied(world.partner_user) == [("partner", str(foreign.id), "read_blocked_times")]

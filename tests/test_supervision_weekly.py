@@ -33,6 +33,7 @@ from tpm_plugin.services.supervision_placement.weekly import place_program_week
 
 from . import factories
 from .conftest import BACKENDS
+from .test_list_queries import counting
 
 ZONE = "America/Chicago"
 
@@ -214,6 +215,39 @@ def test_the_supervisors_week_shows_blocks_with_agendas_and_unplaced_work(app: F
     assert [u["partner_id"] for u in week["unplaced"]] == [other.partner_id]
     assert week["unplaced"][0]["reason"].startswith("over capacity by ")
     assert "display_name" not in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("database_url", BACKENDS, indirect=True)
+def test_reading_the_week_leaves_a_row_for_its_sessions_and_one_for_its_partnerships(
+    app: Flask,
+):
+    made = _active_world()
+    monday = _next_monday()
+    scheduling.set_availability(
+        factories.actor(made.supervisor_user),
+        made.supervisor.id,
+        [_window("monday", "09:00", "09:20")],
+    )
+    place_program_week(made.program.id, monday)
+    [block] = _sessions()
+    url = f"/tpm/api/supervisors/{made.supervisor.id}/week?date={monday}"
+    with counting(app) as statements:
+        answer = app.test_client().get(url, headers=factories.as_user(made.supervisor_user))
+    assert answer.status_code == 200, answer.json
+    rows = factories.session().scalars(
+        select(AccessAudit)
+        .where(AccessAudit.actor_id == made.supervisor_user, AccessAudit.action == "read_week")
+        .order_by(AccessAudit.object_type)
+    )
+    assert [
+        (row.object_type, row.object_ids, row.outcome, row.actor_role, row.program_id)
+        for row in rows
+    ] == [
+        ("partnership", [made.partnership.id], "allowed", "supervisor", made.program.id),
+        ("supervision_session", [block.id], "allowed", "supervisor", made.program.id),
+    ]
+    # Both rows go in with one statement: no round trip added for the second.
+    assert len([s for s in statements if "tpm_access_audit" in s]) == 1
 
 
 def test_another_supervisor_or_partner_cannot_read_the_week(app: Flask):

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from tests import factories
-from tpm_plugin.models import Partnership
+from tpm_plugin.models import Partnership, Supervisor
 from tpm_plugin.services import scheduling
 from tpm_plugin.services.supervision_placement.requests import local_monday
 from tpm_plugin.services.supervision_placement.weekly import place_program_week
@@ -81,6 +81,31 @@ def test_another_supervisor_or_a_partner_gets_a_404_page(app: Flask, client) -> 
         page = client.get(_week_url(monday, made.supervisor.id), headers=factories.as_user(user))
         assert page.status_code == 404 and page.mimetype == "text/html"
         assert made.client.display_name not in page.get_data(as_text=True)
+
+
+def test_a_supervisor_in_two_programs_sees_the_week_of_each(app: Flask, client) -> None:
+    made, _, monday = _placed_week()
+    # The same host user supervises in a second program, with a week placed there too.
+    other, _, _ = _placed_week()
+    factories.session().execute(
+        update(Supervisor)
+        .where(Supervisor.id == other.supervisor.id)
+        .values(host_user_id=made.supervisor_user)
+    )
+    factories.session().commit()
+    headers = factories.as_user(made.supervisor_user)
+    for shown, hidden in ((made, other), (other, made)):
+        page = client.get(_week_url(monday, shown.supervisor.id), headers=headers)
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert shown.client.display_name in body
+        assert hidden.client.display_name not in body
+    foreign, _, _ = _placed_week()
+    page = client.get(_week_url(monday, foreign.supervisor.id), headers=headers)
+    assert page.status_code == 404
+    assert foreign.client.display_name not in page.get_data(as_text=True)
+    denied = [row for row in audit_actions(made.supervisor_user, "supervisor") if "denied" in row]
+    assert denied == [("read_week", "denied")]
 
 
 def test_someone_who_supervises_nobody_is_asked_to_choose_a_supervisor(app: Flask, client) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import event, select, update
 from tests import factories
 from tests.conftest import BACKENDS
 from tests.test_list_queries import counting
-from tpm_plugin.models import Client, Meeting, Partnership
+from tpm_plugin.models import Client, Meeting, Partnership, SupervisionSession
 from tpm_plugin.services import scheduling
 from tpm_plugin.services._unit import session
 from tpm_plugin.services.supervision_placement.requests import local_monday
@@ -125,7 +125,11 @@ def test_the_page_leaves_the_audit_rows_of_the_separate_api_reads(app: Flask, cl
     before = len(audit_rows(made.supervisor_user))
     assert _week(client, made).status_code == 200
     # On PostgreSQL the list's row goes in with the list's own statement, before the others.
-    rows = sorted(audit_rows(made.supervisor_user)[before:], key=lambda row: row.action)
+    rows = sorted(
+        audit_rows(made.supervisor_user)[before:], key=lambda row: (row.action, row.object_type)
+    )
+    # The week's read leaves two rows, as GET /supervisors/<id>/week does: the sessions
+    # read and the agendas' partnerships read.
     assert [(row.action, row.object_type) for row in rows] == [
         ("list", "partnership"),
         ("read_fidelity", "partnership"),
@@ -133,9 +137,11 @@ def test_the_page_leaves_the_audit_rows_of_the_separate_api_reads(app: Flask, cl
         ("read_fidelity", "partnership"),
         ("read_names", "client"),
         ("read_week", "partnership"),
+        ("read_week", "supervision_session"),
     ]
     assert sorted(rows[0].object_ids) == sorted(ids)
     assert sorted(row.object_id for row in rows[1:4]) == sorted(str(pid) for pid in ids)
+    assert sorted(rows[6].object_ids) == _session_ids(made)
     assert {row.outcome for row in rows} == {"allowed"}
 
 
@@ -185,6 +191,24 @@ def test_the_week_is_audited_in_the_role_that_reached_it(app: Flask, client) -> 
             headers=factories.as_user(user),
         )
         assert page.status_code == 200
-        [row] = [row for row in audit_rows(user)[before:] if row.action == "read_week"]
-        assert row.object_type == "partnership" and sorted(row.object_ids) == sorted(ids)
-        assert (row.actor_role, row.program_id) == (role, made.program.id)
+        read = {
+            row.object_type: row for row in audit_rows(user)[before:] if row.action == "read_week"
+        }
+        assert sorted(read) == ["partnership", "supervision_session"]
+        assert sorted(read["partnership"].object_ids) == sorted(ids)
+        assert sorted(read["supervision_session"].object_ids) == _session_ids(made)
+        for row in read.values():
+            assert (row.actor_role, row.program_id) == (role, made.program.id)
+
+
+def _session_ids(made: factories.World) -> list[int]:
+    """The supervisor's supervision sessions placed this week (``_supervising``)."""
+    ids = sorted(
+        session().scalars(
+            select(SupervisionSession.id).where(
+                SupervisionSession.supervisor_id == made.supervisor.id
+            )
+        )
+    )
+    assert ids, "the week has blocks to read"
+    return ids

@@ -57,15 +57,19 @@ class PartnershipMigration(Base):
 
 
 class AccessAudit(Base):
-    """One request that read or changed care data, allowed or refused: exactly one row each.
+    """One request that read or changed care data, allowed or refused: one row each, and
+    one per kind of care record read when a request reads several (a supervisor's week: its
+    sessions, its agendas' partnerships; a page showing several API reads).
 
     ``actor_role`` is the role the actor holds *on the object touched* (``None`` when they
-    hold none there, as for a refused attempt outside their scope). ``program_id`` and
-    ``partnership_id`` say whose care data it was, so a program's managers can read their
-    program's trail. A list is one row: ``object_type`` is the kind of item listed and
-    ``object_ids`` the ids it answered (an empty list too). ``outcome`` is ``allowed``,
-    ``denied`` (401/403/404) or ``refused`` (the object was reached, the change was not
-    made: 409 or 422). Ids only, never names or notes.
+    hold none there, as for a refused attempt outside their scope), or ``intake_source``
+    for what an intake source delivered (``actor_id`` ``intake-source:<id>``: a source
+    holds none of the people's roles; see ``services.intake.rows.INTAKE_ROLE``).
+    ``program_id`` and ``partnership_id`` say whose care data it was, so a program's
+    managers can read their program's trail. A list is one row: ``object_type`` is the
+    kind of item listed and ``object_ids`` the ids it answered (an empty list too).
+    ``outcome`` is ``allowed``, ``denied`` (401/403/404) or ``refused`` (the object was
+    reached, the change was not made: 409 or 422). Ids only, never names or notes.
     """
 
     __tablename__ = "tpm_access_audit"

@@ -26,8 +26,10 @@ class AccessAuditSchema(StrictSchema):
     """One request that read or changed care data of the program, allowed or refused.
 
     ``actor_role`` is the role the actor held on the object touched (``null``: none, as
-    for an attempt outside their scope). A list is one row: ``object_ids`` are the ids it
-    answered. ``outcome``: ``allowed``, ``denied`` (401/403/404) or ``refused`` (409/422).
+    for an attempt outside their scope), or ``intake_source`` for what an intake source
+    delivered (``actor_id`` ``intake-source:<id>``). A list is one row: ``object_ids`` are
+    the ids it answered. ``outcome``: ``allowed``, ``denied`` (401/403/404) or ``refused``
+    (409/422).
     """
 
     id = fields.Integer(required=True)

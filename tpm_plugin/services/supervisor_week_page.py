@@ -3,9 +3,10 @@ supervision (blocks, agendas, unplaced work), the open partnerships they supervi
 last week's meetings against the target, and the names beside the ids.
 
 Each part is read as the API call that reads it alone would read it (the same scope, the
-same figures) and audited as that call audits it: the week's row, the list's, one
-``read_fidelity`` row per partnership (as ``GET /partnerships/<id>/fidelity`` for last
-week) and the names' row, written together with the one commit. One reach check on the
+same figures) and audited as that call audits it: the week's two rows (its sessions, its
+agendas' partnerships), the list's, one ``read_fidelity`` row per partnership (as
+``GET /partnerships/<id>/fidelity`` for last week) and the names' row, written together
+with the one commit. One reach check on the
 supervisor, and last week's figures of every partnership in the statements of one scope,
 instead of a transaction, a scope check and a fidelity read per partnership.
 """
@@ -81,6 +82,8 @@ def supervisor_week_page(
             result = read()
             if isinstance(unit.audit, AuditEntry):
                 rows.append(unit.audit)
+            elif isinstance(unit.audit, AuditRows):  # the week's: its sessions, its agendas
+                rows.extend(unit.audit.entries)
             return result
 
         week = audited(lambda: read_supervisor_week(unit.session, actor, supervisor_id, day))

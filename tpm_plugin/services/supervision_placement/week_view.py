@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from ...access import Actor
 from ...models import Client, Partner, Partnership, SupervisionSession, UnplacedSupervision
-from .._unit import unit_of_work
+from .._unit import current_unit, unit_of_work
 from ..access import partnership_scope, record_reads, require_actor, role_reaching
+from ..audit_rows import AuditEntry, AuditRows
 from ..fidelity import week_window
 from ..scheduling.reach import supervisor_in_reach
 from .agenda import PartnershipAgenda, agendas
@@ -72,8 +73,9 @@ def get_supervisor_week(
 def read_supervisor_week(
     db: Any, actor: Actor, supervisor_id: int, day: dt.date | None
 ) -> SupervisorWeek:
-    """:func:`get_supervisor_week` inside the caller's unit of work (whose audit row is
-    then the week's), for a page that reads the week with other things in one transaction.
+    """:func:`get_supervisor_week` inside the caller's unit of work (whose audit is then
+    the week's two read rows, sessions and partnerships, as :class:`AuditRows`), for a
+    page that reads the week with other things in one transaction.
 
     Raises:
         NotFound: the supervisor is outside the actor's reach (audited).
@@ -117,29 +119,49 @@ def read_supervisor_week(
     # partnership is the partner's with this supervisor or, when covering, the absent one.
     # All are of the supervisor's program, so the rows are in its trail.
     own = {"program_id": program_id, "supervisor_id": supervisor_id}
-    record_reads(
-        actor,
-        "supervision_session",
-        [s.id for s in sessions],
-        READ_ACTION,
-        program_id=program_id,
-        role=role_reaching(actor, [own], actor.primary_role),
-    )
     reached = [
         {**own, "supervisor_id": b.covering_for or supervisor_id, "partner_id": b.partner_id}
         for b in blocks
         if b.agenda
     ]
-    record_reads(
+    _record_week_reads(
         actor,
-        "partnership",
-        sorted({item.partnership_id for b in blocks for item in b.agenda}),
-        READ_ACTION,
-        program_id=program_id,
-        role=role_reaching(actor, reached, actor.primary_role),
+        program_id,
+        [
+            ("supervision_session", [s.id for s in sessions], [own]),
+            (
+                "partnership",
+                sorted({item.partnership_id for b in blocks for item in b.agenda}),
+                reached,
+            ),
+        ],
     )
     db.expunge_all()
     return SupervisorWeek(supervisor_id, timezone, monday, blocks, unplaced)
+
+
+def _record_week_reads(
+    actor: Actor, program_id: int, reads: list[tuple[str, list[int], list[dict[str, Any]]]]
+) -> None:
+    """Leave one read row per kind of record the week read (its sessions, its agendas'
+    partnerships), each naming every id, as the unit's audit: a unit keeps one row, and
+    each kind of care record read needs its own. Written together in one statement with
+    the commit (:class:`~tpm_plugin.services.audit_rows.AuditRows`)."""
+    unit = current_unit()
+    entries: list[AuditEntry] = []
+    for object_type, ids, reached in reads:
+        record_reads(
+            actor,
+            object_type,
+            ids,
+            READ_ACTION,
+            program_id=program_id,
+            role=role_reaching(actor, reached, actor.primary_role),
+        )
+        if unit is not None and isinstance(unit.audit, AuditEntry):
+            entries.append(unit.audit)
+    if unit is not None:
+        unit.audit = AuditRows(entries)
 
 
 def _show_names(db: Any, actor: Actor, blocks: list[BlockView]) -> None:

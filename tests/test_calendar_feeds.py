@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from flask import Flask
 from icalendar import Calendar
+from sqlalchemy import select
 
 from tpm_plugin.models import AccessAudit, Meeting, SupervisionSession
 from tpm_plugin.services._unit import unit_of_work
@@ -89,6 +90,39 @@ def test_rotating_a_feed_retires_the_old_address_and_revoking_retires_the_new(ap
     assert gone.status_code == 404
     assert gone.json["error"]["code"] == "not_found"
     assert client.delete(path, headers=headers).status_code == 404
+
+
+def test_a_person_in_two_programs_owns_the_feed_of_each_of_their_rows(app: Flask):
+    made, _ = _world_with_events()
+    # One host user, a supervisor row and a partner row in a second program as well.
+    other = factories.program()
+    rows = [
+        ("supervisors", made.supervisor_user, made.supervisor.id),
+        (
+            "supervisors",
+            made.supervisor_user,
+            factories.supervisor(other, user_id=made.supervisor_user).id,
+        ),
+        ("partners", made.partner_user, made.partner.id),
+        ("partners", made.partner_user, factories.partner(other, user_id=made.partner_user).id),
+    ]
+    client = app.test_client()
+    for kind, user, own_id in rows:
+        path = f"/tpm/api/{kind}/{own_id}/calendar-feed"
+        made_feed = client.post(path, headers=factories.as_user(user))
+        assert made_feed.status_code in (200, 201), made_feed.json
+        assert client.get(_feed_path(made_feed.json["url"])).status_code == 200
+        assert client.delete(path, headers=factories.as_user(user)).status_code == 204
+    # Another program's supervisor's feed stays out of reach, audited as denied.
+    foreign = factories.supervisor(factories.program())
+    path = f"/tpm/api/supervisors/{foreign.id}/calendar-feed"
+    assert client.post(path, headers=factories.as_user(made.supervisor_user)).status_code == 404
+    denied = factories.session().scalars(
+        select(AccessAudit.object_id).where(
+            AccessAudit.actor_id == made.supervisor_user, AccessAudit.outcome == "denied"
+        )
+    )
+    assert list(denied) == [str(foreign.id)]
 
 
 def test_only_the_owner_makes_or_revokes_their_feed(app: Flask):

@@ -168,8 +168,10 @@ def _calendar(
 
 
 def _require_owner(actor: Actor, role: str, owner_id: int, action: str) -> None:
-    own = actor.partner_id if role == "partner" else actor.supervisor_id
-    if own != owner_id:
+    # Any of the actor's own rows (one per program they partner or supervise in) owns its
+    # feed, not only the first, as any of them reaches its schedule (scheduling.reach).
+    own = actor.partner_ids if role == "partner" else actor.supervisor_ids
+    if owner_id not in own:
         record_denied(actor, role, owner_id, action)
         raise NotFound(f"No {role} {owner_id} whose calendar you own.")
 

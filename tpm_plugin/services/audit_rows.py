@@ -82,7 +82,15 @@ class AuditRows:
     :func:`tpm_plugin.services.partnership_page.partnership_page`): written together, in
     one statement, with the unit's commit; all refused alike when the unit fails."""
 
-    entries: list[AuditEntry]
+    entries: list[AuditEntry] = field(default_factory=list)
+
+    def keep(self, pending: AuditEntry | AuditRows | None) -> None:
+        """Keep the row (or rows) one read left as its unit's audit, which the next read
+        would replace: a unit owes one row, a page one per read."""
+        if isinstance(pending, AuditEntry):
+            self.entries.append(pending)
+        elif isinstance(pending, AuditRows):
+            self.entries.extend(pending.entries)
 
     def write(self, session: Session) -> None:
         """Insert the rows not yet written, in one (executemany) statement."""

@@ -18,7 +18,7 @@ from ..models import Plan
 from ._reading import Page
 from ._unit import unit_of_work
 from .access import partnership_for, require_actor
-from .audit_rows import AuditEntry, AuditRows
+from .audit_rows import AuditRows
 from .change import PartnershipChange, read_change
 from .plans import read_plans
 from .program_board import Overview, read_overview
@@ -62,17 +62,16 @@ def partnership_page(
     actor = require_actor(actor)
     with unit_of_work() as unit:
         partnership = partnership_for(actor, partnership_id, "read", reading=True)
-        rows: list[AuditEntry] = []
+        rows = AuditRows()
 
         def audited(result: Any) -> Any:
             # Each read leaves the unit's audit row as its API call would: keep each one.
-            if isinstance(unit.audit, AuditEntry):
-                rows.append(unit.audit)
+            rows.keep(unit.audit)
             return result
 
         overview = audited(read_overview(actor, partnership))
         timeline = audited(read_timeline(unit.session, actor, partnership_id, timeline_query))
         plans = audited(read_plans(unit.session, actor, partnership_id, plan_query))
         change = audited(read_change(unit.session, actor, partnership_id))
-        unit.audit = AuditRows(rows)
+        unit.audit = rows
     return PartnershipPage(overview, timeline, plans, change)

@@ -24,7 +24,7 @@ from sqlalchemy import RowMapping
 from ..access import Actor
 from ._unit import unit_of_work
 from .access import ALLOWED, record_access, require_actor
-from .audit_rows import AuditEntry, AuditRows
+from .audit_rows import AuditRows
 from .display_names import DisplayNames, read_display_names
 from .fidelity import ACTION as READ_FIDELITY
 from .fidelity import MeetingsAgainstTarget, meetings_by_partnership, week_window
@@ -73,17 +73,14 @@ def supervisor_week_page(
     """
     actor = require_actor(actor)
     with unit_of_work() as unit:
-        rows: list[AuditEntry] = []
+        rows = AuditRows()
 
         def audited(read: Callable[[], T]) -> T:
             # Each read is audited as its own API call (a unit of its own) would audit it:
-            # its row keeps nothing of the reads before, and every row is kept.
+            # its rows keep nothing of the reads before, and every row is kept.
             unit.audit = None
             result = read()
-            if isinstance(unit.audit, AuditEntry):
-                rows.append(unit.audit)
-            elif isinstance(unit.audit, AuditRows):  # the week's: its sessions, its agendas
-                rows.extend(unit.audit.entries)
+            rows.keep(unit.audit)
             return result
 
         week = audited(lambda: read_supervisor_week(unit.session, actor, supervisor_id, day))
@@ -103,7 +100,7 @@ def supervisor_week_page(
                 + [u.partner_id for u in week.unplaced],
             )
         )
-        unit.audit = AuditRows(rows)
+        unit.audit = rows
     return SupervisorWeekPage(week, supervised, last_week, names)
 
 

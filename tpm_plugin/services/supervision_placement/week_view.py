@@ -20,7 +20,7 @@ from ...access import Actor
 from ...models import Client, Partner, Partnership, SupervisionSession, UnplacedSupervision
 from .._unit import current_unit, unit_of_work
 from ..access import partnership_scope, record_reads, require_actor, role_reaching
-from ..audit_rows import AuditEntry, AuditRows
+from ..audit_rows import AuditRows
 from ..fidelity import week_window
 from ..scheduling.reach import supervisor_in_reach
 from .agenda import PartnershipAgenda, agendas
@@ -148,7 +148,7 @@ def _record_week_reads(
     each kind of care record read needs its own. Written together in one statement with
     the commit (:class:`~tpm_plugin.services.audit_rows.AuditRows`)."""
     unit = current_unit()
-    entries: list[AuditEntry] = []
+    rows = AuditRows()
     for object_type, ids, reached in reads:
         record_reads(
             actor,
@@ -158,10 +158,10 @@ def _record_week_reads(
             program_id=program_id,
             role=role_reaching(actor, reached, actor.primary_role),
         )
-        if unit is not None and isinstance(unit.audit, AuditEntry):
-            entries.append(unit.audit)
+        if unit is not None:
+            rows.keep(unit.audit)
     if unit is not None:
-        unit.audit = AuditRows(entries)
+        unit.audit = rows
 
 
 def _show_names(db: Any, actor: Actor, blocks: list[BlockView]) -> None:

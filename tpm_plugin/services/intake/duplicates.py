@@ -42,7 +42,7 @@ from .._unit import session, unit_of_work
 from ..access import ALLOWED, record_denied, touch
 from ..partnerships import _one_open_per_client
 from ..workflow_versions._access import actor_id
-from .flags import replace_flagged_client
+from .flags import flagged_ids, replace_flagged_client
 from .sources import Operator, _manager
 from .stored_answers import refresh_stored_answers
 
@@ -92,7 +92,7 @@ def resolve_possible_duplicate(
     app = current_app._get_current_object()
     with unit_of_work() as unit:
         record, program_id = _flagged_record(manager, intake_record_id)
-        flagged = [int(i) for i in record.possible_duplicate_client_ids or []]
+        flagged = flagged_ids(record)
         if not flagged:
             raise Conflict(
                 f"Intake record {intake_record_id} flagged no possible duplicate.",

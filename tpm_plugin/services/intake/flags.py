@@ -66,7 +66,7 @@ def replace_flagged_client(
     ).all()
     changed = []
     for record in records:
-        flagged = _ids(record.possible_duplicate_client_ids)
+        flagged = flagged_ids(record)
         if record.duplicates_resolved_at is not None or gone_id not in flagged:
             continue  # resolved, or rewritten, while this transaction waited for the lock
         replaced = [kept_id if i == gone_id else i for i in flagged]
@@ -84,6 +84,11 @@ def existing_clients(current: Session, flagged: Iterable[int]) -> set[int]:
     return set(
         current.scalars(select(Client.id).where(Client.id.in_(wanted), Client.erased_at.is_(None)))
     )
+
+
+def flagged_ids(record: IntakeRecord) -> list[int]:
+    """The client ids ``record`` flags as possible duplicates, as stored (JSON numbers)."""
+    return _ids(record.possible_duplicate_client_ids)
 
 
 def _ids(flagged: list | None) -> list[int]:

@@ -19,7 +19,7 @@ from ...access import Actor
 from ...models import IntakeRecord, IntakeSource, Program
 from .._unit import unit_of_work
 from ..access import record_reads
-from .flags import existing_clients
+from .flags import existing_clients, flagged_ids
 from .sources import Operator, _manager
 
 #: The most records one review lists (the newest).
@@ -70,7 +70,7 @@ def list_possible_duplicates(actor: Operator | None) -> list[PossibleDuplicate]:
             for record, timezone in unit.session.execute(statement)
             if record.possible_duplicate_client_ids
         ]
-        flagged = {r.id: [int(i) for i in r.possible_duplicate_client_ids] for r, _ in rows}
+        flagged = {record.id: flagged_ids(record) for record, _ in rows}
         # Flags stored before a removal or an erasure was handled may name a client who
         # is no longer there to choose.
         existing = existing_clients(unit.session, (i for ids in flagged.values() for i in ids))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...models import IntakeRecord, IntakeSource, WebhookDelivery
+from .flags import flagged_ids
 
 _FLAGGED = "possible_duplicate_client_ids"
 
@@ -49,7 +50,6 @@ def refresh_stored_answers(current: Session, records: Sequence[IntakeRecord]) ->
         body["client_id"] = record.client_id
         body["partnership_id"] = record.partnership_id
         if _FLAGGED in body:
-            flagged = [int(i) for i in record.possible_duplicate_client_ids or []]
-            body[_FLAGGED] = [i for i in flagged if i != record.client_id]
+            body[_FLAGGED] = [i for i in flagged_ids(record) if i != record.client_id]
         delivery.response_body = body  # a new dict: a JSON column sees no change in place
     return len(deliveries)

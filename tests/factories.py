@@ -25,9 +25,25 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tpm_plugin.access import Actor, roles_from_tpm_tables
-from tpm_plugin.models import Client, Partner, Partnership, Program, ProgramManager, Supervisor
-from tpm_plugin.services import identification, partnerships, people, plans, transitions
-from tpm_plugin.services._unit import session
+from tpm_plugin.models import (
+    Absence,
+    Client,
+    CoverGrant,
+    Partner,
+    Partnership,
+    Program,
+    ProgramManager,
+    Supervisor,
+)
+from tpm_plugin.services import (
+    identification,
+    partnerships,
+    people,
+    plans,
+    scheduling,
+    transitions,
+)
+from tpm_plugin.services._unit import session, unit_of_work
 
 #: A start long before any date the tests log meetings at (``world(started_at=LONG_AGO)``).
 LONG_AGO = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -162,6 +178,43 @@ def world(*, started_at: dt.datetime | None = None, **program_fields: Any) -> Wo
         supervisor=the_supervisor,
         partnership=made_partnership,
     )
+
+
+def absence(made: World, cover: Supervisor, starts_on: dt.date, days: int = 0) -> Absence:
+    """The world's supervisor away from ``starts_on`` for ``days`` more days, ``cover``
+    covering (declared by the supervisor, as the API takes it)."""
+    return scheduling.add_absence(
+        actor(made.supervisor_user),
+        made.supervisor.id,
+        {
+            "starts_on": starts_on,
+            "ends_on": starts_on + dt.timedelta(days=days),
+            "cover_supervisor_id": cover.id,
+        },
+    )
+
+
+def grant_cover(
+    away: Absence,
+    cover: Supervisor,
+    partnership_ids: list[int],
+    *,
+    lasting: dt.timedelta = dt.timedelta(hours=1),
+) -> None:
+    """Grants ``cover`` reach to ``partnership_ids`` for ``away`` from an hour ago until
+    ``lasting`` from now, as the placement gives one when it moves a block to the cover."""
+    now = dt.datetime.now(dt.UTC)
+    with unit_of_work() as unit:
+        for partnership_id in partnership_ids:
+            unit.session.add(
+                CoverGrant(
+                    absence_id=away.id,
+                    cover_supervisor_id=cover.id,
+                    partnership_id=partnership_id,
+                    starts_at=now - dt.timedelta(hours=1),
+                    ends_at=now + lasting,
+                )
+            )
 
 
 def row_count(model: Any) -> int:

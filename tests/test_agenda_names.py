@@ -64,15 +64,7 @@ def test_a_cover_sees_names_only_while_the_grant_runs(app: Flask, client: FlaskC
     cover = factories.supervisor(made.program)
     scheduling.set_availability(factories.actor(made.manager_user), cover.id, EVERY_DAY)
     monday = local_monday(ZONE, dt.datetime.now(dt.UTC)) + dt.timedelta(days=7)
-    scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {
-            "starts_on": monday,
-            "ends_on": monday + dt.timedelta(days=6),
-            "cover_supervisor_id": cover.id,
-        },
-    )
+    factories.absence(made, cover, monday, days=6)
     place_program_week(made.program.id, monday)
     # Next week's absence has not begun: the cover sees the block in ids and numbers.
     [block] = _week(client, cover.id, cover.host_user_id, monday)["blocks"]

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tpm_plugin.access import PARTNER, PROGRAM_MANAGER, SUPERVISOR, Actor
-from tpm_plugin.models import AccessAudit, CoverGrant
+from tpm_plugin.models import AccessAudit
 from tpm_plugin.services import scheduling, supervision
-from tpm_plugin.services._unit import session, unit_of_work
+from tpm_plugin.services._unit import session
 from tpm_plugin.services.access import REACH_PRECEDENCE, role_on
 from tpm_plugin.services.display_names import display_names
 from tpm_plugin.services.supervision_placement.requests import local_monday
@@ -51,24 +51,8 @@ def _cover_who_partners(made: factories.World, *, also_covers_another: bool) -> 
     as_partner = factories.partner(made.program, user_id=cover.host_user_id)
     partnered = factories.partnership(made.program, partner=as_partner, supervisor=made.supervisor)
     today = dt.date.today()
-    absence = scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {"starts_on": today, "ends_on": today, "cover_supervisor_id": cover.id},
-    )
     covered = [partnered.id, made.partnership.id] if also_covers_another else [partnered.id]
-    now = dt.datetime.now(dt.UTC)
-    with unit_of_work() as unit:
-        for partnership_id in covered:
-            unit.session.add(
-                CoverGrant(
-                    absence_id=absence.id,
-                    cover_supervisor_id=cover.id,
-                    partnership_id=partnership_id,
-                    starts_at=now - dt.timedelta(hours=1),
-                    ends_at=now + dt.timedelta(hours=1),
-                )
-            )
+    factories.grant_cover(factories.absence(made, cover, today), cover, covered)
     return cover.host_user_id, partnered.id
 
 
@@ -184,15 +168,7 @@ def test_a_cover_who_manages_another_program_reads_the_covered_week_as_superviso
     ]
     scheduling.set_availability(factories.actor(made.manager_user), cover.id, every_day)
     monday = local_monday("America/Chicago", dt.datetime.now(dt.UTC)) + dt.timedelta(days=7)
-    scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {
-            "starts_on": monday,
-            "ends_on": monday + dt.timedelta(days=6),
-            "cover_supervisor_id": cover.id,
-        },
-    )
+    factories.absence(made, cover, monday, days=6)
     place_program_week(made.program.id, monday)
     factories.program(managers=(cover.host_user_id,))
     answer = client.get(

@@ -40,15 +40,7 @@ def _covered(**program_fields) -> tuple[factories.World, int, Supervisor, dt.dat
     manager = factories.actor(made.manager_user)
     scheduling.set_availability(manager, cover.id, EVERY_DAY)
     monday = local_monday(ZONE, dt.datetime.now(dt.UTC))
-    scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {
-            "starts_on": monday,
-            "ends_on": monday + dt.timedelta(days=6),
-            "cover_supervisor_id": cover.id,
-        },
-    )
+    factories.absence(made, cover, monday, days=6)
     place_program_week(made.program.id, monday)
     # The grant the placement made ends with the local week; centred on now instead, a test
     # started just before the week turns does not see it end halfway.
@@ -255,22 +247,7 @@ def _group(client: FlaskClient) -> tuple[factories.World, list[int], Supervisor,
     assert logged.status_code == 201, logged.json
     cover = factories.supervisor(made.program)
     today = dt.date.today()
-    absence = scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {"starts_on": today, "ends_on": today, "cover_supervisor_id": cover.id},
-    )
-    now = dt.datetime.now(dt.UTC)
-    with unit_of_work() as unit:
-        unit.session.add(
-            CoverGrant(
-                absence_id=absence.id,
-                cover_supervisor_id=cover.id,
-                partnership_id=ids[0],
-                starts_at=now - dt.timedelta(hours=1),
-                ends_at=now + dt.timedelta(hours=1),
-            )
-        )
+    factories.grant_cover(factories.absence(made, cover, today), cover, [ids[0]])
     return made, ids, cover, logged.json["group_id"]
 
 

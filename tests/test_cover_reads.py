@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 
 from tpm_plugin.blueprints.api import api_routes
 from tpm_plugin.models import AccessAudit, CoverGrant, Partnership
-from tpm_plugin.services import scheduling
 from tpm_plugin.services._unit import session, unit_of_work
 
 from . import factories
@@ -29,26 +28,8 @@ def _covered_world() -> tuple[factories.World, dict[str, int], str]:
     made, ids = _world_with_every_record()
     cover = factories.supervisor(made.program)
     today = dt.date.today()
-    absence = scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {
-            "starts_on": today,
-            "ends_on": today + dt.timedelta(days=2),
-            "cover_supervisor_id": cover.id,
-        },
-    )
-    now = dt.datetime.now(dt.UTC)
-    with unit_of_work() as unit:
-        unit.session.add(
-            CoverGrant(
-                absence_id=absence.id,
-                cover_supervisor_id=cover.id,
-                partnership_id=made.partnership.id,
-                starts_at=now - dt.timedelta(hours=1),
-                ends_at=now + dt.timedelta(days=2),
-            )
-        )
+    away = factories.absence(made, cover, today, days=2)
+    factories.grant_cover(away, cover, [made.partnership.id], lasting=dt.timedelta(days=2))
     return made, ids, cover.host_user_id
 
 

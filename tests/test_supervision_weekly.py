@@ -136,15 +136,7 @@ def test_during_an_absence_the_block_is_placed_with_the_cover(app: Flask):
     scheduling.set_availability(
         factories.actor(made.manager_user), cover.id, [_window("monday", "13:00", "14:00")]
     )
-    scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {
-            "starts_on": monday,
-            "ends_on": monday + dt.timedelta(days=4),
-            "cover_supervisor_id": cover.id,
-        },
-    )
+    factories.absence(made, cover, monday, days=4)
     place_program_week(made.program.id, monday)
     [row] = _sessions()
     assert row.supervisor_id == cover.id
@@ -271,15 +263,7 @@ def test_the_cover_reads_exactly_the_covered_partnerships_for_exactly_the_absenc
         {"weekday": n, "starts_at": dt.time(0), "ends_at": dt.time(23, 59)} for n in range(7)
     ]
     scheduling.set_availability(factories.actor(made.manager_user), cover.id, every_day)
-    scheduling.add_absence(
-        factories.actor(made.supervisor_user),
-        made.supervisor.id,
-        {
-            "starts_on": monday,
-            "ends_on": monday + dt.timedelta(days=6),
-            "cover_supervisor_id": cover.id,
-        },
-    )
+    factories.absence(made, cover, monday, days=6)
     place_program_week(made.program.id, monday)
     client = app.test_client()
     headers = factories.as_user(cover.host_user_id)
